@@ -1,0 +1,162 @@
+// Package eyelevel holds the domain of the counseling portal: the types every
+// other package speaks in, and the error codes they return. It imports no
+// infrastructure; the dependency direction is cmd → web → service → store →
+// eyelevel.
+package eyelevel
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"strings"
+	"time"
+)
+
+// Typed identifiers stop one kind of ID from being passed as another.
+type (
+	UserID        string
+	AppointmentID string
+)
+
+// NewID returns a random 128-bit identifier in lower-case base32. IDs are
+// random rather than sequential so that they reveal nothing about how many
+// clients or appointments exist.
+func NewID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+// Role is what an account may do.
+type Role string
+
+const (
+	RoleClient    Role = "client"
+	RoleCounselor Role = "counselor"
+	RoleAdmin     Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	return r == RoleClient || r == RoleCounselor || r == RoleAdmin
+}
+
+// User is an account. Clients are pseudonymous: the username is all we know,
+// plus an optional email used only for notifications.
+type User struct {
+	ID           UserID
+	Username     string
+	Role         Role
+	PasswordHash string
+	Email        string
+	Language     string // UI language, BCP 47
+	TimeZone     string // IANA name
+	CreatedAt    time.Time
+}
+
+// Actor is who performs an action. The zero Actor is anonymous.
+type Actor struct {
+	UserID   UserID
+	Role     Role
+	Language string
+	TimeZone string
+}
+
+// Anonymous reports whether nobody is logged in.
+func (a Actor) Anonymous() bool { return a.UserID == "" }
+
+// Gender of a counselor, used by clients who prefer to talk to a woman or a man.
+type Gender string
+
+const (
+	GenderFemale  Gender = "female"
+	GenderMale    Gender = "male"
+	GenderDiverse Gender = "diverse"
+)
+
+// Valid reports whether g is a known gender.
+func (g Gender) Valid() bool {
+	return g == GenderFemale || g == GenderMale || g == GenderDiverse
+}
+
+// LanguageSkill is one language a counselor speaks.
+type LanguageSkill struct {
+	Code   string `json:"code"` // ISO 639 (with region where it matters, e.g. fa-AF)
+	Native bool   `json:"native"`
+}
+
+// Counselor is a counselor's public profile; the account is the User with the same ID.
+type Counselor struct {
+	ID             UserID
+	Username       string
+	DisplayName    string
+	Gender         Gender
+	Languages      []LanguageSkill
+	TimeZone       string
+	Bio            string
+	Qualifications string
+}
+
+// Speaks reports whether the counselor speaks code, and natively.
+func (c Counselor) Speaks(code string) (speaks, native bool) {
+	for _, l := range c.Languages {
+		if l.Code == code {
+			return true, l.Native
+		}
+	}
+	return false, false
+}
+
+// WeeklyWindow is a recurring window of availability in the counselor's zone.
+// Start and End are minutes after local midnight; End may be 1440.
+type WeeklyWindow struct {
+	Weekday time.Weekday
+	Start   int
+	End     int
+}
+
+// Exception changes availability on one local date: Available=false with no
+// times is a whole-day absence; with times it blocks only that window;
+// Available=true adds extra hours.
+type Exception struct {
+	Date      string // YYYY-MM-DD in the counselor's zone
+	Available bool
+	Start     int // minutes after midnight; 0 and 0 mean the whole day
+	End       int
+}
+
+// Availability is a counselor's whole schedule.
+type Availability struct {
+	Weekly     []WeeklyWindow
+	Exceptions []Exception
+}
+
+// Slot is a bookable interval, in UTC.
+type Slot struct {
+	Start time.Time
+	End   time.Time
+}
+
+// AppointmentStatus is the life cycle of an appointment.
+type AppointmentStatus string
+
+const (
+	StatusBooked    AppointmentStatus = "booked"
+	StatusCancelled AppointmentStatus = "cancelled"
+)
+
+// Appointment is one booked counseling session.
+type Appointment struct {
+	ID          AppointmentID
+	CounselorID UserID
+	ClientID    UserID
+	Start       time.Time
+	End         time.Time
+	Status      AppointmentStatus
+	CreatedAt   time.Time
+	CancelledAt time.Time
+	CancelledBy UserID
+
+	// Filled by listings for display.
+	CounselorName  string
+	ClientUsername string
+}

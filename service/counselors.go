@@ -1,0 +1,132 @@
+package service
+
+import (
+	"context"
+
+	"eyelevel"
+	"eyelevel/slots"
+)
+
+// CounselorInput creates a counselor: an account and a public profile.
+type CounselorInput struct {
+	Username       string                   `json:"username"`
+	Password       string                   `json:"password"`
+	DisplayName    string                   `json:"display_name"`
+	Gender         eyelevel.Gender          `json:"gender"`
+	Languages      []eyelevel.LanguageSkill `json:"languages"`
+	TimeZone       string                   `json:"timezone"`
+	Bio            string                   `json:"bio"`
+	Qualifications string                   `json:"qualifications"`
+	Email          string                   `json:"email,omitempty"`
+}
+
+// Valid returns problems per field and canonicalizes language codes in place.
+func (in *CounselorInput) Valid() map[string]string {
+	p := problems{}
+	p.check(validUsername(in.Username), "username", "account.err.username")
+	p.check(validPassword(in.Password), "password", "account.err.password")
+	p.check(validText(in.DisplayName, 80) && in.DisplayName != "", "display_name", "counselor.err.display_name")
+	p.check(in.Gender.Valid(), "gender", "counselor.err.gender")
+	_, ok := LoadZone(in.TimeZone)
+	p.check(ok, "timezone", "account.err.timezone")
+	p.check(validText(in.Bio, 2000), "bio", "counselor.err.bio")
+	p.check(validText(in.Qualifications, 2000), "qualifications", "counselor.err.qualifications")
+	p.check(validEmail(in.Email), "email", "account.err.email")
+	p.check(len(in.Languages) >= 1 && len(in.Languages) <= 20, "languages", "counselor.err.languages")
+	seen := map[string]bool{}
+	for i := range in.Languages {
+		code, ok := CanonicalLanguage(in.Languages[i].Code)
+		p.check(ok && !seen[code], "languages", "counselor.err.language_code")
+		in.Languages[i].Code = code
+		seen[code] = true
+	}
+	return p
+}
+
+// CreateCounselor creates a counselor account with its profile. Only admins
+// may. Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID, ECONFLICT (username taken).
+func (s *Service) CreateCounselor(ctx context.Context, a eyelevel.Actor, in CounselorInput) (eyelevel.Counselor, error) {
+	if a.Anonymous() {
+		return eyelevel.Counselor{}, unauthorized()
+	} else if a.Role != eyelevel.RoleAdmin {
+		return eyelevel.Counselor{}, forbidden()
+	}
+	if err := problems(in.Valid()).err(); err != nil {
+		return eyelevel.Counselor{}, err
+	}
+	u := eyelevel.User{
+		ID: eyelevel.UserID(eyelevel.NewID()), Username: in.Username, Role: eyelevel.RoleCounselor,
+		PasswordHash: HashPassword(in.Password, s.cfg.Password), Email: in.Email,
+		Language: "de", TimeZone: in.TimeZone, CreatedAt: s.now().UTC(),
+	}
+	c := eyelevel.Counselor{
+		ID: u.ID, Username: u.Username, DisplayName: in.DisplayName, Gender: in.Gender, Languages: in.Languages,
+		TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications,
+	}
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.db.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.db.CreateCounselor(ctx, c)
+	})
+	if err != nil {
+		return eyelevel.Counselor{}, err
+	}
+	s.log.Info("counselor created", "user", u.ID, "by", a.UserID)
+	return c, nil
+}
+
+// Counselor returns a counselor's public profile. Profiles are public so
+// that people can look before they register. Errors: ENOTFOUND.
+func (s *Service) Counselor(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID) (eyelevel.Counselor, error) {
+	return s.db.Counselor(ctx, id)
+}
+
+// Counselors lists every counselor; admins only. Errors: EUNAUTHORIZED, EFORBIDDEN.
+func (s *Service) Counselors(ctx context.Context, a eyelevel.Actor) ([]eyelevel.Counselor, error) {
+	if a.Anonymous() {
+		return nil, unauthorized()
+	} else if a.Role != eyelevel.RoleAdmin {
+		return nil, forbidden()
+	}
+	return s.db.Counselors(ctx)
+}
+
+// mayManage reports whether a may change counselor id's schedule: the
+// counselor themself or an admin.
+func mayManage(a eyelevel.Actor, id eyelevel.UserID) bool {
+	return a.Role == eyelevel.RoleAdmin || (a.Role == eyelevel.RoleCounselor && a.UserID == id)
+}
+
+// Availability returns a counselor's schedule to that counselor or an admin.
+// Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND.
+func (s *Service) Availability(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID) (eyelevel.Availability, error) {
+	if a.Anonymous() {
+		return eyelevel.Availability{}, unauthorized()
+	} else if !mayManage(a, id) {
+		return eyelevel.Availability{}, forbidden()
+	}
+	if _, err := s.db.Counselor(ctx, id); err != nil {
+		return eyelevel.Availability{}, err
+	}
+	return s.db.Availability(ctx, id)
+}
+
+// SetAvailability replaces a counselor's schedule; the counselor or an admin
+// may. Existing bookings stay. Errors: EUNAUTHORIZED, ENOTFOUND, EFORBIDDEN
+// (a client or another counselor), EINVALID.
+func (s *Service) SetAvailability(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID, av eyelevel.Availability) error {
+	if a.Anonymous() {
+		return unauthorized()
+	}
+	if !mayManage(a, id) {
+		return forbidden()
+	}
+	if p := slots.Validate(av, s.cfg.Rules); len(p) > 0 {
+		return invalid(p)
+	}
+	if _, err := s.db.Counselor(ctx, id); err != nil {
+		return err
+	}
+	return s.db.SetAvailability(ctx, id, av)
+}

@@ -1,0 +1,164 @@
+package service
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"eyelevel"
+	"eyelevel/slots"
+)
+
+// Match is a counselor found for a client, with the earliest free slot.
+type Match struct {
+	Counselor eyelevel.Counselor
+	Native    bool           // speaks the language natively
+	NextSlot  *eyelevel.Slot // nil when nothing is free within the horizon
+}
+
+// SearchInput is what a client looks for.
+type SearchInput struct {
+	Language string
+	Gender   eyelevel.Gender // optional
+}
+
+// Search lists counselors who speak the language: native speakers first,
+// then by earliest free slot. Anyone may search, so that people can see who
+// is there before they register. Errors: EINVALID.
+func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) ([]Match, error) {
+	p := problems{}
+	code, ok := CanonicalLanguage(in.Language)
+	p.check(ok, "language", "search.err.language")
+	p.check(in.Gender == "" || in.Gender.Valid(), "gender", "search.err.gender")
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	cs, err := s.db.CounselorsByLanguage(ctx, code, in.Gender)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	ids := make([]eyelevel.UserID, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	next, err := s.nextSlots(ctx, cs, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Match, len(cs))
+	for i, c := range cs {
+		_, native := c.Speaks(code)
+		out[i] = Match{Counselor: c, Native: native, NextSlot: next[c.ID]}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Native != b.Native {
+			return a.Native
+		}
+		if (a.NextSlot == nil) != (b.NextSlot == nil) {
+			return a.NextSlot != nil
+		}
+		if a.NextSlot != nil && !a.NextSlot.Start.Equal(b.NextSlot.Start) {
+			return a.NextSlot.Start.Before(b.NextSlot.Start)
+		}
+		return a.Counselor.DisplayName < b.Counselor.DisplayName
+	})
+	return out, nil
+}
+
+// nextSlots finds each counselor's first free slot. It looks one week ahead
+// first, which settles almost everyone, and only then reads the rest of the
+// horizon for those still without a slot — so the bookings read stay few.
+func (s *Service) nextSlots(ctx context.Context, cs []eyelevel.Counselor, ids []eyelevel.UserID) (map[eyelevel.UserID]*eyelevel.Slot, error) {
+	avs, err := s.db.AvailabilityOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	from := s.earliestStart()
+	end := from.Add(s.cfg.Horizon)
+	next := make(map[eyelevel.UserID]*eyelevel.Slot, len(cs))
+	pending := cs
+	for _, to := range []time.Time{from.Add(7 * 24 * time.Hour), end} {
+		if len(pending) == 0 {
+			break
+		}
+		ids := make([]eyelevel.UserID, len(pending))
+		for i, c := range pending {
+			ids[i] = c.ID
+		}
+		busy, err := s.db.Busy(ctx, ids, from.Add(-s.cfg.Rules.Buffer), to.Add(s.cfg.Rules.Buffer))
+		if err != nil {
+			return nil, err
+		}
+		var still []eyelevel.Counselor
+		for _, c := range pending {
+			if found := slots.Compute(avs[c.ID], zoneOf(c.TimeZone), s.cfg.Rules, from, to, busy[c.ID], 1); len(found) > 0 {
+				next[c.ID] = &found[0]
+			} else {
+				still = append(still, c)
+			}
+		}
+		pending, from = still, to
+	}
+	return next, nil
+}
+
+// earliestStart is the first moment a session may be booked to start.
+func (s *Service) earliestStart() time.Time {
+	return s.now().UTC().Add(s.cfg.MinLead)
+}
+
+// SlotsInput asks for a counselor's free slots in [From, To).
+type SlotsInput struct {
+	CounselorID eyelevel.UserID
+	From, To    time.Time
+}
+
+// MaxSlotRange is the longest span one slots request may cover.
+const MaxSlotRange = 62 * 24 * time.Hour
+
+// Slots returns a counselor's free slots in [From, To), never earlier than
+// the minimum lead time nor beyond the booking horizon. Anyone may look.
+// Errors: EINVALID, ENOTFOUND.
+func (s *Service) Slots(ctx context.Context, a eyelevel.Actor, in SlotsInput) ([]eyelevel.Slot, error) {
+	p := problems{}
+	p.check(!in.From.IsZero(), "from", "slots.err.from")
+	p.check(!in.To.IsZero(), "to", "slots.err.to")
+	p.check(in.To.After(in.From), "to", "slots.err.order")
+	p.check(in.To.Sub(in.From) <= MaxSlotRange, "to", "slots.err.range")
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	c, err := s.db.Counselor(ctx, in.CounselorID)
+	if err != nil {
+		return nil, err
+	}
+	from, to := in.From, in.To
+	if e := s.earliestStart(); from.Before(e) {
+		from = e
+	}
+	if h := s.now().Add(s.cfg.Horizon); to.After(h) {
+		to = h
+	}
+	if !to.After(from) {
+		return []eyelevel.Slot{}, nil
+	}
+	av, err := s.db.Availability(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	busy, err := s.db.Busy(ctx, []eyelevel.UserID{c.ID}, from.Add(-s.cfg.Rules.Length-s.cfg.Rules.Buffer), to.Add(s.cfg.Rules.Buffer))
+	if err != nil {
+		return nil, err
+	}
+	return slots.Compute(av, zoneOf(c.TimeZone), s.cfg.Rules, from, to, busy[c.ID], 0), nil
+}
+
+// zoneOf loads a zone that was validated when stored; UTC guards against a
+// zone database that lost it since.
+func zoneOf(name string) *time.Location {
+	if loc, ok := LoadZone(name); ok {
+		return loc
+	}
+	return time.UTC
+}

@@ -1,0 +1,91 @@
+// Package service holds eyelevel's use cases: registering, logging in,
+// counselor profiles and availability, matching and booking. Every read and
+// write checks here who the actor is and what they may do; the web layer only
+// translates HTTP to these calls.
+package service
+
+import (
+	"log/slog"
+	"time"
+
+	"eyelevel"
+	"eyelevel/slots"
+	"eyelevel/store"
+)
+
+// Config holds the operator's rules. The zero value of any field means its default.
+type Config struct {
+	Rules        slots.Rules   // session length and buffer
+	CancelNotice time.Duration // how long before the start a client may still cancel (24 h)
+	MinLead      time.Duration // how soon a session may start after booking (1 h)
+	Horizon      time.Duration // how far ahead slots are offered (8 weeks)
+	MaxOpen      int           // upcoming appointments a client may hold at once (10)
+	WebSession   time.Duration // browser session lifetime (12 h)
+	TokenTTL     time.Duration // API token lifetime (30 days)
+	Password     PasswordParams
+}
+
+func (c Config) withDefaults() Config {
+	if c.Rules.Length == 0 {
+		c.Rules.Length = 50 * time.Minute
+	}
+	if c.Rules.Buffer == 0 {
+		c.Rules.Buffer = 10 * time.Minute
+	}
+	if c.CancelNotice == 0 {
+		c.CancelNotice = 24 * time.Hour
+	}
+	if c.MinLead == 0 {
+		c.MinLead = time.Hour
+	}
+	if c.Horizon == 0 {
+		c.Horizon = 8 * 7 * 24 * time.Hour
+	}
+	if c.MaxOpen == 0 {
+		c.MaxOpen = 10
+	}
+	if c.WebSession == 0 {
+		c.WebSession = 12 * time.Hour
+	}
+	if c.TokenTTL == 0 {
+		c.TokenTTL = 30 * 24 * time.Hour
+	}
+	if c.Password == (PasswordParams{}) {
+		c.Password = DefaultPasswordParams
+	}
+	return c
+}
+
+// Service implements the use cases on top of a store.
+type Service struct {
+	db      *store.DB
+	cfg     Config
+	now     func() time.Time
+	log     *slog.Logger
+	limiter *limiter
+}
+
+// New returns a Service. now may be nil for time.Now.
+func New(db *store.DB, cfg Config, log *slog.Logger, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, cfg: cfg.withDefaults(), now: now, log: log, limiter: newLimiter(now)}
+}
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Store returns the underlying store (for health checks and seeding).
+func (s *Service) Store() *store.DB { return s.db }
+
+func unauthorized() error {
+	return eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "error.unauthorized", "Please log in.")
+}
+
+func forbidden() error {
+	return eyelevel.Errorf(eyelevel.EFORBIDDEN, "error.forbidden", "You may not do this.")
+}

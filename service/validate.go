@@ -1,0 +1,104 @@
+package service
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+)
+
+// UILanguages are the languages the interface is offered in.
+var UILanguages = []string{"de", "en", "ar", "fa", "fa-AF", "ps", "tr", "ru", "uk", "kmr"}
+
+// IsUILanguage reports whether code is one of UILanguages.
+func IsUILanguage(code string) bool {
+	for _, l := range UILanguages {
+		if l == code {
+			return true
+		}
+	}
+	return false
+}
+
+// CanonicalLanguage returns the canonical BCP 47 form of a language a
+// counselor may speak ("FA-af" → "fa-AF"), or false if it names no known language.
+func CanonicalLanguage(code string) (string, bool) {
+	if code == "" || len(code) > 16 {
+		return "", false
+	}
+	tag, err := language.Parse(code)
+	if err != nil {
+		return "", false
+	}
+	if _, conf := tag.Base(); conf != language.Exact {
+		return "", false
+	}
+	return tag.String(), true
+}
+
+// LoadZone returns the IANA time zone named, refusing "" and "Local" which
+// would depend on the server's settings.
+func LoadZone(name string) (*time.Location, bool) {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return nil, false
+	}
+	loc, err := time.LoadLocation(name)
+	return loc, err == nil
+}
+
+// problems collects field errors as translation keys.
+type problems map[string]string
+
+func (p problems) check(ok bool, field, key string) {
+	if !ok {
+		if _, seen := p[field]; !seen {
+			p[field] = key
+		}
+	}
+}
+
+// err returns nil when there are no problems.
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return invalid(p)
+}
+
+func validText(s string, max int) bool {
+	return utf8.ValidString(s) && utf8.RuneCountInString(s) <= max && !strings.ContainsRune(s, 0)
+}
+
+// validUsername allows letters and digits of any script plus . _ -, 3–40
+// characters: pseudonyms in Arabic or Cyrillic script are welcome.
+func validUsername(s string) bool {
+	n := utf8.RuneCountInString(s)
+	if !utf8.ValidString(s) || n < 3 || n > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != '_' && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func validPassword(s string) bool {
+	n := utf8.RuneCountInString(s)
+	return utf8.ValidString(s) && n >= 10 && n <= 256
+}
+
+func validEmail(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"eyelevel"
+)
+
+const appointmentSelect = `SELECT a.id, a.counselor_id, a.client_id, a.start_at, a.end_at, a.status, a.created_at, a.cancelled_at, a.cancelled_by, c.display_name, u.username
+	FROM appointments a JOIN counselors c ON c.user_id = a.counselor_id JOIN users u ON u.id = a.client_id`
+
+func scanAppointment(row interface{ Scan(...any) error }) (eyelevel.Appointment, error) {
+	var a eyelevel.Appointment
+	var start, end, created, cancelled int64
+	err := row.Scan(&a.ID, &a.CounselorID, &a.ClientID, &start, &end, &a.Status, &created, &cancelled, &a.CancelledBy, &a.CounselorName, &a.ClientUsername)
+	a.Start, a.End, a.CreatedAt, a.CancelledAt = fromUnix(start), fromUnix(end), fromUnix(created), fromUnix(cancelled)
+	return a, err
+}
+
+// CreateAppointment inserts a booked appointment. It returns ECONFLICT when
+// the counselor already has a booking at that start: the database's unique
+// index is the last line of defence against double booking.
+func (db *DB) CreateAppointment(ctx context.Context, a eyelevel.Appointment) error {
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO appointments (id, counselor_id, client_id, start_at, end_at, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		a.ID, a.CounselorID, a.ClientID, unix(a.Start), unix(a.End), a.Status, unix(a.CreatedAt))
+	if isUniqueViolation(err) {
+		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
+	}
+	return db.wrap(err, "insert appointment")
+}
+
+// Appointment returns one appointment or ENOTFOUND.
+func (db *DB) Appointment(ctx context.Context, id eyelevel.AppointmentID) (eyelevel.Appointment, error) {
+	a, err := scanAppointment(db.rq(ctx).QueryRowContext(ctx, appointmentSelect+` WHERE a.id = $1`, string(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, eyelevel.ErrNotFound()
+	}
+	return a, db.wrap(err, "select appointment")
+}
+
+// AppointmentFilter selects appointments of one participant.
+type AppointmentFilter struct {
+	ClientID    eyelevel.UserID
+	CounselorID eyelevel.UserID
+	EndsAfter   time.Time // zero: no lower bound
+	Limit       int       // 0: 500
+}
+
+// Appointments lists one participant's appointments by start time.
+func (db *DB) Appointments(ctx context.Context, f AppointmentFilter) ([]eyelevel.Appointment, error) {
+	q, args := appointmentSelect+` WHERE `, []any{}
+	if f.ClientID != "" {
+		q += `a.client_id = $1`
+		args = append(args, string(f.ClientID))
+	} else {
+		q += `a.counselor_id = $1`
+		args = append(args, string(f.CounselorID))
+	}
+	q += ` AND a.end_at > $2 ORDER BY a.start_at, a.id LIMIT $3`
+	if f.Limit <= 0 {
+		f.Limit = 500
+	}
+	args = append(args, unix(f.EndsAfter), f.Limit)
+	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap(err, "select appointments")
+	}
+	defer rows.Close()
+	var out []eyelevel.Appointment
+	for rows.Next() {
+		a, err := scanAppointment(rows)
+		if err != nil {
+			return nil, db.wrap(err, "scan appointment")
+		}
+		out = append(out, a)
+	}
+	return out, db.wrap(rows.Err(), "select appointments")
+}
+
+// Busy returns the booked intervals of several counselors that overlap
+// [from, to), grouped by counselor, in start order.
+func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Time) (map[eyelevel.UserID][]eyelevel.Slot, error) {
+	out := make(map[eyelevel.UserID][]eyelevel.Slot, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{unix(from), unix(to)}
+	for _, id := range ids {
+		args = append(args, string(id))
+	}
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, start_at, end_at FROM appointments
+		WHERE status = 'booked' AND start_at < $2 AND end_at > $1 AND counselor_id IN (`+placeholders(len(ids), 3)+`) ORDER BY counselor_id, start_at`, args...)
+	if err != nil {
+		return nil, db.wrap(err, "select busy")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id eyelevel.UserID
+		var s, e int64
+		if err := rows.Scan(&id, &s, &e); err != nil {
+			return nil, db.wrap(err, "scan busy")
+		}
+		out[id] = append(out[id], eyelevel.Slot{Start: fromUnix(s), End: fromUnix(e)})
+	}
+	return out, db.wrap(rows.Err(), "select busy")
+}
+
+// ClientHasOverlap reports whether the client has a booked appointment
+// overlapping [start, end).
+func (db *DB) ClientHasOverlap(ctx context.Context, clientID eyelevel.UserID, start, end time.Time) (bool, error) {
+	var n int
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM appointments WHERE client_id = $1 AND status = 'booked' AND start_at < $3 AND end_at > $2`,
+		string(clientID), unix(start), unix(end)).Scan(&n)
+	return n > 0, db.wrap(err, "select overlap")
+}
+
+// CancelAppointment marks a booked appointment cancelled. It returns
+// ECONFLICT if it was not booked any more.
+func (db *DB) CancelAppointment(ctx context.Context, id eyelevel.AppointmentID, by eyelevel.UserID, at time.Time) error {
+	res, err := db.wq(ctx).ExecContext(ctx, `UPDATE appointments SET status = 'cancelled', cancelled_at = $2, cancelled_by = $3 WHERE id = $1 AND status = 'booked'`,
+		string(id), unix(at), string(by))
+	if err != nil {
+		return db.wrap(err, "cancel appointment")
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return db.wrap(err, "cancel appointment")
+	} else if n == 0 {
+		return eyelevel.Errorf(eyelevel.ECONFLICT, "appointment.err.not_booked", "This appointment is no longer booked.")
+	}
+	return nil
+}

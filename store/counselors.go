@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"eyelevel"
+)
+
+// CreateCounselor stores the profile of an existing counselor account.
+func (db *DB) CreateCounselor(ctx context.Context, c eyelevel.Counselor) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO counselors (user_id, display_name, gender, timezone, bio, qualifications) VALUES ($1, $2, $3, $4, $5, $6)`,
+			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications)
+		if err != nil {
+			return db.wrap(err, "insert counselor")
+		}
+		for _, l := range c.Languages {
+			if _, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO counselor_languages (counselor_id, code, native) VALUES ($1, $2, $3)`, c.ID, l.Code, l.Native); err != nil {
+				return db.wrap(err, "insert counselor language")
+			}
+		}
+		return nil
+	})
+}
+
+const counselorSelect = `SELECT c.user_id, u.username, c.display_name, c.gender, c.timezone, c.bio, c.qualifications FROM counselors c JOIN users u ON u.id = c.user_id`
+
+// Counselor returns one counselor's profile or ENOTFOUND.
+func (db *DB) Counselor(ctx context.Context, id eyelevel.UserID) (eyelevel.Counselor, error) {
+	cs, err := db.counselors(ctx, counselorSelect+` WHERE c.user_id = $1`, string(id))
+	if err != nil {
+		return eyelevel.Counselor{}, err
+	} else if len(cs) == 0 {
+		return eyelevel.Counselor{}, eyelevel.ErrNotFound()
+	}
+	return cs[0], nil
+}
+
+// Counselors lists all counselors by display name.
+func (db *DB) Counselors(ctx context.Context) ([]eyelevel.Counselor, error) {
+	return db.counselors(ctx, counselorSelect+` ORDER BY c.display_name, c.user_id`)
+}
+
+// CounselorsByLanguage lists the counselors who speak code, optionally only
+// those of one gender. The order is unspecified; callers rank them.
+func (db *DB) CounselorsByLanguage(ctx context.Context, code string, gender eyelevel.Gender) ([]eyelevel.Counselor, error) {
+	q := counselorSelect + ` JOIN counselor_languages l ON l.counselor_id = c.user_id WHERE l.code = $1`
+	args := []any{code}
+	if gender != "" {
+		q += ` AND c.gender = $2`
+		args = append(args, gender)
+	}
+	return db.counselors(ctx, q, args...)
+}
+
+// LockCounselor serializes bookings of one counselor.
+func (db *DB) LockCounselor(ctx context.Context, id eyelevel.UserID) error {
+	return db.lockRow(ctx, "counselors", "user_id", string(id))
+}
+
+func (db *DB) counselors(ctx context.Context, q string, args ...any) ([]eyelevel.Counselor, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap(err, "select counselors")
+	}
+	defer rows.Close()
+	var cs []eyelevel.Counselor
+	index := map[eyelevel.UserID]int{}
+	for rows.Next() {
+		var c eyelevel.Counselor
+		if err := rows.Scan(&c.ID, &c.Username, &c.DisplayName, &c.Gender, &c.TimeZone, &c.Bio, &c.Qualifications); err != nil {
+			return nil, db.wrap(err, "scan counselor")
+		}
+		index[c.ID] = len(cs)
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "select counselors")
+	}
+	if len(cs) == 0 {
+		return cs, nil
+	}
+	// One query for all their languages rather than one per counselor.
+	ids := make([]any, 0, len(cs))
+	for _, c := range cs {
+		ids = append(ids, string(c.ID))
+	}
+	lrows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, code, native FROM counselor_languages WHERE counselor_id IN (`+placeholders(len(ids), 1)+`) ORDER BY native DESC, code`, ids...)
+	if err != nil {
+		return nil, db.wrap(err, "select languages")
+	}
+	defer lrows.Close()
+	for lrows.Next() {
+		var id eyelevel.UserID
+		var l eyelevel.LanguageSkill
+		if err := lrows.Scan(&id, &l.Code, &l.Native); err != nil {
+			return nil, db.wrap(err, "scan language")
+		}
+		i := index[id]
+		cs[i].Languages = append(cs[i].Languages, l)
+	}
+	return cs, db.wrap(lrows.Err(), "select languages")
+}
+
+// placeholders returns "$first, $first+1, …" for n arguments.
+func placeholders(n, first int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(first + i))
+	}
+	return b.String()
+}
+
+// Availability returns a counselor's schedule (empty if none is set).
+func (db *DB) Availability(ctx context.Context, id eyelevel.UserID) (eyelevel.Availability, error) {
+	m, err := db.AvailabilityOf(ctx, []eyelevel.UserID{id})
+	return m[id], err
+}
+
+// AvailabilityOf returns the schedules of several counselors in two queries.
+func (db *DB) AvailabilityOf(ctx context.Context, ids []eyelevel.UserID) (map[eyelevel.UserID]eyelevel.Availability, error) {
+	out := make(map[eyelevel.UserID]eyelevel.Availability, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = string(id)
+	}
+	in := placeholders(len(args), 1)
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, weekday, start_min, end_min FROM availability_weekly WHERE counselor_id IN (`+in+`) ORDER BY counselor_id, weekday, start_min`, args...)
+	if err != nil {
+		return nil, db.wrap(err, "select weekly")
+	}
+	for rows.Next() {
+		var id eyelevel.UserID
+		var w eyelevel.WeeklyWindow
+		if err := rows.Scan(&id, &w.Weekday, &w.Start, &w.End); err != nil {
+			rows.Close()
+			return nil, db.wrap(err, "scan weekly")
+		}
+		av := out[id]
+		av.Weekly = append(av.Weekly, w)
+		out[id] = av
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "select weekly")
+	}
+	rows, err = db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, date, available, start_min, end_min FROM availability_exceptions WHERE counselor_id IN (`+in+`) ORDER BY counselor_id, date, start_min`, args...)
+	if err != nil {
+		return nil, db.wrap(err, "select exceptions")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id eyelevel.UserID
+		var e eyelevel.Exception
+		if err := rows.Scan(&id, &e.Date, &e.Available, &e.Start, &e.End); err != nil {
+			return nil, db.wrap(err, "scan exception")
+		}
+		av := out[id]
+		av.Exceptions = append(av.Exceptions, e)
+		out[id] = av
+	}
+	return out, db.wrap(rows.Err(), "select exceptions")
+}
+
+// SetAvailability replaces a counselor's whole schedule.
+func (db *DB) SetAvailability(ctx context.Context, id eyelevel.UserID, av eyelevel.Availability) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.LockCounselor(ctx, id); err != nil {
+			return err
+		}
+		q := db.wq(ctx)
+		if _, err := q.ExecContext(ctx, `DELETE FROM availability_weekly WHERE counselor_id = $1`, id); err != nil {
+			return db.wrap(err, "delete weekly")
+		}
+		if _, err := q.ExecContext(ctx, `DELETE FROM availability_exceptions WHERE counselor_id = $1`, id); err != nil {
+			return db.wrap(err, "delete exceptions")
+		}
+		for _, w := range av.Weekly {
+			if _, err := q.ExecContext(ctx, `INSERT INTO availability_weekly (counselor_id, weekday, start_min, end_min) VALUES ($1, $2, $3, $4)`, id, int(w.Weekday), w.Start, w.End); err != nil {
+				return db.wrap(err, "insert weekly")
+			}
+		}
+		for _, e := range av.Exceptions {
+			if _, err := q.ExecContext(ctx, `INSERT INTO availability_exceptions (counselor_id, date, available, start_min, end_min) VALUES ($1, $2, $3, $4, $5)`, id, e.Date, e.Available, e.Start, e.End); err != nil {
+				return db.wrap(err, "insert exception")
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,246 @@
+// Package store keeps eyelevel's data in SQLite (embedded, the default) or
+// PostgreSQL. Both speak the same SQL through database/sql; the few
+// differences live in the migrations and in lock statements.
+//
+// Transactions travel in the context: InTx puts one there and every method
+// called with that context joins it, so the service layer can compose store
+// calls into one transaction per user action.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"eyelevel"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialects.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	dialect string
+	w       *sql.DB // writes and transactions
+	r       *sql.DB // reads outside transactions
+}
+
+// Open opens the database named by dsn — a postgres:// URL, or "" for SQLite
+// in dataDir (created if missing) — and applies pending migrations.
+func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
+	db := &DB{}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(32)
+		pool.SetMaxIdleConns(32)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.dialect, db.w, db.r = Postgres, pool, pool
+	} else if dsn != "" {
+		return nil, fmt.Errorf("unsupported database URL (want postgres://…, or none for SQLite)")
+	} else {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		path := filepath.Join(dataDir, "eyelevel.db")
+		const pragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// SQLite has one writer at a time; one connection queues writers in
+		// Go instead of letting them spin on SQLITE_BUSY.
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
+		db.dialect, db.w, db.r = SQLite, w, r
+	}
+	if err := db.w.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Dialect returns SQLite or Postgres.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
+
+type txKey struct{}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// InTx runs fn in a transaction carried by the context passed to fn. If ctx
+// already carries one, fn joins it. The transaction commits when fn returns
+// nil and rolls back otherwise.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return fn(ctx)
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return db.wrap(err, "commit")
+	}
+	return nil
+}
+
+// rq returns the transaction in ctx or the read pool.
+func (db *DB) rq(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.r
+}
+
+// wq returns the transaction in ctx or the write pool.
+func (db *DB) wq(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.w
+}
+
+// wrap turns driver errors into eyelevel errors by their codes: unique
+// violations become ECONFLICT, everything else stays internal.
+func (db *DB) wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if isUniqueViolation(err) {
+		return eyelevel.Errorf(eyelevel.ECONFLICT, "error.conflict", "That already exists.")
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// migrate applies the embedded migrations of the dialect that have not run
+// yet, each in its own transaction, and records them.
+func (db *DB) migrate(ctx context.Context) error {
+	dir := "migrations/" + db.dialect
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	for _, name := range names {
+		err := db.InTx(ctx, func(ctx context.Context) error {
+			if db.dialect == Postgres {
+				// Several instances starting at once apply each migration once.
+				if _, err := db.wq(ctx).ExecContext(ctx, `SELECT pg_advisory_xact_lock(7261)`); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := db.wq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil {
+				return err
+			} else if n > 0 {
+				return nil
+			}
+			body, err := migrations.ReadFile(dir + "/" + name)
+			if err != nil {
+				return err
+			}
+			if _, err := db.wq(ctx).ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err = db.wq(ctx).ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// lockRow takes a row lock on PostgreSQL so that concurrent transactions on
+// the same counselor or client run one after another. SQLite needs none:
+// every write transaction begins IMMEDIATE and so holds the database's one
+// write lock from its first statement.
+func (db *DB) lockRow(ctx context.Context, table, column, id string) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	var got string
+	err := db.wq(ctx).QueryRowContext(ctx, `SELECT `+column+` FROM `+table+` WHERE `+column+` = $1 FOR UPDATE`, id).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return eyelevel.ErrNotFound()
+	}
+	return db.wrap(err, "lock "+table)
+}
+
+func unix(t time.Time) int64 { return t.Unix() }
+
+func fromUnix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}

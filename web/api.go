@@ -1,0 +1,388 @@
+package web
+
+import (
+	_ "embed"
+	"net/http"
+	"strconv"
+	"time"
+
+	"eyelevel"
+	"eyelevel/service"
+	"eyelevel/slots"
+)
+
+// authed refuses anonymous API calls: everything but sign-up and token
+// creation needs a bearer token (or a session cookie).
+func authed(d Deps, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info(r).Actor.Anonymous() {
+			writeError(w, r, d, eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "error.unauthorized", "Please log in."))
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func handleHealthz(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := d.Service.Store().Ping(r.Context()); err != nil {
+			d.Log.Error("health check", "err", err)
+			encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+//go:embed openapi.json
+var openapiDoc []byte
+
+func handleOpenAPI() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openapiDoc)
+	})
+}
+
+func handleAPINotFound(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, d, eyelevel.ErrNotFound())
+	})
+}
+
+type accountJSON struct {
+	ID       eyelevel.UserID `json:"id"`
+	Username string          `json:"username"`
+	Role     eyelevel.Role   `json:"role"`
+	Language string          `json:"language,omitempty"`
+	TimeZone string          `json:"timezone,omitempty"`
+}
+
+func handleRegister(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[service.RegisterInput](w, r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		u, err := d.Service.Register(r.Context(), in, info(r).IP)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusCreated, accountJSON{ID: u.ID, Username: u.Username, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone})
+	})
+}
+
+func handleCreateToken(d Deps) http.Handler {
+	type credentials struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[credentials](w, r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		token, expires, _, err := d.Service.Login(r.Context(), in.Username, in.Password, info(r).IP, true)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		encode(w, http.StatusCreated, map[string]any{"token": token, "expires_at": expires.UTC().Format(time.RFC3339)})
+	})
+}
+
+func handleDeleteToken(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := d.Service.Logout(r.Context(), info(r).Token); err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func handleMe(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := d.Service.Me(r.Context(), info(r).Actor)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusOK, accountJSON{ID: u.ID, Username: u.Username, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone})
+	})
+}
+
+type slotJSON struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+func slotOf(s eyelevel.Slot) slotJSON {
+	return slotJSON{Start: s.Start.UTC().Format(time.RFC3339), End: s.End.UTC().Format(time.RFC3339)}
+}
+
+type counselorJSON struct {
+	ID             eyelevel.UserID          `json:"id"`
+	DisplayName    string                   `json:"display_name"`
+	Gender         eyelevel.Gender          `json:"gender"`
+	Languages      []eyelevel.LanguageSkill `json:"languages"`
+	TimeZone       string                   `json:"timezone"`
+	Bio            string                   `json:"bio"`
+	Qualifications string                   `json:"qualifications"`
+	NextSlot       *slotJSON                `json:"next_slot,omitempty"`
+}
+
+func counselorOf(c eyelevel.Counselor) counselorJSON {
+	langs := c.Languages
+	if langs == nil {
+		langs = []eyelevel.LanguageSkill{}
+	}
+	return counselorJSON{ID: c.ID, DisplayName: c.DisplayName, Gender: c.Gender, Languages: langs, TimeZone: c.TimeZone, Bio: c.Bio, Qualifications: c.Qualifications}
+}
+
+func handleCreateCounselor(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[service.CounselorInput](w, r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		c, err := d.Service.CreateCounselor(r.Context(), info(r).Actor, in)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusCreated, counselorOf(c))
+	})
+}
+
+func handleSearchCounselors(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		ms, err := d.Service.Search(r.Context(), info(r).Actor, service.SearchInput{Language: q.Get("language"), Gender: eyelevel.Gender(q.Get("gender"))})
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		out := make([]counselorJSON, len(ms))
+		for i, m := range ms {
+			out[i] = counselorOf(m.Counselor)
+			if m.NextSlot != nil {
+				s := slotOf(*m.NextSlot)
+				out[i].NextSlot = &s
+			}
+		}
+		encode(w, http.StatusOK, map[string]any{"counselors": out})
+	})
+}
+
+func handleGetCounselor(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := d.Service.Counselor(r.Context(), info(r).Actor, eyelevel.UserID(r.PathValue("id")))
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusOK, counselorOf(c))
+	})
+}
+
+func handleSlots(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		p := map[string]string{}
+		from, err := time.Parse(time.RFC3339, q.Get("from"))
+		if err != nil {
+			p["from"] = "error.bad_time"
+		}
+		to, err := time.Parse(time.RFC3339, q.Get("to"))
+		if err != nil {
+			p["to"] = "error.bad_time"
+		}
+		if len(p) > 0 {
+			writeError(w, r, d, eyelevel.Invalid(p))
+			return
+		}
+		ss, err := d.Service.Slots(r.Context(), info(r).Actor, service.SlotsInput{CounselorID: eyelevel.UserID(r.PathValue("id")), From: from, To: to})
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		out := make([]slotJSON, len(ss))
+		for i, s := range ss {
+			out[i] = slotOf(s)
+		}
+		encode(w, http.StatusOK, map[string]any{"slots": out})
+	})
+}
+
+type windowJSON struct {
+	Weekday int    `json:"weekday"`
+	Start   string `json:"start"`
+	End     string `json:"end"`
+}
+
+type exceptionJSON struct {
+	Date      string `json:"date"`
+	Available bool   `json:"available"`
+	Start     string `json:"start,omitempty"`
+	End       string `json:"end,omitempty"`
+}
+
+type availabilityJSON struct {
+	Weekly     []windowJSON    `json:"weekly"`
+	Exceptions []exceptionJSON `json:"exceptions"`
+}
+
+func availabilityOf(av eyelevel.Availability) availabilityJSON {
+	out := availabilityJSON{Weekly: []windowJSON{}, Exceptions: []exceptionJSON{}}
+	for _, w := range av.Weekly {
+		out.Weekly = append(out.Weekly, windowJSON{Weekday: int(w.Weekday), Start: slots.FormatClock(w.Start), End: slots.FormatClock(w.End)})
+	}
+	for _, e := range av.Exceptions {
+		x := exceptionJSON{Date: e.Date, Available: e.Available}
+		if e.Start != 0 || e.End != 0 {
+			x.Start, x.End = slots.FormatClock(e.Start), slots.FormatClock(e.End)
+		}
+		out.Exceptions = append(out.Exceptions, x)
+	}
+	return out
+}
+
+// toAvailability parses clock strings; problems are keyed like the
+// service's ("weekly[2].end").
+func (in availabilityJSON) toAvailability() (eyelevel.Availability, map[string]string) {
+	var av eyelevel.Availability
+	p := map[string]string{}
+	clock := func(s, field string) int {
+		m, err := slots.ParseClock(s)
+		if err != nil {
+			p[field] = "availability.err.time"
+		}
+		return m
+	}
+	if len(in.Weekly) > 1000 || len(in.Exceptions) > 1000 {
+		p["weekly"] = "availability.err.too_many"
+		return av, p
+	}
+	for i, w := range in.Weekly {
+		f := "weekly[" + itoa(i) + "]"
+		av.Weekly = append(av.Weekly, eyelevel.WeeklyWindow{Weekday: time.Weekday(w.Weekday), Start: clock(w.Start, f+".start"), End: clock(w.End, f+".end")})
+	}
+	for i, e := range in.Exceptions {
+		f := "exceptions[" + itoa(i) + "]"
+		x := eyelevel.Exception{Date: e.Date, Available: e.Available}
+		if e.Start != "" || e.End != "" {
+			x.Start, x.End = clock(e.Start, f+".start"), clock(e.End, f+".end")
+		}
+		av.Exceptions = append(av.Exceptions, x)
+	}
+	return av, p
+}
+
+func handleGetAvailability(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		av, err := d.Service.Availability(r.Context(), info(r).Actor, eyelevel.UserID(r.PathValue("id")))
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusOK, availabilityOf(av))
+	})
+}
+
+func handlePutAvailability(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[availabilityJSON](w, r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		av, p := in.toAvailability()
+		if len(p) > 0 {
+			writeError(w, r, d, eyelevel.Invalid(p))
+			return
+		}
+		id := eyelevel.UserID(r.PathValue("id"))
+		if err := d.Service.SetAvailability(r.Context(), info(r).Actor, id, av); err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusOK, availabilityOf(av))
+	})
+}
+
+type appointmentJSON struct {
+	ID            eyelevel.AppointmentID     `json:"id"`
+	CounselorID   eyelevel.UserID            `json:"counselor_id"`
+	ClientID      eyelevel.UserID            `json:"client_id"`
+	Start         string                     `json:"start"`
+	End           string                     `json:"end"`
+	Status        eyelevel.AppointmentStatus `json:"status"`
+	CounselorName string                     `json:"counselor_name,omitempty"`
+}
+
+func appointmentOf(a eyelevel.Appointment) appointmentJSON {
+	return appointmentJSON{ID: a.ID, CounselorID: a.CounselorID, ClientID: a.ClientID,
+		Start: a.Start.UTC().Format(time.RFC3339), End: a.End.UTC().Format(time.RFC3339), Status: a.Status, CounselorName: a.CounselorName}
+}
+
+func handleBook(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[service.BookInput](w, r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		a, err := d.Service.Book(r.Context(), info(r).Actor, in)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusCreated, appointmentOf(a))
+	})
+}
+
+func handleListAppointments(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		as, err := d.Service.Appointments(r.Context(), info(r).Actor, r.URL.Query().Get("past") == "true")
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		out := make([]appointmentJSON, len(as))
+		for i, a := range as {
+			out[i] = appointmentOf(a)
+		}
+		encode(w, http.StatusOK, map[string]any{"appointments": out})
+	})
+}
+
+func handleGetAppointment(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := d.Service.Appointment(r.Context(), info(r).Actor, eyelevel.AppointmentID(r.PathValue("id")))
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusOK, appointmentOf(a))
+	})
+}
+
+func handleCancel(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := d.Service.Cancel(r.Context(), info(r).Actor, eyelevel.AppointmentID(r.PathValue("id")))
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusOK, appointmentOf(a))
+	})
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

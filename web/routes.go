@@ -1,0 +1,49 @@
+package web
+
+import "net/http"
+
+// addRoutes lists eyelevel's whole URL surface.
+func addRoutes(mux *http.ServeMux, d Deps) {
+	v := newViews(d)
+
+	mux.Handle("GET /healthz", handleHealthz(d))
+
+	// JSON API, described in openapi.json.
+	mux.Handle("GET /api/v1/openapi.json", handleOpenAPI())
+	mux.Handle("POST /api/v1/accounts", handleRegister(d))
+	mux.Handle("POST /api/v1/tokens", handleCreateToken(d))
+	mux.Handle("DELETE /api/v1/tokens/current", authed(d, handleDeleteToken(d)))
+	mux.Handle("GET /api/v1/me", authed(d, handleMe(d)))
+	mux.Handle("POST /api/v1/counselors", authed(d, handleCreateCounselor(d)))
+	mux.Handle("GET /api/v1/counselors", authed(d, handleSearchCounselors(d)))
+	mux.Handle("GET /api/v1/counselors/{id}", authed(d, handleGetCounselor(d)))
+	mux.Handle("GET /api/v1/counselors/{id}/availability", authed(d, handleGetAvailability(d)))
+	mux.Handle("PUT /api/v1/counselors/{id}/availability", authed(d, handlePutAvailability(d)))
+	mux.Handle("GET /api/v1/counselors/{id}/slots", authed(d, handleSlots(d)))
+	mux.Handle("POST /api/v1/appointments", authed(d, handleBook(d)))
+	mux.Handle("GET /api/v1/appointments", authed(d, handleListAppointments(d)))
+	mux.Handle("GET /api/v1/appointments/{id}", authed(d, handleGetAppointment(d)))
+	mux.Handle("DELETE /api/v1/appointments/{id}", authed(d, handleCancel(d)))
+	mux.Handle("/api/", handleAPINotFound(d))
+
+	// Pages, rendered on the server; they work without JavaScript.
+	mux.Handle("GET /static/", handleStatic())
+	mux.Handle("GET /{$}", v.landing())
+	mux.Handle("GET /register", v.registerForm())
+	mux.Handle("POST /register", v.register())
+	mux.Handle("GET /login", v.loginForm())
+	mux.Handle("POST /login", v.login())
+	mux.Handle("POST /logout", v.logout())
+	mux.Handle("GET /counselors", v.findCounselor())
+	mux.Handle("GET /counselors/{id}", v.counselorPage())
+	mux.Handle("GET /book", v.confirmBooking())
+	mux.Handle("POST /book", v.book())
+	mux.Handle("GET /appointments", v.myAppointments())
+	mux.Handle("POST /appointments/{id}/cancel", v.cancel())
+	mux.Handle("GET /availability", v.availabilityForm())
+	mux.Handle("POST /availability", v.saveAvailability())
+	mux.Handle("GET /admin/counselors", v.adminCounselors())
+	mux.Handle("GET /admin/counselors/new", v.newCounselorForm())
+	mux.Handle("POST /admin/counselors/new", v.createCounselor())
+	mux.Handle("/", v.notFound())
+}

@@ -1,0 +1,160 @@
+// Package web serves eyelevel over HTTP: the JSON API under /api/v1 and the
+// server-rendered pages. It translates requests into service calls and
+// service errors into responses; the rules live in the service.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"eyelevel"
+	"eyelevel/i18n"
+	"eyelevel/service"
+)
+
+// Deps are what the web layer needs.
+type Deps struct {
+	Service *service.Service
+	Catalog *i18n.Catalog
+	Log     *slog.Logger
+	// TrustProxy takes the client IP from X-Forwarded-For (set it only
+	// behind a reverse proxy that overwrites that header).
+	TrustProxy bool
+}
+
+// NewServer returns the whole HTTP surface of eyelevel.
+func NewServer(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	addRoutes(mux, d)
+	var h http.Handler = mux
+	h = withActor(h, d)
+	// Browsers send Sec-Fetch-Site/Origin; cross-site form posts are
+	// refused. API clients send neither and pass; they carry a bearer token.
+	h = csrfProtection(h, d)
+	h = securityHeaders(h)
+	h = recoverer(h, d)
+	return h
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func csrfProtection(next http.Handler, d Deps) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, d, eyelevel.Errorf(eyelevel.EFORBIDDEN, "error.cross_origin", "Cross-origin request refused."))
+	}))
+	return cop.Handler(next)
+}
+
+func recoverer(next http.Handler, d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				d.Log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeError(w, r, d, eyelevel.Errorf(eyelevel.EINTERNAL, "error.internal", "internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// request is what every handler knows about the caller.
+type request struct {
+	Actor eyelevel.Actor
+	Token string // the session's secret, for logout
+	Lang  string // negotiated UI language
+	Zone  *time.Location
+	IP    string
+}
+
+type requestKey struct{}
+
+func info(r *http.Request) *request {
+	if ri, ok := r.Context().Value(requestKey{}).(*request); ok {
+		return ri
+	}
+	return &request{Lang: i18n.Default, Zone: time.UTC}
+}
+
+const (
+	sessionCookie = "__Host-eyelevel-session"
+	langCookie    = "eyelevel-lang"
+)
+
+// withActor resolves who is calling (bearer token, else session cookie) and
+// in which language and time zone to answer.
+func withActor(next http.Handler, d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := &request{IP: clientIP(r, d.TrustProxy)}
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			tok, ok := strings.CutPrefix(auth, "Bearer ")
+			a, err := d.Service.Authenticate(r.Context(), strings.TrimSpace(tok))
+			if !ok || err != nil {
+				ri.Lang = d.Catalog.Negotiate("", "", r.Header.Get("Accept-Language"))
+				r = r.WithContext(context.WithValue(r.Context(), requestKey{}, ri))
+				writeError(w, r, d, eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "error.bad_token", "The access token is invalid or expired."))
+				return
+			}
+			ri.Actor, ri.Token = a, tok
+		} else if c, err := r.Cookie(sessionCookie); err == nil {
+			if a, err := d.Service.Authenticate(r.Context(), c.Value); err == nil {
+				ri.Actor, ri.Token = a, c.Value
+			}
+		}
+		explicit := r.URL.Query().Get("lang")
+		if explicit != "" && d.Catalog.Has(explicit) {
+			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: explicit, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+		} else if c, err := r.Cookie(langCookie); err == nil {
+			explicit = c.Value
+		}
+		ri.Lang = d.Catalog.Negotiate(explicit, ri.Actor.Language, r.Header.Get("Accept-Language"))
+		ri.Zone = time.UTC
+		if loc, ok := service.LoadZone(ri.Actor.TimeZone); ok {
+			ri.Zone = loc
+		} else if c, err := r.Cookie("eyelevel-tz"); err == nil {
+			if loc, ok := service.LoadZone(c.Value); ok {
+				ri.Zone = loc
+			}
+		} else if loc, ok := service.LoadZone("Europe/Berlin"); ok {
+			ri.Zone = loc
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, ri)))
+	})
+}
+
+func clientIP(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
