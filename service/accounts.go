@@ -68,31 +68,32 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (ey
 	return u, nil
 }
 
-// AddUser creates an account of any role without an actor; it is for the
-// command line, which only the operator can run. Counselors get a minimal
-// profile that an admin completes.
-func (s *Service) AddUser(ctx context.Context, role eyelevel.Role, username, password string) (eyelevel.User, error) {
+// Operator is the actor of the command line, which only the operator of
+// the server can run; it may do what an admin may.
+var Operator = eyelevel.Actor{UserID: "operator", Role: eyelevel.RoleAdmin}
+
+// AddUser creates an admin or client account without an actor; it is for
+// the command line. Counselors are created with CreateCounselor, which
+// needs a profile. Errors: EINVALID, ECONFLICT.
+func (s *Service) AddUser(ctx context.Context, role eyelevel.Role, username, password, timezone string) (eyelevel.User, error) {
 	p := problems{}
-	p.check(role.Valid(), "role", "account.err.role")
+	p.check(role == eyelevel.RoleAdmin || role == eyelevel.RoleClient, "role", "account.err.role")
 	p.check(validUsername(username), "username", "account.err.username")
 	p.check(validPassword(password), "password", "account.err.password")
+	_, ok := LoadZone(timezone)
+	p.check(ok, "timezone", "account.err.timezone")
 	if err := p.err(); err != nil {
 		return eyelevel.User{}, err
 	}
 	u := eyelevel.User{
 		ID: eyelevel.UserID(eyelevel.NewID()), Username: username, Role: role,
-		PasswordHash: HashPassword(password, s.cfg.Password), Language: "de", TimeZone: "Europe/Berlin", CreatedAt: s.now().UTC(),
+		PasswordHash: HashPassword(password, s.cfg.Password), Language: "de", TimeZone: timezone, CreatedAt: s.now().UTC(),
 	}
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
-		if err := s.db.CreateUser(ctx, u); err != nil {
-			return err
-		}
-		if role != eyelevel.RoleCounselor {
-			return nil
-		}
-		return s.db.CreateCounselor(ctx, eyelevel.Counselor{ID: u.ID, DisplayName: username, Gender: eyelevel.GenderDiverse, TimeZone: u.TimeZone})
-	})
-	return u, err
+	if err := s.db.CreateUser(ctx, u); err != nil {
+		return eyelevel.User{}, err
+	}
+	s.log.Info("account added from the command line", "user", u.ID, "role", u.Role)
+	return u, nil
 }
 
 // Login checks credentials and starts a session of kind "web" (cookie) or

@@ -186,16 +186,22 @@ func (db *DB) migrate(ctx context.Context) error {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+	err = db.InTx(ctx, func(ctx context.Context) error {
+		// Under the lock too: PostgreSQL's CREATE TABLE IF NOT EXISTS is not
+		// safe against a concurrent create of the same table.
+		if err := db.lockMigrations(ctx); err != nil {
+			return err
+		}
+		_, err := db.wq(ctx).ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("create migrations table: %w", err)
 	}
 	for _, name := range names {
 		err := db.InTx(ctx, func(ctx context.Context) error {
-			if db.dialect == Postgres {
-				// Several instances starting at once apply each migration once.
-				if _, err := db.wq(ctx).ExecContext(ctx, `SELECT pg_advisory_xact_lock(7261)`); err != nil {
-					return err
-				}
+			if err := db.lockMigrations(ctx); err != nil {
+				return err
 			}
 			var n int
 			if err := db.wq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil {
@@ -218,6 +224,17 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// lockMigrations serializes migrating transactions on PostgreSQL, so that
+// several instances starting at once apply each migration once. SQLite's
+// write transactions are serialized already.
+func (db *DB) lockMigrations(ctx context.Context) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := db.wq(ctx).ExecContext(ctx, `SELECT pg_advisory_xact_lock(7261)`)
+	return err
 }
 
 // lockRow takes a row lock on PostgreSQL so that concurrent transactions on

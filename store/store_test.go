@@ -71,12 +71,18 @@ func TestMigrationsIdempotent(t *testing.T) {
 	}
 }
 
-// Several instances starting at once on an empty database each migrate it
-// exactly once between them.
+// Several handles opening one database at once each find it migrated (or
+// migrate it exactly once between them). On PostgreSQL the database starts
+// empty, as when several instances start together for the first time; SQLite
+// serves one instance, so there the database already exists, as when the
+// command line runs next to the server.
 func TestMigrationsConcurrentOpen(t *testing.T) {
 	for _, d := range storetest.Dialects(t) {
 		t.Run(d, func(t *testing.T) {
 			dsn, dir := storetest.Location(t, d)
+			if d == store.SQLite {
+				storetest.OpenAt(t, dsn, dir).Close()
+			}
 			const n = 6
 			var wg sync.WaitGroup
 			errs := make([]error, n)
@@ -154,5 +160,50 @@ func TestInTx(t *testing.T) {
 		}
 		_, err = db.UserByID(ctx, id)
 		wantCode(t, err, eyelevel.ENOTFOUND)
+	})
+}
+
+func TestSessions(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		u := newUser(t, db, "sessionuser", eyelevel.RoleClient)
+		s := store.Session{TokenHash: "h1", UserID: u.ID, Kind: "web", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		if err := db.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.CreateSession(ctx, s), eyelevel.ECONFLICT)
+		if err := db.CreateSession(ctx, store.Session{TokenHash: "h2", UserID: u.ID, Kind: "api", CreatedAt: t0, ExpiresAt: t0.Add(48 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+
+		got, err := db.SessionUser(ctx, "h1", t0.Add(59*time.Minute))
+		if err != nil || got.ID != u.ID || got.Role != eyelevel.RoleClient {
+			t.Fatalf("SessionUser before expiry = %+v, %v", got, err)
+		}
+		_, err = db.SessionUser(ctx, "h1", t0.Add(time.Hour)) // expires_at is exclusive
+		wantCode(t, err, eyelevel.ENOTFOUND)
+		_, err = db.SessionUser(ctx, "unknown", t0)
+		wantCode(t, err, eyelevel.ENOTFOUND)
+
+		if n, err := db.DeleteExpiredSessions(ctx, t0.Add(2*time.Hour)); err != nil || n != 1 {
+			t.Fatalf("DeleteExpiredSessions = %d, %v; want 1", n, err)
+		}
+		_, err = db.SessionUser(ctx, "h1", t0)
+		wantCode(t, err, eyelevel.ENOTFOUND) // gone, not just expired
+		if _, err := db.SessionUser(ctx, "h2", t0.Add(2*time.Hour)); err != nil {
+			t.Fatalf("unexpired session was swept: %v", err)
+		}
+
+		if err := db.DeleteSession(ctx, "h2"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.SessionUser(ctx, "h2", t0)
+		wantCode(t, err, eyelevel.ENOTFOUND)
+		if err := db.DeleteSession(ctx, "h2"); err != nil {
+			t.Errorf("deleting a missing session: %v", err)
+		}
+		if n, err := db.DeleteExpiredSessions(ctx, t0.Add(1000*time.Hour)); err != nil || n != 0 {
+			t.Errorf("DeleteExpiredSessions on empty table = %d, %v", n, err)
+		}
 	})
 }

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"eyelevel"
+	"eyelevel/i18n"
+	"eyelevel/service"
+	"eyelevel/slots"
+	"eyelevel/store"
+	"eyelevel/web"
+)
+
+const usage = `usage:
+  eyelevel serve [--addr 127.0.0.1:8080] [--data ./eyelevel-data] [--db postgres://…] [--demo]
+  eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
+
+Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
+--cancel-notice is EYELEVEL_CANCEL_NOTICE, and so on.
+`
+
+// run is the whole program; main only calls it, and tests call it too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[1] {
+	case "serve":
+		return serve(ctx, args[2:], getenv, stdout, stderr)
+	case "user":
+		if len(args) < 3 || args[2] != "add" {
+			fmt.Fprint(stderr, usage)
+			return errors.New("unknown user command (want: user add)")
+		}
+		return userAdd(ctx, args[3:], getenv, stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[1])
+}
+
+// config is every setting, read in one place and passed down.
+type config struct {
+	addr, data, db string
+	demo           bool
+	logLevel       string
+	trustProxy     bool
+	buffer         time.Duration
+	cancelNotice   time.Duration
+	minLead        time.Duration
+}
+
+// flags binds the settings to fs with defaults from EYELEVEL_* variables.
+func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, server bool) {
+	env := func(name, def string) string {
+		if v := getenv("EYELEVEL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.data, "data", env("data", "./eyelevel-data"), "directory for the SQLite database and other files")
+	fs.StringVar(&c.db, "db", env("db", ""), "PostgreSQL URL (postgres://…); empty uses SQLite in --data")
+	if !server {
+		return
+	}
+	fs.StringVar(&c.addr, "addr", env("addr", "127.0.0.1:8080"), "address to listen on")
+	fs.BoolVar(&c.demo, "demo", env("demo", "") == "true" || env("demo", "") == "1", "seed demo accounts into an empty database")
+	fs.StringVar(&c.logLevel, "log-level", env("log-level", "info"), "debug, info, warn or error")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", env("trust-proxy", "") == "true", "take client IPs from X-Forwarded-For")
+	fs.DurationVar(&c.buffer, "buffer", envDuration(env("buffer", ""), 10*time.Minute), "pause between two sessions")
+	fs.DurationVar(&c.cancelNotice, "cancel-notice", envDuration(env("cancel-notice", ""), 24*time.Hour), "how long before the start clients may cancel")
+	fs.DurationVar(&c.minLead, "min-lead", envDuration(env("min-lead", ""), time.Hour), "how soon after booking a session may start")
+}
+
+func envDuration(s string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d
+	}
+	return def
+}
+
+func (c config) serviceConfig() service.Config {
+	return service.Config{
+		Rules:        slots.Rules{Length: 50 * time.Minute, Buffer: c.buffer},
+		CancelNotice: c.cancelNotice,
+		MinLead:      c.minLead,
+	}
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.flags(fs, getenv, true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.buffer < 0 || c.cancelNotice < 0 || c.minLead < 0 {
+		return errors.New("durations must not be negative")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	db, err := store.Open(ctx, c.db, c.data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := service.New(db, c.serviceConfig(), log, nil)
+	cat, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	if c.demo {
+		if err := seedDemo(ctx, svc, stdout, url); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, TrustProxy: c.trustProxy}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go sweep(ctx, svc, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("eyelevel is listening", "url", url, "database", db.Dialect())
+	fmt.Fprintf(stdout, "eyelevel is listening on %s\n", url)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// sweep deletes expired sessions every hour.
+func sweep(ctx context.Context, svc *service.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Error("sweeping sessions", "err", err)
+		} else if n > 0 {
+			log.Info("expired sessions deleted", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var c config
+	var role, username, displayName, gender, languages, tz string
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.flags(fs, getenv, false)
+	fs.StringVar(&role, "role", "", "admin, counselor or client")
+	fs.StringVar(&username, "username", "", "login name")
+	fs.StringVar(&displayName, "display-name", "", "counselors: name shown to clients (default: the username)")
+	fs.StringVar(&gender, "gender", "diverse", "counselors: female, male or diverse")
+	fs.StringVar(&languages, "languages", "de:native", "counselors: languages as code[:native],… e.g. fa:native,de")
+	fs.StringVar(&tz, "timezone", "Europe/Berlin", "IANA time zone")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if role == "" || username == "" {
+		return errors.New("--role and --username are required")
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+
+	db, err := store.Open(ctx, c.db, c.data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := service.New(db, service.Config{}, nil, nil)
+	var id eyelevel.UserID
+	if eyelevel.Role(role) == eyelevel.RoleCounselor {
+		if displayName == "" {
+			displayName = username
+		}
+		in := service.CounselorInput{Username: username, Password: password, DisplayName: displayName,
+			Gender: eyelevel.Gender(gender), Languages: parseLanguages(languages), TimeZone: tz}
+		co, err := svc.CreateCounselor(ctx, service.Operator, in)
+		if err != nil {
+			return describe(err)
+		}
+		id = co.ID
+	} else {
+		u, err := svc.AddUser(ctx, eyelevel.Role(role), username, password, tz)
+		if err != nil {
+			return describe(err)
+		}
+		id = u.ID
+	}
+	fmt.Fprintf(stdout, "created %s %q (id %s)\n", role, username, id)
+	return nil
+}
+
+// parseLanguages reads "fa:native,de" into language skills.
+func parseLanguages(s string) []eyelevel.LanguageSkill {
+	var out []eyelevel.LanguageSkill
+	for _, part := range strings.Split(s, ",") {
+		code, native := strings.CutSuffix(strings.TrimSpace(part), ":native")
+		if code != "" {
+			out = append(out, eyelevel.LanguageSkill{Code: code, Native: native})
+		}
+	}
+	return out
+}
+
+// describe turns a validation error into a readable command-line error.
+func describe(err error) error {
+	var e *eyelevel.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	cat, cerr := i18n.Load()
+	if cerr != nil {
+		return err
+	}
+	msg := cat.T("en", e.Key, e.Args...)
+	for field, key := range e.Fields {
+		msg += fmt.Sprintf("\n  --%s: %s", field, cat.T("en", key))
+	}
+	return errors.New(msg)
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServer runs `eyelevel serve` through run() on a random port and
+// returns its base URL once /healthz answers.
+func startServer(t *testing.T, extra ...string) (base string, stdout *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout = &syncBuffer{}
+	stderr := &syncBuffer{}
+	args := append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, extra...)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), stdout, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+			if res, err := http.Get(base + "/healthz"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return base, stdout
+				}
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("server stopped: %v\n%s", err, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("server not ready in time; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	return "", nil
+}
+
+// call does one JSON API request and decodes the answer into out.
+func call(t *testing.T, method, u, token string, body any, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, u, r)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: decode: %v", method, u, err)
+		}
+	}
+	return res.StatusCode
+}
+
+func TestServeDemoAPIEndToEnd(t *testing.T) {
+	base, stdout := startServer(t, "--demo")
+	for _, want := range []string{"admin", "demo-client", "leyla", "eyelevel-demo"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+
+	// Register a pseudonymous client and get a token.
+	var acct struct{ ID, Username, Role string }
+	if st := call(t, "POST", base+"/api/v1/accounts", "", map[string]string{"username": "stern-42", "password": "a long passphrase", "language": "fa", "timezone": "Asia/Tehran"}, &acct); st != 201 || acct.Role != "client" {
+		t.Fatalf("register: %d %+v", st, acct)
+	}
+	if st := call(t, "POST", base+"/api/v1/accounts", "", map[string]string{"username": "STERN-42", "password": "a long passphrase", "language": "fa", "timezone": "Asia/Tehran"}, nil); st != 409 {
+		t.Fatalf("duplicate username: %d, want 409", st)
+	}
+	var tok struct {
+		Token     string `json:"token"`
+		ExpiresAt string `json:"expires_at"`
+	}
+	if st := call(t, "POST", base+"/api/v1/tokens", "", map[string]string{"username": "stern-42", "password": "a long passphrase"}, &tok); st != 201 || tok.Token == "" {
+		t.Fatalf("token: %d", st)
+	}
+
+	// Search Farsi speakers; native speakers come first, each with a next slot.
+	var found struct {
+		Counselors []struct {
+			ID        string `json:"id"`
+			Languages []struct {
+				Code   string `json:"code"`
+				Native bool   `json:"native"`
+			} `json:"languages"`
+			NextSlot *struct{ Start, End string } `json:"next_slot"`
+		} `json:"counselors"`
+	}
+	if st := call(t, "GET", base+"/api/v1/counselors?language=fa", tok.Token, nil, &found); st != 200 || len(found.Counselors) < 2 {
+		t.Fatalf("search: %d, %d counselors", st, len(found.Counselors))
+	}
+	first := found.Counselors[0]
+	if first.NextSlot == nil {
+		t.Fatal("first counselor has no free slot")
+	}
+
+	// Book the next slot; a second booking of it is refused.
+	var appt struct{ ID, Status, Start string }
+	book := map[string]string{"counselor_id": first.ID, "start": first.NextSlot.Start}
+	if st := call(t, "POST", base+"/api/v1/appointments", tok.Token, book, &appt); st != 201 || appt.Status != "booked" {
+		t.Fatalf("book: %d %+v", st, appt)
+	}
+	if st := call(t, "POST", base+"/api/v1/appointments", tok.Token, book, nil); st != 409 {
+		t.Fatalf("second booking: %d, want 409", st)
+	}
+	var list struct {
+		Appointments []struct{ ID string } `json:"appointments"`
+	}
+	if st := call(t, "GET", base+"/api/v1/appointments", tok.Token, nil, &list); st != 200 || len(list.Appointments) != 1 || list.Appointments[0].ID != appt.ID {
+		t.Fatalf("list: %d %+v", st, list)
+	}
+
+	// Cancel: allowed when the session is more than 24 h away, refused within.
+	var cancelled struct{ Status string }
+	st := call(t, "DELETE", base+"/api/v1/appointments/"+appt.ID, tok.Token, nil, &cancelled)
+	start, _ := time.Parse(time.RFC3339, appt.Start)
+	if time.Until(start) > 24*time.Hour {
+		if st != 200 || cancelled.Status != "cancelled" {
+			t.Fatalf("cancel: %d %+v", st, cancelled)
+		}
+		// The slot is free again.
+		if st := call(t, "POST", base+"/api/v1/appointments", tok.Token, book, &appt); st != 201 {
+			t.Fatalf("rebook after cancel: %d", st)
+		}
+	} else if st != 409 {
+		t.Fatalf("cancel within notice: %d, want 409", st)
+	}
+
+	// Logging out makes the token useless.
+	if st := call(t, "DELETE", base+"/api/v1/tokens/current", tok.Token, nil, nil); st != 204 {
+		t.Fatalf("logout: %d", st)
+	}
+	if st := call(t, "GET", base+"/api/v1/appointments", tok.Token, nil, nil); st != 401 {
+		t.Fatalf("after logout: %d, want 401", st)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	env := func(string) string { return "" }
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"eyelevel", "user", "add", "--role", "admin", "--username", "chef", "--data", dir}, env, strings.NewReader("correct horse battery\n"), &out, &errOut)
+	if err != nil || !strings.Contains(out.String(), `created admin "chef"`) {
+		t.Fatalf("user add: %v %q %q", err, out.String(), errOut.String())
+	}
+	err = run(context.Background(), []string{"eyelevel", "user", "add", "--role", "counselor", "--username", "berater", "--languages", "fa:native,de", "--gender", "male", "--data", dir}, env, strings.NewReader("correct horse battery\n"), &out, &errOut)
+	if err != nil {
+		t.Fatalf("add counselor: %v", err)
+	}
+	for _, c := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"--role", "admin", "--username", "chef"}, "correct horse battery\n", "taken"},
+		{[]string{"--role", "admin", "--username", "x"}, "correct horse battery\n", "--username"},
+		{[]string{"--role", "admin", "--username", "short-pw"}, "short\n", "--password"},
+		{[]string{"--role", "boss", "--username", "someone"}, "correct horse battery\n", "--role"},
+		{[]string{"--role", "counselor", "--username", "bad-lang", "--languages", "zz"}, "correct horse battery\n", "--languages"},
+	} {
+		args := append([]string{"eyelevel", "user", "add", "--data", dir}, c.args...)
+		err := run(context.Background(), args, env, strings.NewReader(c.stdin), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err %v, want mention of %q", c.args, err, c.want)
+		}
+	}
+
+	// The new admin can log in on a server over the same data directory.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", dir}, env, nil, stdout, io.Discard)
+	}()
+	var base string
+	for i := 0; i < 600 && base == ""; i++ {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		} else {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if base == "" {
+		t.Fatal("server did not start")
+	}
+	var tok struct{ Token string }
+	if st := call(t, "POST", base+"/api/v1/tokens", "", map[string]string{"username": "chef", "password": "correct horse battery"}, &tok); st != 201 {
+		t.Fatalf("admin login: %d", st)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"eyelevel"}, func(string) string { return "" }, nil, &out, &out); err == nil {
+		t.Error("no command: want error")
+	}
+	if err := run(context.Background(), []string{"eyelevel", "frobnicate"}, func(string) string { return "" }, nil, &out, &out); err == nil || !strings.Contains(err.Error(), "frobnicate") {
+		t.Errorf("unknown command: %v", err)
+	}
+	env := func(k string) string { return map[string]string{"EYELEVEL_ADDR": "not-an-address"}[k] }
+	if err := run(context.Background(), []string{"eyelevel", "serve", "--data", t.TempDir()}, env, nil, &out, &out); err == nil {
+		t.Error("bad EYELEVEL_ADDR: want error")
+	}
+}

@@ -1,0 +1,169 @@
+package service_test
+
+import (
+	"reflect"
+	"testing"
+
+	"eyelevel"
+	"eyelevel/service"
+)
+
+func counselorInput(username string, langs ...string) service.CounselorInput {
+	in := service.CounselorInput{Username: username, Password: password, DisplayName: "Dr. " + username, Gender: eyelevel.GenderFemale, TimeZone: "Europe/Berlin", Bio: "Hello", Qualifications: "M.Sc."}
+	for _, l := range langs {
+		in.Languages = append(in.Languages, eyelevel.LanguageSkill{Code: l})
+	}
+	return in
+}
+
+func TestCreateCounselorPermissions(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		client := e.client("alice")
+		counselor := e.counselor("mia", eyelevel.GenderFemale, []string{"de"})
+		_, err := e.svc.CreateCounselor(e.ctx, eyelevel.Actor{}, counselorInput("c1", "de"))
+		wantCode(t, err, eyelevel.EUNAUTHORIZED)
+		_, err = e.svc.CreateCounselor(e.ctx, client, counselorInput("c2", "de"))
+		wantCode(t, err, eyelevel.EFORBIDDEN)
+		_, err = e.svc.CreateCounselor(e.ctx, counselor, counselorInput("c3", "de"))
+		wantCode(t, err, eyelevel.EFORBIDDEN)
+		// Refused before validation: an invalid input from a client is still forbidden.
+		_, err = e.svc.CreateCounselor(e.ctx, client, service.CounselorInput{})
+		wantCode(t, err, eyelevel.EFORBIDDEN)
+		if all, err := e.svc.Counselors(e.ctx, e.admin); err != nil || len(all) != 1 {
+			t.Fatalf("Counselors = %d, %v; want only mia", len(all), err)
+		}
+		_, err = e.svc.Counselors(e.ctx, client)
+		wantCode(t, err, eyelevel.EFORBIDDEN)
+		_, err = e.svc.Counselors(e.ctx, eyelevel.Actor{})
+		wantCode(t, err, eyelevel.EUNAUTHORIZED)
+
+		// The new counselor can log in with the role counselor.
+		c, err := e.svc.CreateCounselor(e.ctx, e.admin, counselorInput("omid", "de"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, u, err := e.svc.Login(e.ctx, "omid", password, e.ip(), false)
+		if err != nil || u.ID != c.ID || u.Role != eyelevel.RoleCounselor {
+			t.Fatalf("counselor login = %+v, %v", u, err)
+		}
+		_, err = e.svc.CreateCounselor(e.ctx, e.admin, counselorInput("OMID", "de"))
+		wantCode(t, err, eyelevel.ECONFLICT)
+		_, err = e.svc.CreateCounselor(e.ctx, e.admin, counselorInput("alice", "de"))
+		wantCode(t, err, eyelevel.ECONFLICT)
+	})
+}
+
+func TestCreateCounselorValidation(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		in := counselorInput("omid", "FA-af", "DE", "en")
+		in.Languages[0].Native = true
+		c, err := e.svc.CreateCounselor(e.ctx, e.admin, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []eyelevel.LanguageSkill{{Code: "fa-AF", Native: true}, {Code: "de"}, {Code: "en"}}
+		if !reflect.DeepEqual(c.Languages, want) {
+			t.Errorf("languages = %v, want %v", c.Languages, want)
+		}
+		stored, err := e.svc.Counselor(e.ctx, eyelevel.Actor{}, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(stored.Languages, want) || stored.DisplayName != "Dr. omid" || stored.TimeZone != "Europe/Berlin" || stored.Bio != "Hello" {
+			t.Errorf("stored counselor = %+v", stored)
+		}
+		if matches, err := e.svc.Search(e.ctx, eyelevel.Actor{}, service.SearchInput{Language: "fa-af"}); err != nil || len(matches) != 1 || !matches[0].Native {
+			t.Errorf("search for fa-AF = %+v, %v", matches, err)
+		}
+		_, err = e.svc.Counselor(e.ctx, eyelevel.Actor{}, "nobody")
+		wantCode(t, err, eyelevel.ENOTFOUND)
+
+		bad := []struct {
+			field string
+			edit  func(in *service.CounselorInput)
+		}{
+			{"languages", func(in *service.CounselorInput) { in.Languages = nil }},
+			{"languages", func(in *service.CounselorInput) { in.Languages[0].Code = "xx" }},
+			{"languages", func(in *service.CounselorInput) { in.Languages[0].Code = "" }},
+			{"languages", func(in *service.CounselorInput) { in.Languages[0].Code = "not a language" }},
+			{"languages", func(in *service.CounselorInput) { in.Languages = append(in.Languages, eyelevel.LanguageSkill{Code: "DE"}) }},
+			{"languages", func(in *service.CounselorInput) { in.Languages = make([]eyelevel.LanguageSkill, 21) }},
+			{"username", func(in *service.CounselorInput) { in.Username = "a b" }},
+			{"password", func(in *service.CounselorInput) { in.Password = "short" }},
+			{"display_name", func(in *service.CounselorInput) { in.DisplayName = "" }},
+			{"gender", func(in *service.CounselorInput) { in.Gender = "robot" }},
+			{"timezone", func(in *service.CounselorInput) { in.TimeZone = "Mars/Olympus" }},
+			{"timezone", func(in *service.CounselorInput) { in.TimeZone = "Local" }},
+			{"email", func(in *service.CounselorInput) { in.Email = "nope" }},
+		}
+		for _, c := range bad {
+			in := counselorInput("newone", "de")
+			c.edit(&in)
+			_, err := e.svc.CreateCounselor(e.ctx, e.admin, in)
+			wantField(t, err, c.field)
+		}
+		if all, err := e.svc.Counselors(e.ctx, e.admin); err != nil || len(all) != 1 {
+			t.Errorf("invalid input stored counselors: %d, %v", len(all), err)
+		}
+	})
+}
+
+func TestSetAvailability(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		mia := e.counselor("mia", eyelevel.GenderFemale, []string{"de"})
+		omid := e.counselor("omid", eyelevel.GenderMale, []string{"de"})
+		client := e.client("alice")
+		av := eyelevel.Availability{
+			Weekly:     officeHours,
+			Exceptions: []eyelevel.Exception{{Date: "2026-12-24"}, {Date: "2026-12-05", Available: true, Start: 600, End: 720}},
+		}
+
+		if err := e.svc.SetAvailability(e.ctx, mia, mia.UserID, av); err != nil {
+			t.Fatalf("by self: %v", err)
+		}
+		got, err := e.svc.Availability(e.ctx, mia, mia.UserID)
+		if err != nil || !reflect.DeepEqual(got, av) {
+			t.Fatalf("Availability = %+v, %v; want %+v", got, err, av)
+		}
+		if err := e.svc.SetAvailability(e.ctx, e.admin, omid.UserID, av); err != nil {
+			t.Fatalf("by admin: %v", err)
+		}
+		if got, err := e.svc.Availability(e.ctx, e.admin, omid.UserID); err != nil || !reflect.DeepEqual(got, av) {
+			t.Fatalf("Availability by admin = %+v, %v", got, err)
+		}
+
+		wantCode(t, e.svc.SetAvailability(e.ctx, omid, mia.UserID, eyelevel.Availability{}), eyelevel.EFORBIDDEN)
+		wantCode(t, e.svc.SetAvailability(e.ctx, client, mia.UserID, eyelevel.Availability{}), eyelevel.EFORBIDDEN)
+		wantCode(t, e.svc.SetAvailability(e.ctx, eyelevel.Actor{}, mia.UserID, eyelevel.Availability{}), eyelevel.EUNAUTHORIZED)
+		wantCode(t, e.svc.SetAvailability(e.ctx, e.admin, client.UserID, av), eyelevel.ENOTFOUND)
+		wantCode(t, e.svc.SetAvailability(e.ctx, e.admin, "nobody", av), eyelevel.ENOTFOUND)
+		_, err = e.svc.Availability(e.ctx, omid, mia.UserID)
+		wantCode(t, err, eyelevel.EFORBIDDEN)
+		_, err = e.svc.Availability(e.ctx, client, mia.UserID)
+		wantCode(t, err, eyelevel.EFORBIDDEN)
+		_, err = e.svc.Availability(e.ctx, eyelevel.Actor{}, mia.UserID)
+		wantCode(t, err, eyelevel.EUNAUTHORIZED)
+		_, err = e.svc.Availability(e.ctx, e.admin, "nobody")
+		wantCode(t, err, eyelevel.ENOTFOUND)
+
+		invalid := []struct {
+			field string
+			av    eyelevel.Availability
+		}{
+			{"weekly[0].end", eyelevel.Availability{Weekly: []eyelevel.WeeklyWindow{{Weekday: 1, Start: 600, End: 540}}}},
+			{"weekly[0].end", eyelevel.Availability{Weekly: []eyelevel.WeeklyWindow{{Weekday: 1, Start: 540, End: 580}}}}, // shorter than a session
+			{"weekly[0].end", eyelevel.Availability{Weekly: []eyelevel.WeeklyWindow{{Weekday: 1, Start: 540, End: 1500}}}},
+			{"weekly[0].weekday", eyelevel.Availability{Weekly: []eyelevel.WeeklyWindow{{Weekday: 7, Start: 540, End: 600}}}},
+			{"weekly[1].start", eyelevel.Availability{Weekly: []eyelevel.WeeklyWindow{{Weekday: 1, Start: 540, End: 720}, {Weekday: 1, Start: 660, End: 800}}}},
+			{"exceptions[0].date", eyelevel.Availability{Exceptions: []eyelevel.Exception{{Date: "24.12.2026"}}}},
+			{"exceptions[0].start", eyelevel.Availability{Exceptions: []eyelevel.Exception{{Date: "2026-12-24", Available: true}}}},
+		}
+		for _, c := range invalid {
+			err := e.svc.SetAvailability(e.ctx, mia, mia.UserID, c.av)
+			wantField(t, err, c.field)
+		}
+		if got, err := e.svc.Availability(e.ctx, mia, mia.UserID); err != nil || !reflect.DeepEqual(got, av) {
+			t.Errorf("invalid input changed the availability: %+v, %v", got, err)
+		}
+	})
+}
