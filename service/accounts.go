@@ -114,7 +114,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string, api 
 	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
 		// Spend the same time as a real check so timing does not reveal
 		// which usernames exist.
-		CheckPassword(dummyHash, password)
+		CheckPassword(s.dummyHash(), password)
 		s.limiter.add(acctKey, loginWindow)
 		return "", time.Time{}, u, wrong
 	} else if err != nil {
@@ -141,7 +141,12 @@ func (s *Service) Login(ctx context.Context, username, password, ip string, api 
 	return token, expires, u, nil
 }
 
-var dummyHash = HashPassword("not a password of anyone", DefaultPasswordParams)
+// dummyHash is a hash with the configured costs, made once, that no
+// password matches.
+func (s *Service) dummyHash() string {
+	s.dummyOnce.Do(func() { s.dummy = HashPassword(newToken(), s.cfg.Password) })
+	return s.dummy
+}
 
 // Authenticate returns the actor a session token belongs to. Errors:
 // EUNAUTHORIZED for unknown or expired tokens.

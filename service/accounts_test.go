@@ -57,8 +57,15 @@ func TestRegisterValidation(t *testing.T) {
 			func(in *service.RegisterInput) { in.Username = "Анна.К-2" }, // any script
 			func(in *service.RegisterInput) { in.Username = "مريم" },
 			func(in *service.RegisterInput) { in.Email = "anna@example.org"; in.Username = "anna_mail" },
-			func(in *service.RegisterInput) { in.Language = "fa-AF"; in.TimeZone = "Asia/Kabul"; in.Username = "omid" },
-			func(in *service.RegisterInput) { in.Username = strings.Repeat("a", 40); in.Password = strings.Repeat("p", 10) },
+			func(in *service.RegisterInput) {
+				in.Language = "fa-AF"
+				in.TimeZone = "Asia/Kabul"
+				in.Username = "omid"
+			},
+			func(in *service.RegisterInput) {
+				in.Username = strings.Repeat("a", 40)
+				in.Password = strings.Repeat("p", 10)
+			},
 		}
 		for i, edit := range good {
 			in := validRegistration()
@@ -154,11 +161,10 @@ func TestLoginRateLimitPerAccount(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		e.client("alice")
 		e.client("bob")
-		for i := range 5 {
+		for range 5 {
 			_, _, _, err := e.svc.Login(e.ctx, "alice", "wrong password", e.ip(), false)
 			wantCode(t, err, eyelevel.EUNAUTHORIZED)
 			e.clock.Advance(time.Minute)
-			_ = i
 		}
 		// Five failures within 15 minutes: even the right password is refused,
 		// from any IP and in any spelling of the name.

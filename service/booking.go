@@ -41,7 +41,7 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		return eyelevel.Appointment{}, fieldErr("start", "booking.err.past", "This time is in the past.")
 	case start.Before(s.earliestStart()):
 		return eyelevel.Appointment{}, fieldErr("start", "booking.err.too_soon", "This time is too soon to book.")
-	case start.After(now.Add(s.cfg.Horizon)):
+	case !start.Before(now.Add(s.cfg.Horizon)):
 		return eyelevel.Appointment{}, fieldErr("start", "booking.err.too_far", "This time is too far ahead to book.")
 	}
 	appt := eyelevel.Appointment{
@@ -80,7 +80,7 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		} else if overlap {
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.overlap", "You already have a session at this time.")
 		}
-		upcoming, err := s.db.Appointments(ctx, store.AppointmentFilter{ClientID: a.UserID, EndsAfter: now, Limit: s.cfg.MaxOpen + 1})
+		upcoming, err := s.db.Appointments(ctx, store.AppointmentFilter{ClientID: a.UserID, EndsAfter: now, BookedOnly: true, Limit: s.cfg.MaxOpen + 1})
 		if err != nil {
 			return err
 		}

@@ -86,7 +86,9 @@ func TestCreateCounselorValidation(t *testing.T) {
 			{"languages", func(in *service.CounselorInput) { in.Languages[0].Code = "xx" }},
 			{"languages", func(in *service.CounselorInput) { in.Languages[0].Code = "" }},
 			{"languages", func(in *service.CounselorInput) { in.Languages[0].Code = "not a language" }},
-			{"languages", func(in *service.CounselorInput) { in.Languages = append(in.Languages, eyelevel.LanguageSkill{Code: "DE"}) }},
+			{"languages", func(in *service.CounselorInput) {
+				in.Languages = append(in.Languages, eyelevel.LanguageSkill{Code: "DE"})
+			}},
 			{"languages", func(in *service.CounselorInput) { in.Languages = make([]eyelevel.LanguageSkill, 21) }},
 			{"username", func(in *service.CounselorInput) { in.Username = "a b" }},
 			{"password", func(in *service.CounselorInput) { in.Password = "short" }},
@@ -115,7 +117,7 @@ func TestSetAvailability(t *testing.T) {
 		client := e.client("alice")
 		av := eyelevel.Availability{
 			Weekly:     officeHours,
-			Exceptions: []eyelevel.Exception{{Date: "2026-12-24"}, {Date: "2026-12-05", Available: true, Start: 600, End: 720}},
+			Exceptions: []eyelevel.Exception{{Date: "2026-12-05", Available: true, Start: 600, End: 720}, {Date: "2026-12-24"}}, // in stored order
 		}
 
 		if err := e.svc.SetAvailability(e.ctx, mia, mia.UserID, av); err != nil {

@@ -77,7 +77,7 @@ func actorOf(u eyelevel.User) eyelevel.Actor {
 // user creates an account of role with the shared test password.
 func (e *env) user(role eyelevel.Role, username string) eyelevel.Actor {
 	e.t.Helper()
-	u, err := e.svc.AddUser(e.ctx, role, username, password)
+	u, err := e.svc.AddUser(e.ctx, role, username, password, "Europe/Berlin")
 	if err != nil {
 		e.t.Fatalf("add %s %q: %v", role, username, err)
 	}

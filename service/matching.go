@@ -86,7 +86,7 @@ func (s *Service) nextSlots(ctx context.Context, cs []eyelevel.Counselor, ids []
 		for i, c := range pending {
 			ids[i] = c.ID
 		}
-		busy, err := s.db.Busy(ctx, ids, from.Add(-s.cfg.Rules.Buffer), to.Add(s.cfg.Rules.Buffer))
+		busy, err := s.db.Busy(ctx, ids, from.Add(-s.cfg.Rules.Buffer), to.Add(s.cfg.Rules.Length+s.cfg.Rules.Buffer))
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ func (s *Service) Slots(ctx context.Context, a eyelevel.Actor, in SlotsInput) ([
 	if err != nil {
 		return nil, err
 	}
-	busy, err := s.db.Busy(ctx, []eyelevel.UserID{c.ID}, from.Add(-s.cfg.Rules.Length-s.cfg.Rules.Buffer), to.Add(s.cfg.Rules.Buffer))
+	busy, err := s.db.Busy(ctx, []eyelevel.UserID{c.ID}, from.Add(-s.cfg.Rules.Length-s.cfg.Rules.Buffer), to.Add(s.cfg.Rules.Length+s.cfg.Rules.Buffer))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ package service
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"eyelevel"
@@ -63,6 +64,9 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	limiter *limiter
+
+	dummyOnce sync.Once
+	dummy     string
 }
 
 // New returns a Service. now may be nil for time.Now.

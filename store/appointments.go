@@ -46,6 +46,7 @@ type AppointmentFilter struct {
 	ClientID    eyelevel.UserID
 	CounselorID eyelevel.UserID
 	EndsAfter   time.Time // zero: no lower bound
+	BookedOnly  bool      // leave out cancelled appointments
 	Limit       int       // 0: 500
 }
 
@@ -59,7 +60,11 @@ func (db *DB) Appointments(ctx context.Context, f AppointmentFilter) ([]eyelevel
 		q += `a.counselor_id = $1`
 		args = append(args, string(f.CounselorID))
 	}
-	q += ` AND a.end_at > $2 ORDER BY a.start_at, a.id LIMIT $3`
+	q += ` AND a.end_at > $2`
+	if f.BookedOnly {
+		q += ` AND a.status = 'booked'`
+	}
+	q += ` ORDER BY a.start_at, a.id LIMIT $3`
 	if f.Limit <= 0 {
 		f.Limit = 500
 	}

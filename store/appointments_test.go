@@ -150,6 +150,12 @@ func TestAppointments(t *testing.T) {
 		if got, want := list(store.AppointmentFilter{ClientID: alice.ID, EndsAfter: h(2).Add(49 * time.Minute)}), []eyelevel.AppointmentID{a1.ID, a3.ID, a4.ID}; !slices.Equal(got, want) {
 			t.Errorf("alice's appointments ending after a1's end-1m = %v, want %v", got, want)
 		}
+		if got, want := list(store.AppointmentFilter{ClientID: alice.ID, BookedOnly: true}), []eyelevel.AppointmentID{a3.ID, a4.ID}; !slices.Equal(got, want) {
+			t.Errorf("alice's booked appointments = %v, want %v", got, want)
+		}
+		if got, want := list(store.AppointmentFilter{ClientID: alice.ID, BookedOnly: true, Limit: 1}), []eyelevel.AppointmentID{a3.ID}; !slices.Equal(got, want) {
+			t.Errorf("alice's first booked appointment = %v, want %v", got, want)
+		}
 		if got, want := list(store.AppointmentFilter{ClientID: alice.ID, Limit: 2}), []eyelevel.AppointmentID{a1.ID, a3.ID}; !slices.Equal(got, want) {
 			t.Errorf("alice's first 2 appointments = %v, want %v", got, want)
 		}
