@@ -83,6 +83,9 @@ func New(db *store.DB, cfg Config, log *slog.Logger, now func() time.Time) *Serv
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
 
+// Now returns the service's current time, so pages agree with the rules.
+func (s *Service) Now() time.Time { return s.now() }
+
 // Store returns the underlying store (for health checks and seeding).
 func (s *Service) Store() *store.DB { return s.db }
 

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"eyelevel"
@@ -45,8 +46,24 @@ func handleOpenAPI() http.Handler {
 	})
 }
 
-func handleAPINotFound(d Deps) http.Handler {
+// handleAPINotFound answers unknown API paths with a JSON 404, and known
+// paths asked with the wrong method with a JSON 405 and an Allow header.
+func handleAPINotFound(d Deps, mux *http.ServeMux) http.Handler {
+	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range methods {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/api/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, r, d, &eyelevel.Error{Code: EMETHOD, Key: "error.method", Message: "This method is not allowed here."})
+			return
+		}
 		writeError(w, r, d, eyelevel.ErrNotFound())
 	})
 }
@@ -266,8 +283,13 @@ func (in availabilityJSON) toAvailability() (eyelevel.Availability, map[string]s
 		}
 		return m
 	}
-	if len(in.Weekly) > 1000 || len(in.Exceptions) > 1000 {
+	if len(in.Weekly) > 1000 {
 		p["weekly"] = "availability.err.too_many"
+	}
+	if len(in.Exceptions) > 1000 {
+		p["exceptions"] = "availability.err.too_many"
+	}
+	if len(p) > 0 {
 		return av, p
 	}
 	for i, w := range in.Weekly {
@@ -332,14 +354,28 @@ func appointmentOf(a eyelevel.Appointment) appointmentJSON {
 		Start: a.Start.UTC().Format(time.RFC3339), End: a.End.UTC().Format(time.RFC3339), Status: a.Status, CounselorName: a.CounselorName}
 }
 
+// bookJSON is a booking as sent. The start stays a string until the handler
+// parses it, so that a malformed time is reported on its field.
+type bookJSON struct {
+	CounselorID eyelevel.UserID `json:"counselor_id"`
+	Start       string          `json:"start"`
+}
+
 func handleBook(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, err := decode[service.BookInput](w, r)
+		in, err := decode[bookJSON](w, r)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
-		a, err := d.Service.Book(r.Context(), info(r).Actor, in)
+		var start time.Time // zero when missing; the service asks for it
+		if in.Start != "" {
+			if start, err = time.Parse(time.RFC3339, in.Start); err != nil {
+				writeError(w, r, d, eyelevel.Invalid(map[string]string{"start": "error.bad_time"}))
+				return
+			}
+		}
+		a, err := d.Service.Book(r.Context(), info(r).Actor, service.BookInput{CounselorID: in.CounselorID, Start: start})
 		if err != nil {
 			writeError(w, r, d, err)
 			return

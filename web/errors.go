@@ -7,6 +7,9 @@ import (
 	"eyelevel"
 )
 
+// EMETHOD is the web layer's own code for a wrong HTTP method.
+const EMETHOD = "method_not_allowed"
+
 // codeStatus is the one place error codes become HTTP status codes.
 var codeStatus = map[string]int{
 	eyelevel.EINVALID:      http.StatusBadRequest,
@@ -17,6 +20,7 @@ var codeStatus = map[string]int{
 	eyelevel.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	eyelevel.ETOOMANY:      http.StatusTooManyRequests,
 	eyelevel.EINTERNAL:     http.StatusInternalServerError,
+	EMETHOD:                http.StatusMethodNotAllowed,
 }
 
 // statusOf returns the HTTP status for err.

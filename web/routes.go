@@ -24,11 +24,12 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /api/v1/appointments", authed(d, handleListAppointments(d)))
 	mux.Handle("GET /api/v1/appointments/{id}", authed(d, handleGetAppointment(d)))
 	mux.Handle("DELETE /api/v1/appointments/{id}", authed(d, handleCancel(d)))
-	mux.Handle("/api/", handleAPINotFound(d))
+	mux.Handle("/api/", handleAPINotFound(d, mux))
 
 	// Pages, rendered on the server; they work without JavaScript.
 	mux.Handle("GET /static/", handleStatic())
 	mux.Handle("GET /{$}", v.landing())
+	mux.Handle("GET /help", v.help())
 	mux.Handle("GET /register", v.registerForm())
 	mux.Handle("POST /register", v.register())
 	mux.Handle("GET /login", v.loginForm())

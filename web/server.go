@@ -110,7 +110,8 @@ func withActor(next http.Handler, d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := &request{IP: clientIP(r, d.TrustProxy)}
 		if auth := r.Header.Get("Authorization"); auth != "" {
-			tok, ok := strings.CutPrefix(auth, "Bearer ")
+			scheme, tok, ok := strings.Cut(auth, " ")
+			ok = ok && strings.EqualFold(scheme, "Bearer")
 			a, err := d.Service.Authenticate(r.Context(), strings.TrimSpace(tok))
 			if !ok || err != nil {
 				ri.Lang = d.Catalog.Negotiate("", "", r.Header.Get("Accept-Language"))

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"eyelevel"
+	"eyelevel/i18n"
+	"eyelevel/service"
+)
+
+type landingData struct {
+	Languages []i18n.Language
+}
+
+func (v *views) landing() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := newPage(r, "landing.title")
+		p.Data = landingData{Languages: v.d.Catalog.Languages()}
+		v.render(w, r, http.StatusOK, "landing", p)
+	})
+}
+
+func (v *views) help() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v.render(w, r, http.StatusOK, "help", newPage(r, "help.title"))
+	})
+}
+
+func (v *views) notFound() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v.fail(w, r, eyelevel.Errorf(eyelevel.ENOTFOUND, "error.page_not_found", "This page does not exist."))
+	})
+}
+
+type registerData struct {
+	Languages []option
+	Zone      zoneData
+}
+
+func (v *views) renderRegister(w http.ResponseWriter, r *http.Request, status int, p *page) {
+	p.Data = registerData{Languages: serviceLanguages(), Zone: zoneChoice(p.Form)}
+	p.Self = "/register"
+	v.render(w, r, status, "register", p)
+}
+
+func (v *views) registerForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := newPage(r, "register.title")
+		// The language chosen on the landing page (or negotiated) is the default.
+		p.Form.Set("language", info(r).Lang)
+		p.Form.Set("timezone", defaultZone)
+		v.renderRegister(w, r, http.StatusOK, p)
+	})
+}
+
+func (v *views) register() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := parseForm(w, r); err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		f := r.PostForm
+		in := service.RegisterInput{
+			Username: f.Get("username"), Password: f.Get("password"),
+			Language: f.Get("language"), TimeZone: zoneInput(f), Email: f.Get("email"),
+		}
+		u, err := v.d.Service.Register(r.Context(), in, info(r).IP)
+		if err != nil {
+			p := newPage(r, "register.title")
+			if !v.formError(r, p, err) {
+				v.fail(w, r, err)
+				return
+			}
+			if e := (*eyelevel.Error)(nil); errors.As(err, &e) && e.Key == "account.err.username_taken" {
+				p.Fields["username"] = p.Message
+			}
+			p.Form = keep(f, "username", "language", "timezone", "timezone_other", "email")
+			v.renderRegister(w, r, statusOf(err), p)
+			return
+		}
+		token, expires, _, err := v.d.Service.Login(r.Context(), in.Username, in.Password, info(r).IP, false)
+		if err != nil {
+			// The account exists; logging in by hand still works.
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		setSession(w, token, expires)
+		http.Redirect(w, r, "/counselors?language="+url.QueryEscape(u.Language), http.StatusSeeOther)
+	})
+}
+
+// keep copies the named fields of a form; passwords are never sent back.
+func keep(f url.Values, names ...string) url.Values {
+	out := url.Values{}
+	for _, n := range names {
+		if v := f.Get(n); v != "" {
+			out.Set(n, v)
+		}
+	}
+	return out
+}
+
+func (v *views) renderLogin(w http.ResponseWriter, r *http.Request, status int, p *page) {
+	p.Self = "/login"
+	if next := p.Form.Get("next"); next != "" {
+		p.Self += "?next=" + url.QueryEscape(next)
+	}
+	v.render(w, r, status, "login", p)
+}
+
+func (v *views) loginForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := newPage(r, "login.title")
+		if next := r.URL.Query().Get("next"); isLocalPath(next) {
+			p.Form.Set("next", next)
+		}
+		v.renderLogin(w, r, http.StatusOK, p)
+	})
+}
+
+func (v *views) login() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := parseForm(w, r); err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		f := r.PostForm
+		next := f.Get("next")
+		if !isLocalPath(next) {
+			next = ""
+		}
+		token, expires, u, err := v.d.Service.Login(r.Context(), f.Get("username"), f.Get("password"), info(r).IP, false)
+		if err != nil {
+			p := newPage(r, "login.title")
+			if !v.formError(r, p, err) {
+				v.fail(w, r, err)
+				return
+			}
+			p.Form = keep(f, "username")
+			if next != "" {
+				p.Form.Set("next", next)
+			}
+			v.renderLogin(w, r, statusOf(err), p)
+			return
+		}
+		setSession(w, token, expires)
+		if next == "" {
+			lang := info(r).Lang
+			if u.Language != "" {
+				lang = u.Language
+			}
+			next = homeOf(u.Role, lang)
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	})
+}
+
+func (v *views) logout() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok := info(r).Token; tok != "" {
+			if err := v.d.Service.Logout(r.Context(), tok); err != nil {
+				v.fail(w, r, err)
+				return
+			}
+		}
+		clearSession(w)
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}

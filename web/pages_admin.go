@@ -1,0 +1,119 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"eyelevel"
+	"eyelevel/service"
+)
+
+type adminCounselorsData struct {
+	Counselors []eyelevel.Counselor
+}
+
+func (v *views) adminCounselors() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, "/admin/counselors") {
+			return
+		}
+		cs, err := v.d.Service.Counselors(r.Context(), info(r).Actor)
+		if err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		p := newPage(r, "admin.counselors.title")
+		p.Data = adminCounselorsData{Counselors: cs}
+		v.render(w, r, http.StatusOK, "admin_counselors", p)
+	})
+}
+
+type newCounselorData struct {
+	Languages []option
+	Genders   []eyelevel.Gender
+	Zone      zoneData
+}
+
+func (v *views) renderNewCounselor(w http.ResponseWriter, r *http.Request, status int, p *page) {
+	p.Self = "/admin/counselors/new"
+	p.Data = newCounselorData{
+		Languages: serviceLanguages(),
+		Genders:   []eyelevel.Gender{eyelevel.GenderFemale, eyelevel.GenderMale, eyelevel.GenderDiverse},
+		Zone:      zoneChoice(p.Form),
+	}
+	v.render(w, r, status, "admin_new_counselor", p)
+}
+
+func (v *views) newCounselorForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, "/admin/counselors/new") {
+			return
+		}
+		// Listing counselors is admin-only too: asking the service keeps the
+		// rule of who may manage counselors in one place.
+		if _, err := v.d.Service.Counselors(r.Context(), info(r).Actor); err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		p := newPage(r, "admin.new.title")
+		p.Form.Set("timezone", defaultZone)
+		v.renderNewCounselor(w, r, http.StatusOK, p)
+	})
+}
+
+// formLanguages reads the language checkboxes ("lang.ar", "native.ar") and
+// the free text of other codes, where a trailing * marks a native language.
+func formLanguages(f url.Values) []eyelevel.LanguageSkill {
+	var out []eyelevel.LanguageSkill
+	for _, code := range service.UILanguages {
+		native := f.Get("native."+code) != ""
+		if f.Get("lang."+code) != "" || native {
+			out = append(out, eyelevel.LanguageSkill{Code: code, Native: native})
+		}
+	}
+	other := strings.FieldsFunc(f.Get("other_languages"), func(r rune) bool {
+		return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
+	})
+	for _, code := range other {
+		code, native := strings.CutSuffix(code, "*")
+		out = append(out, eyelevel.LanguageSkill{Code: code, Native: native})
+	}
+	return out
+}
+
+func (v *views) createCounselor() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, "/admin/counselors/new") {
+			return
+		}
+		if err := parseForm(w, r); err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		f := r.PostForm
+		in := service.CounselorInput{
+			Username: f.Get("username"), Password: f.Get("password"), DisplayName: strings.TrimSpace(f.Get("display_name")),
+			Gender: eyelevel.Gender(f.Get("gender")), Languages: formLanguages(f), TimeZone: zoneInput(f),
+			Bio: f.Get("bio"), Qualifications: f.Get("qualifications"), Email: strings.TrimSpace(f.Get("email")),
+		}
+		if _, err := v.d.Service.CreateCounselor(r.Context(), info(r).Actor, in); err != nil {
+			p := newPage(r, "admin.new.title")
+			if !v.formError(r, p, err) || eyelevel.ErrorCode(err) == eyelevel.EFORBIDDEN {
+				v.fail(w, r, err)
+				return
+			}
+			if eyelevel.ErrorCode(err) == eyelevel.ECONFLICT {
+				p.Fields["username"] = p.Message // the only unique field
+			}
+			names := []string{"username", "display_name", "gender", "timezone", "timezone_other", "bio", "qualifications", "email", "other_languages"}
+			for _, code := range service.UILanguages {
+				names = append(names, "lang."+code, "native."+code)
+			}
+			p.Form = keep(f, names...)
+			v.renderNewCounselor(w, r, statusOf(err), p)
+			return
+		}
+		http.Redirect(w, r, "/admin/counselors?notice=created", http.StatusSeeOther)
+	})
+}

@@ -1,0 +1,268 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"eyelevel"
+	"eyelevel/service"
+)
+
+// bookURL links the confirmation page of one slot.
+func bookURL(id eyelevel.UserID, start time.Time) string {
+	return "/book?counselor=" + url.QueryEscape(string(id)) + "&start=" + url.QueryEscape(start.UTC().Format(time.RFC3339))
+}
+
+func counselorURL(id eyelevel.UserID) string {
+	return "/counselors/" + url.PathEscape(string(id))
+}
+
+type matchView struct {
+	service.Match
+	URL     string
+	BookURL string
+}
+
+type searchData struct {
+	Languages []option
+	Searched  bool
+	Matches   []matchView
+}
+
+func (v *views) findCounselor() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		p := newPage(r, "search.title")
+		p.Form = keep(q, "language", "gender")
+		data := searchData{Languages: serviceLanguages()}
+		status := http.StatusOK
+		if q.Get("language") != "" {
+			ms, err := v.d.Service.Search(r.Context(), info(r).Actor, service.SearchInput{Language: q.Get("language"), Gender: eyelevel.Gender(q.Get("gender"))})
+			if err != nil {
+				if !v.formError(r, p, err) {
+					v.fail(w, r, err)
+					return
+				}
+				status = statusOf(err)
+			}
+			data.Searched = err == nil
+			for _, m := range ms {
+				mv := matchView{Match: m, URL: counselorURL(m.Counselor.ID)}
+				if m.NextSlot != nil {
+					mv.BookURL = bookURL(m.Counselor.ID, m.NextSlot.Start)
+				}
+				data.Matches = append(data.Matches, mv)
+			}
+		}
+		p.Data = data
+		v.render(w, r, status, "counselors", p)
+	})
+}
+
+type slotView struct {
+	Start time.Time
+	URL   string
+}
+
+type dayView struct {
+	Day   time.Time
+	Slots []slotView
+}
+
+type counselorData struct {
+	Counselor        eyelevel.Counselor
+	Week             time.Time // Monday 00:00 in the viewer's zone
+	Days             []dayView
+	Free             int
+	PrevURL, NextURL string
+}
+
+// weekStart returns Monday 00:00 of the week containing t, in t's zone.
+func weekStart(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d-(int(t.Weekday())+6)%7, 0, 0, 0, 0, t.Location())
+}
+
+func (v *views) counselorPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r)
+		c, err := v.d.Service.Counselor(r.Context(), ri.Actor, eyelevel.UserID(r.PathValue("id")))
+		if err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		thisWeek := weekStart(v.d.Service.Now().In(ri.Zone))
+		week := thisWeek
+		if s := r.URL.Query().Get("week"); s != "" {
+			if t, err := time.ParseInLocation(time.DateOnly, s, ri.Zone); err == nil {
+				week = weekStart(t)
+			}
+		}
+		y, m, d := week.Date()
+		end := time.Date(y, m, d+7, 0, 0, 0, 0, ri.Zone)
+		free, err := v.d.Service.Slots(r.Context(), ri.Actor, service.SlotsInput{CounselorID: c.ID, From: week, To: end})
+		if err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		data := counselorData{Counselor: c, Week: week, Free: len(free)}
+		for i := range 7 {
+			data.Days = append(data.Days, dayView{Day: time.Date(y, m, d+i, 0, 0, 0, 0, ri.Zone)})
+		}
+		for _, s := range free {
+			local := s.Start.In(ri.Zone)
+			for i := range data.Days {
+				if !local.Before(data.Days[i].Day) && (i == 6 || local.Before(data.Days[i+1].Day)) {
+					data.Days[i].Slots = append(data.Days[i].Slots, slotView{Start: s.Start, URL: bookURL(c.ID, s.Start)})
+					break
+				}
+			}
+		}
+		base := counselorURL(c.ID) + "?week="
+		if week.After(thisWeek) {
+			data.PrevURL = base + time.Date(y, m, d-7, 0, 0, 0, 0, ri.Zone).Format(time.DateOnly)
+		}
+		if end.Before(v.d.Service.Now().Add(v.d.Service.Config().Horizon)) {
+			data.NextURL = base + end.Format(time.DateOnly)
+		}
+		p := newPage(r, "counselor.title")
+		p.Data = data
+		v.render(w, r, http.StatusOK, "counselor", p)
+	})
+}
+
+type bookData struct {
+	Counselor  eyelevel.Counselor
+	Start, End time.Time
+	Minutes    int
+	StartValue string // RFC 3339, for the form
+	BackURL    string
+}
+
+// renderConfirm shows the confirmation page of a slot, with err if booking failed.
+func (v *views) renderConfirm(w http.ResponseWriter, r *http.Request, id, start string, bookErr error) {
+	p := newPage(r, "book.title")
+	p.Self = "/book?counselor=" + url.QueryEscape(id) + "&start=" + url.QueryEscape(start)
+	t, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		v.fail(w, r, eyelevel.Errorf(eyelevel.EINVALID, "error.bad_time", "Please give the time in RFC 3339 format."))
+		return
+	}
+	c, err := v.d.Service.Counselor(r.Context(), info(r).Actor, eyelevel.UserID(id))
+	if err != nil {
+		v.fail(w, r, err)
+		return
+	}
+	length := v.d.Service.Config().Rules.Length
+	p.Data = bookData{
+		Counselor: c, Start: t, End: t.Add(length), Minutes: int(length.Minutes()),
+		StartValue: t.UTC().Format(time.RFC3339),
+		BackURL:    counselorURL(c.ID) + "?week=" + t.In(info(r).Zone).Format(time.DateOnly),
+	}
+	status := http.StatusOK
+	if bookErr != nil {
+		if !v.formError(r, p, bookErr) {
+			v.fail(w, r, bookErr)
+			return
+		}
+		status = statusOf(bookErr)
+	}
+	v.render(w, r, status, "book", p)
+}
+
+func (v *views) confirmBooking() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, r.URL.RequestURI()) {
+			return
+		}
+		q := r.URL.Query()
+		v.renderConfirm(w, r, q.Get("counselor"), q.Get("start"), nil)
+	})
+}
+
+func (v *views) book() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := parseForm(w, r); err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		id, start := r.PostForm.Get("counselor"), r.PostForm.Get("start")
+		if requireLogin(w, r, "/book?counselor="+url.QueryEscape(id)+"&start="+url.QueryEscape(start)) {
+			return
+		}
+		t, err := time.Parse(time.RFC3339, start)
+		if err != nil {
+			v.renderConfirm(w, r, id, start, nil) // shows the bad-time page
+			return
+		}
+		if _, err := v.d.Service.Book(r.Context(), info(r).Actor, service.BookInput{CounselorID: eyelevel.UserID(id), Start: t}); err != nil {
+			v.renderConfirm(w, r, id, start, err)
+			return
+		}
+		http.Redirect(w, r, "/appointments?notice=booked", http.StatusSeeOther)
+	})
+}
+
+type appointmentView struct {
+	eyelevel.Appointment
+	CanCancel bool
+	CancelURL string
+}
+
+type appointmentsData struct {
+	Items []appointmentView
+}
+
+// renderAppointments lists the actor's upcoming appointments, with the
+// error of a failed cancellation if any.
+func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cancelErr error) {
+	a := info(r).Actor
+	list, err := v.d.Service.Appointments(r.Context(), a, false)
+	if err != nil {
+		v.fail(w, r, err)
+		return
+	}
+	p := newPage(r, "appointments.title")
+	p.Self = "/appointments"
+	var data appointmentsData
+	for _, appt := range list {
+		data.Items = append(data.Items, appointmentView{
+			Appointment: appt, CanCancel: v.d.Service.CanCancel(a, appt),
+			CancelURL: "/appointments/" + url.PathEscape(string(appt.ID)) + "/cancel",
+		})
+	}
+	p.Data = data
+	status := http.StatusOK
+	if cancelErr != nil {
+		if !v.formError(r, p, cancelErr) {
+			v.fail(w, r, cancelErr)
+			return
+		}
+		status = statusOf(cancelErr)
+	}
+	v.render(w, r, status, "appointments", p)
+}
+
+func (v *views) myAppointments() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, "/appointments") {
+			return
+		}
+		v.renderAppointments(w, r, nil)
+	})
+}
+
+func (v *views) cancel() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, "/appointments") {
+			return
+		}
+		_, err := v.d.Service.Cancel(r.Context(), info(r).Actor, eyelevel.AppointmentID(r.PathValue("id")))
+		if err != nil {
+			v.renderAppointments(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/appointments?notice=cancelled", http.StatusSeeOther)
+	})
+}
