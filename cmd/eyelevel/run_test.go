@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -42,7 +43,9 @@ func startServer(t *testing.T, extra ...string) (base string, stdout *syncBuffer
 	stderr := &syncBuffer{}
 	args := append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, extra...)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), stdout, stderr) }()
+	go func() {
+		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), stdout, stderr)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -250,5 +253,109 @@ func TestRunUsage(t *testing.T) {
 	env := func(k string) string { return map[string]string{"EYELEVEL_ADDR": "not-an-address"}[k] }
 	if err := run(context.Background(), []string{"eyelevel", "serve", "--data", t.TempDir()}, env, nil, &out, &out); err == nil {
 		t.Error("bad EYELEVEL_ADDR: want error")
+	}
+}
+
+// form posts an HTML form with the session cookie and returns the status,
+// the redirect target, the body and any new session cookie. Go's cookie jar
+// drops Secure cookies on http://, so the test carries the cookie itself.
+func form(t *testing.T, method, u, cookie string, values map[string]string) (status int, location, body, setCookie string) {
+	t.Helper()
+	v := make(neturl.Values)
+	for k, x := range values {
+		v.Set(k, x)
+	}
+	var r io.Reader
+	if method == "POST" {
+		r = strings.NewReader(v.Encode())
+	}
+	req, _ := http.NewRequest(method, u, r)
+	if method == "POST" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Accept-Language", "en")
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, c := range res.Cookies() {
+		if c.Name == "__Host-eyelevel-session" && c.Value != "" {
+			setCookie = c.Name + "=" + c.Value
+		}
+	}
+	return res.StatusCode, res.Header.Get("Location"), string(b), setCookie
+}
+
+var (
+	bookLink   = regexp.MustCompile(`href="(/book\?counselor=[^"]+)"`)
+	cancelForm = regexp.MustCompile(`action="(/appointments/[a-z0-9]+/cancel)"`)
+)
+
+func TestServeDemoHTMLFormsEndToEnd(t *testing.T) {
+	base, _ := startServer(t, "--demo", "--cancel-notice", "1h", "--min-lead", "2h")
+
+	st, loc, _, cookie := form(t, "POST", base+"/register", "", map[string]string{
+		"username": "nachtigall", "password": "a long passphrase", "language": "en", "timezone": "Asia/Kabul"})
+	if st != http.StatusSeeOther || cookie == "" || !strings.HasPrefix(loc, "/counselors") {
+		t.Fatalf("register: %d %q cookie=%v", st, loc, cookie != "")
+	}
+
+	st, _, body, _ := form(t, "GET", base+"/counselors?language=ar", cookie, nil)
+	if st != 200 || !strings.Contains(body, "Samira Haddad") || !strings.Contains(body, "Omar Khalil") {
+		t.Fatalf("search Arabic: %d\n%s", st, body)
+	}
+	if strings.Contains(body, "Anna Schneider") {
+		t.Error("search for Arabic lists a counselor who does not speak it")
+	}
+	m := bookLink.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no booking link in search results:\n%s", body)
+	}
+	confirm := strings.ReplaceAll(m[1], "&amp;", "&")
+	st, _, body, _ = form(t, "GET", base+confirm, cookie, nil)
+	if st != 200 || !strings.Contains(body, "Asia/Kabul") {
+		t.Fatalf("confirm page: %d (want the time shown in the client's zone)\n%s", st, body)
+	}
+	q, _ := neturl.ParseQuery(confirm[strings.Index(confirm, "?")+1:])
+	st, loc, _, _ = form(t, "POST", base+"/book", cookie, map[string]string{"counselor": q.Get("counselor"), "start": q.Get("start")})
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/appointments") {
+		t.Fatalf("book: %d %q", st, loc)
+	}
+	// The same slot again is refused with a reason, not a crash.
+	st, _, body, _ = form(t, "POST", base+"/book", cookie, map[string]string{"counselor": q.Get("counselor"), "start": q.Get("start")})
+	if st != http.StatusConflict {
+		t.Fatalf("second booking: %d, want 409\n%s", st, body)
+	}
+
+	st, _, body, _ = form(t, "GET", base+"/appointments", cookie, nil)
+	c := cancelForm.FindStringSubmatch(body)
+	if st != 200 || c == nil {
+		t.Fatalf("appointments: %d, no cancel form\n%s", st, body)
+	}
+	st, loc, _, _ = form(t, "POST", base+c[1], cookie, nil)
+	if st != http.StatusSeeOther {
+		t.Fatalf("cancel: %d %q", st, loc)
+	}
+	_, _, body, _ = form(t, "GET", base+"/appointments", cookie, nil)
+	if cancelForm.MatchString(body) {
+		t.Error("cancelled appointment still offers a cancel button")
+	}
+	// The slot is free again: booking it once more succeeds.
+	st, _, _, _ = form(t, "POST", base+"/book", cookie, map[string]string{"counselor": q.Get("counselor"), "start": q.Get("start")})
+	if st != http.StatusSeeOther {
+		t.Fatalf("rebook after cancel: %d", st)
+	}
+
+	// Logging out ends the session on the server, not only in the browser.
+	form(t, "POST", base+"/logout", cookie, nil)
+	st, loc, _, _ = form(t, "GET", base+"/appointments", cookie, nil)
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("after logout: %d %q, want a redirect to /login", st, loc)
 	}
 }
