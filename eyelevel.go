@@ -160,3 +160,27 @@ type Appointment struct {
 	CounselorName  string
 	ClientUsername string
 }
+
+// ICEServer is a STUN or TURN server a browser may use to reach its peer,
+// with short-lived credentials for TURN.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// Room is the video room of one appointment. It exists only while open;
+// media flows between the two browsers, never through the server.
+type Room struct {
+	Appointment Appointment
+	OpensAt     time.Time
+	ClosesAt    time.Time
+	Role        Role // the actor's side: RoleClient or RoleCounselor
+	ICEServers  []ICEServer
+}
+
+// Room event kinds, the only metadata kept about a session.
+const (
+	RoomJoined = "joined"
+	RoomLeft   = "left"
+)

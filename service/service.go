@@ -14,7 +14,8 @@ import (
 	"eyelevel/store"
 )
 
-// Config holds the operator's rules. The zero value of any field means its default.
+// Config holds the operator's rules. The zero value of any field means its
+// default; a negative MinLead means none.
 type Config struct {
 	Rules        slots.Rules   // session length and buffer
 	CancelNotice time.Duration // how long before the start a client may still cancel (24 h)
@@ -24,6 +25,13 @@ type Config struct {
 	WebSession   time.Duration // browser session lifetime (12 h)
 	TokenTTL     time.Duration // API token lifetime (30 days)
 	Password     PasswordParams
+
+	RoomOpenBefore time.Duration // the video room opens this long before the start (10 min)
+	RoomCloseAfter time.Duration // and closes this long after the end (15 min)
+	RoomRetention  time.Duration // join/leave metadata is deleted after this (90 days)
+	// ICE mints the STUN/TURN servers and credentials for one room join;
+	// nil offers none (browsers then connect only directly).
+	ICE func(user eyelevel.UserID, expires time.Time) []eyelevel.ICEServer
 }
 
 func (c Config) withDefaults() Config {
@@ -38,6 +46,8 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MinLead == 0 {
 		c.MinLead = time.Hour
+	} else if c.MinLead < 0 {
+		c.MinLead = 0
 	}
 	if c.Horizon == 0 {
 		c.Horizon = 8 * 7 * 24 * time.Hour
@@ -50,6 +60,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TokenTTL == 0 {
 		c.TokenTTL = 30 * 24 * time.Hour
+	}
+	if c.RoomOpenBefore == 0 {
+		c.RoomOpenBefore = 10 * time.Minute
+	}
+	if c.RoomCloseAfter == 0 {
+		c.RoomCloseAfter = 15 * time.Minute
+	}
+	if c.RoomRetention == 0 {
+		c.RoomRetention = 90 * 24 * time.Hour
 	}
 	if c.Password == (PasswordParams{}) {
 		c.Password = DefaultPasswordParams

@@ -24,6 +24,8 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /api/v1/appointments", authed(d, handleListAppointments(d)))
 	mux.Handle("GET /api/v1/appointments/{id}", authed(d, handleGetAppointment(d)))
 	mux.Handle("DELETE /api/v1/appointments/{id}", authed(d, handleCancel(d)))
+	mux.Handle("GET /api/v1/appointments/{id}/room", authed(d, handleRoom(d)))
+	mux.Handle("GET /api/v1/appointments/{id}/room/signal", authed(d, handleSignal(d)))
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
 	// Pages, rendered on the server; they work without JavaScript.

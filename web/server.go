@@ -14,6 +14,7 @@ import (
 	"eyelevel"
 	"eyelevel/i18n"
 	"eyelevel/service"
+	"eyelevel/signaling"
 )
 
 // Deps are what the web layer needs.
@@ -21,6 +22,7 @@ type Deps struct {
 	Service *service.Service
 	Catalog *i18n.Catalog
 	Log     *slog.Logger
+	Hub     *signaling.Hub // video room signaling
 	// TrustProxy takes the client IP from X-Forwarded-For (set it only
 	// behind a reverse proxy that overwrites that header).
 	TrustProxy bool
@@ -30,6 +32,9 @@ type Deps struct {
 func NewServer(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Hub == nil {
+		d.Hub = signaling.NewHub(nil)
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, d)

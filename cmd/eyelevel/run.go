@@ -16,6 +16,7 @@ import (
 	"eyelevel"
 	"eyelevel/i18n"
 	"eyelevel/service"
+	"eyelevel/signaling"
 	"eyelevel/slots"
 	"eyelevel/store"
 	"eyelevel/web"
@@ -23,6 +24,8 @@ import (
 
 const usage = `usage:
   eyelevel serve [--addr 127.0.0.1:8080] [--data ./eyelevel-data] [--db postgres://…] [--demo]
+                 [--turn-listen :3478] [--turn-public-ip IP] [--turn-secret S] [--turn-allow-peer CIDR]…
+                 [--turn-tls-cert F --turn-tls-key F] [--turn-external URL]…
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
 
 Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
@@ -61,6 +64,9 @@ type config struct {
 	buffer         time.Duration
 	cancelNotice   time.Duration
 	minLead        time.Duration
+	roomBefore     time.Duration
+	roomAfter      time.Duration
+	turn           turnConfig
 }
 
 // flags binds the settings to fs with defaults from EYELEVEL_* variables.
@@ -83,6 +89,9 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.DurationVar(&c.buffer, "buffer", envDuration(env("buffer", ""), 10*time.Minute), "pause between two sessions")
 	fs.DurationVar(&c.cancelNotice, "cancel-notice", envDuration(env("cancel-notice", ""), 24*time.Hour), "how long before the start clients may cancel")
 	fs.DurationVar(&c.minLead, "min-lead", envDuration(env("min-lead", ""), time.Hour), "how soon after booking a session may start")
+	fs.DurationVar(&c.roomBefore, "room-open-before", envDuration(env("room-open-before", ""), 10*time.Minute), "the video room opens this long before the start")
+	fs.DurationVar(&c.roomAfter, "room-close-after", envDuration(env("room-close-after", ""), 15*time.Minute), "the video room closes this long after the end")
+	c.turn.flags(fs, env)
 }
 
 func envDuration(s string, def time.Duration) time.Duration {
@@ -93,10 +102,16 @@ func envDuration(s string, def time.Duration) time.Duration {
 }
 
 func (c config) serviceConfig() service.Config {
+	minLead := c.minLead
+	if minLead == 0 {
+		minLead = -1 // the service reads zero as "default"
+	}
 	return service.Config{
-		Rules:        slots.Rules{Length: 50 * time.Minute, Buffer: c.buffer},
-		CancelNotice: c.cancelNotice,
-		MinLead:      c.minLead,
+		Rules:          slots.Rules{Length: 50 * time.Minute, Buffer: c.buffer},
+		CancelNotice:   c.cancelNotice,
+		MinLead:        minLead,
+		RoomOpenBefore: c.roomBefore,
+		RoomCloseAfter: c.roomAfter,
 	}
 }
 
@@ -108,7 +123,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if c.buffer < 0 || c.cancelNotice < 0 || c.minLead < 0 {
+	if c.buffer < 0 || c.cancelNotice < 0 || c.minLead < 0 || c.roomBefore < 0 || c.roomAfter < 0 {
 		return errors.New("durations must not be negative")
 	}
 	var level slog.Level
@@ -122,7 +137,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer db.Close()
-	svc := service.New(db, c.serviceConfig(), log, nil)
+	video, err := startVideo(c, log)
+	if err != nil {
+		return err
+	}
+	defer video.Close()
+	scfg := c.serviceConfig()
+	scfg.ICE = video.ICE
+	svc := service.New(db, scfg, log, nil)
+	hub := signaling.NewHub(func(room eyelevel.AppointmentID, user eyelevel.UserID, event string) {
+		if err := svc.RecordRoomEvent(context.WithoutCancel(ctx), room, user, event); err != nil {
+			log.Error("recording room event", "err", err)
+		}
+	})
 	cat, err := i18n.Load()
 	if err != nil {
 		return err
@@ -139,14 +166,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, TrustProxy: c.trustProxy}),
+		Handler:           web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go sweep(ctx, svc, log)
+	go janitor(ctx, svc, log, time.Hour)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("eyelevel is listening", "url", url, "database", db.Dialect())
@@ -161,15 +188,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return srv.Shutdown(shutdownCtx)
 }
 
-// sweep deletes expired sessions every hour.
-func sweep(ctx context.Context, svc *service.Service, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
+// janitor deletes expired sessions and video-room metadata past its
+// retention period, at start and then every interval.
+func janitor(ctx context.Context, svc *service.Service, log *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Error("sweeping sessions", "err", err)
 		} else if n > 0 {
 			log.Info("expired sessions deleted", "count", n)
+		}
+		if n, err := svc.PurgeRoomMetadata(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purging room metadata", "err", err)
+		} else if n > 0 {
+			log.Info("room metadata past retention deleted", "count", n)
 		}
 		select {
 		case <-ctx.Done():

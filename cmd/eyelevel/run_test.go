@@ -41,7 +41,7 @@ func startServer(t *testing.T, extra ...string) (base string, stdout *syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout = &syncBuffer{}
 	stderr := &syncBuffer{}
-	args := append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, extra...)
+	args := append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--turn-listen", "127.0.0.1:0"}, extra...)
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), stdout, stderr)
@@ -219,7 +219,7 @@ func TestUserAdd(t *testing.T) {
 	stdout := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", dir}, env, nil, stdout, io.Discard)
+		done <- run(ctx, []string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", dir, "--turn-listen", "127.0.0.1:0"}, env, nil, stdout, io.Discard)
 	}()
 	var base string
 	for i := 0; i < 600 && base == ""; i++ {
