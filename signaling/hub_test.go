@@ -36,7 +36,9 @@ func expect(t *testing.T, p *Peer, types ...string) {
 
 func TestWaitingRoomAdmitRelayEnd(t *testing.T) {
 	var events []string
-	h := NewHub(func(_ eyelevel.AppointmentID, u eyelevel.UserID, ev string) { events = append(events, string(u)+" "+ev) })
+	h := NewHub(func(_ eyelevel.AppointmentID, u eyelevel.UserID, ev string) {
+		events = append(events, string(u)+" "+ev)
+	})
 	client := NewPeer("a1", "c", eyelevel.RoleClient)
 	counselor := NewPeer("a1", "k", eyelevel.RoleCounselor)
 
