@@ -36,7 +36,7 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
 // startServer runs `eyelevel serve` through run() on a random port and
 // returns its base URL once /healthz answers.
-func startServer(t *testing.T, extra ...string) (base string, stdout *syncBuffer) {
+func startServer(t testing.TB, extra ...string) (base string, stdout *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout = &syncBuffer{}
@@ -74,7 +74,7 @@ func startServer(t *testing.T, extra ...string) (base string, stdout *syncBuffer
 }
 
 // call does one JSON API request and decodes the answer into out.
-func call(t *testing.T, method, u, token string, body any, out any) int {
+func call(t testing.TB, method, u, token string, body any, out any) int {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
