@@ -18,8 +18,8 @@ const (
 // Serve runs one participant's WebSocket until it closes, the peer is
 // dropped, or until (the room's closing time) passes. The calling goroutine
 // reads; one goroutine writes, and also pings, so writes never interleave.
-func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, p *Peer, until time.Time) {
-	ctx, cancel := context.WithDeadline(ctx, until)
+func (h *Hub) Serve(parent context.Context, c *websocket.Conn, p *Peer, until time.Time) {
+	ctx, cancel := context.WithDeadline(parent, until)
 	defer cancel()
 	c.SetReadLimit(MaxMessage)
 	h.Join(p)
@@ -65,18 +65,26 @@ func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, p *Peer, until time.
 		}
 	}()
 
+	closed := make(chan struct{})
 	go func() {
-		// Unblock the read when the writer stops or the peer is dropped.
+		// End the read with a close frame when the room closes, the writer
+		// fails, or the peer is dropped; Close unblocks Read.
+		defer close(closed)
 		select {
 		case <-writerDone:
 		case <-p.done:
 			<-writerDone
 		}
 		cancel()
+		status, reason := websocket.StatusNormalClosure, ""
+		if ctx.Err() == context.DeadlineExceeded {
+			status, reason = websocket.StatusGoingAway, "room closed"
+		}
+		c.Close(status, reason)
 	}()
 
 	for {
-		typ, data, err := c.Read(ctx)
+		typ, data, err := c.Read(parent)
 		if err != nil {
 			break
 		}
@@ -92,10 +100,5 @@ func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, p *Peer, until time.
 		}
 	}
 	cancel()
-	<-writerDone
-	status, reason := websocket.StatusNormalClosure, ""
-	if ctx.Err() == context.DeadlineExceeded {
-		status, reason = websocket.StatusGoingAway, "room closed"
-	}
-	c.Close(status, reason)
+	<-closed
 }
