@@ -347,6 +347,8 @@ type appointmentJSON struct {
 	End           string                     `json:"end"`
 	Status        eyelevel.AppointmentStatus `json:"status"`
 	CounselorName string                     `json:"counselor_name,omitempty"`
+	// ClientWaiting tells the counselor that the client waits in the room.
+	ClientWaiting bool `json:"client_waiting,omitempty"`
 }
 
 func appointmentOf(a eyelevel.Appointment) appointmentJSON {
@@ -391,9 +393,18 @@ func handleListAppointments(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
+		ids := make([]eyelevel.AppointmentID, len(as))
+		for i, a := range as {
+			ids[i] = a.ID
+		}
+		var waiting map[eyelevel.AppointmentID]bool
+		if info(r).Actor.Role == eyelevel.RoleCounselor {
+			waiting = d.Hub.Waiting(ids)
+		}
 		out := make([]appointmentJSON, len(as))
 		for i, a := range as {
 			out[i] = appointmentOf(a)
+			out[i].ClientWaiting = waiting[a.ID]
 		}
 		encode(w, http.StatusOK, map[string]any{"appointments": out})
 	})

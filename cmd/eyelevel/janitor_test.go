@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"eyelevel"
+	"eyelevel/store"
+)
+
+// TestServeDeletesOldRoomMetadata: the retention job runs inside serve and
+// deletes join/leave records older than 90 days, keeping newer ones.
+func TestServeDeletesOldRoomMetadata(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, e := range []store.RoomEvent{
+		{AppointmentID: "old", UserID: "u", Event: eyelevel.RoomJoined, At: now.Add(-91 * 24 * time.Hour)},
+		{AppointmentID: "old", UserID: "u", Event: eyelevel.RoomLeft, At: now.Add(-89 * 24 * time.Hour)},
+	} {
+		if err := db.AddRoomEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	startServer(t, "--data", dir)
+	db, err = store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		evs, err := db.RoomEvents(ctx, "old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 1 && evs[0].Event == eyelevel.RoomLeft {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events after start: %+v, want only the one younger than 90 days", evs)
+		}
+	}
+}
