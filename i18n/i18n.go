@@ -148,8 +148,9 @@ func Dir(code string) string {
 	return "ltr"
 }
 
-// aliases maps tags that language matching does not connect on its own.
-var aliases = map[string]string{"prs": "fa-AF", "ku": "kmr", "ckb": "", "fa-af": "fa-AF"}
+// aliases maps base languages that language matching does not connect on
+// its own: Dari's own code, and generic Kurdish (in Germany mostly Kurmanji).
+var aliases = map[string]string{"prs": "fa-AF", "ku": "kmr"}
 
 // Negotiate picks the UI language: an explicit choice, else the account's
 // setting, else the browser's Accept-Language, else Default. Only languages
@@ -165,8 +166,8 @@ func (c *Catalog) Negotiate(explicit, account, acceptLanguage string) string {
 		return Default
 	}
 	for i, t := range tags {
-		if a, ok := aliases[strings.ToLower(t.String())]; ok && a != "" {
-			tags[i] = language.Make(a)
+		if base, _ := t.Base(); aliases[base.String()] != "" {
+			tags[i] = language.Make(aliases[base.String()])
 		}
 	}
 	_, idx, conf := c.matcher.Match(tags...)
