@@ -60,10 +60,11 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		if err != nil {
 			return err
 		}
-		av, err := s.db.Availability(ctx, c.ID)
+		avs, err := s.db.AvailabilityFrom(ctx, []eyelevel.UserID{c.ID}, start)
 		if err != nil {
 			return err
 		}
+		av := avs[c.ID]
 		r := s.cfg.Rules
 		busy, err := s.db.Busy(ctx, []eyelevel.UserID{c.ID}, start.Add(-r.Length-r.Buffer), appt.End.Add(r.Buffer))
 		if err != nil {

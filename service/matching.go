@@ -66,21 +66,24 @@ func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) 
 	return out, nil
 }
 
-// nextSlots finds each counselor's first free slot. It looks one week ahead
-// first, which settles almost everyone, and only then reads the rest of the
-// horizon for those still without a slot — so the bookings read stay few.
+// nextSlots finds each counselor's first free slot. It looks ahead in
+// windows that double in length (a day, two, four, …, up to the horizon) and
+// reads each window's bookings only for the counselors still without a
+// slot: most have one within a day or two, so the bookings read stay few even
+// when a weekend or a busy counselor pushes some further out.
 func (s *Service) nextSlots(ctx context.Context, cs []eyelevel.Counselor, ids []eyelevel.UserID) (map[eyelevel.UserID]*eyelevel.Slot, error) {
-	avs, err := s.db.AvailabilityOf(ctx, ids)
+	from := s.earliestStart()
+	avs, err := s.db.AvailabilityFrom(ctx, ids, from)
 	if err != nil {
 		return nil, err
 	}
-	from := s.earliestStart()
 	end := from.Add(s.cfg.Horizon)
 	next := make(map[eyelevel.UserID]*eyelevel.Slot, len(cs))
 	pending := cs
-	for _, to := range []time.Time{from.Add(7 * 24 * time.Hour), end} {
-		if len(pending) == 0 {
-			break
+	for span := 24 * time.Hour; len(pending) > 0 && from.Before(end); span *= 2 {
+		to := from.Add(span)
+		if to.After(end) {
+			to = end
 		}
 		ids := make([]eyelevel.UserID, len(pending))
 		for i, c := range pending {
@@ -143,10 +146,11 @@ func (s *Service) Slots(ctx context.Context, a eyelevel.Actor, in SlotsInput) ([
 	if !to.After(from) {
 		return []eyelevel.Slot{}, nil
 	}
-	av, err := s.db.Availability(ctx, c.ID)
+	avs, err := s.db.AvailabilityFrom(ctx, []eyelevel.UserID{c.ID}, from)
 	if err != nil {
 		return nil, err
 	}
+	av := avs[c.ID]
 	busy, err := s.db.Busy(ctx, []eyelevel.UserID{c.ID}, from.Add(-s.cfg.Rules.Length-s.cfg.Rules.Buffer), to.Add(s.cfg.Rules.Length+s.cfg.Rules.Buffer))
 	if err != nil {
 		return nil, err

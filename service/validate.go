@@ -3,6 +3,7 @@ package service
 import (
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -45,9 +46,22 @@ func LoadZone(name string) (*time.Location, bool) {
 	if name == "" || name == "Local" || len(name) > 64 {
 		return nil, false
 	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), true
+	}
 	loc, err := time.LoadLocation(name)
-	return loc, err == nil
+	if err != nil {
+		return nil, false
+	}
+	zones.Store(name, loc)
+	return loc, true
 }
+
+// zones caches the zones LoadZone found: time.LoadLocation reads and parses
+// the zone file every time, and a search needs the zone of every counselor
+// it lists. Only names that exist are kept, so the cache cannot grow with
+// what clients send, only up to the some 600 zones there are.
+var zones sync.Map
 
 // problems collects field errors as translation keys.
 type problems map[string]string

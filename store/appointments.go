@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"eyelevel"
@@ -92,12 +93,25 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{unix(from), unix(to)}
+	args := []any{unix(from), unix(to), unix(from) - longAppointment}
 	for _, id := range ids {
 		args = append(args, string(id))
 	}
+	// An index finds intervals overlapping a range only if their start is
+	// bounded on both sides, so the query has two parts: appointments of at
+	// most longAppointment seconds (all that Book makes with sane rules)
+	// overlap [from, to) only if they start in [from-longAppointment, to),
+	// found by appointments_busy; longer ones, which the index
+	// appointments_long holds (normally none), are read whole. Bounding the
+	// start matters: a counselor has thousands of past appointments and
+	// hundreds of future ones. The lengths' literals must match the indexes'
+	// WHERE clauses for the planners to use them.
+	in := db.placeholders(len(ids), 4)
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, start_at, end_at FROM appointments
-		WHERE status = 'booked' AND start_at < $2 AND end_at > $1 AND counselor_id IN (`+placeholders(len(ids), 3)+`) ORDER BY counselor_id, start_at`, args...)
+		WHERE status = 'booked' AND end_at - start_at <= 14400 AND start_at >= $3 AND start_at < $2 AND end_at > $1 AND counselor_id IN (`+in+`)
+		UNION ALL
+		SELECT counselor_id, start_at, end_at FROM appointments
+		WHERE status = 'booked' AND end_at - start_at > 14400 AND start_at < $2 AND end_at > $1 AND counselor_id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select busy")
 	}
@@ -110,8 +124,19 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 		}
 		out[id] = append(out[id], eyelevel.Slot{Start: fromUnix(s), End: fromUnix(e)})
 	}
-	return out, db.wrap(rows.Err(), "select busy")
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "select busy")
+	}
+	for _, b := range out {
+		slices.SortFunc(b, func(x, y eyelevel.Slot) int { return x.Start.Compare(y.Start) })
+	}
+	return out, nil
 }
+
+// longAppointment is the length in seconds beyond which Busy looks an
+// appointment up by its end rather than its start. The queries and the
+// indexes of migration 0003_read_indexes spell it as a literal.
+const longAppointment = 4 * 60 * 60
 
 // ClientHasOverlap reports whether the client has a booked appointment
 // overlapping [start, end).

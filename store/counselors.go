@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"eyelevel"
 )
@@ -87,7 +88,7 @@ func (db *DB) counselors(ctx context.Context, q string, args ...any) ([]eyelevel
 	for _, c := range cs {
 		ids = append(ids, string(c.ID))
 	}
-	lrows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, code, native FROM counselor_languages WHERE counselor_id IN (`+placeholders(len(ids), 1)+`) ORDER BY native DESC, code`, ids...)
+	lrows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, code, native FROM counselor_languages WHERE counselor_id IN (`+db.placeholders(len(ids), 1)+`) ORDER BY native DESC, code`, ids...)
 	if err != nil {
 		return nil, db.wrap(err, "select languages")
 	}
@@ -104,14 +105,22 @@ func (db *DB) counselors(ctx context.Context, q string, args ...any) ([]eyelevel
 	return cs, db.wrap(lrows.Err(), "select languages")
 }
 
-// placeholders returns "$first, $first+1, …" for n arguments.
-func placeholders(n, first int) string {
+// placeholders returns "$first, $first+1, …" for n arguments, or on SQLite
+// "?first, ?first+1, …": SQLite looks up each "$n" among the names seen
+// before it, which makes preparing a statement with hundreds of them (an IN
+// list of all the counselors who speak German) quadratic, while "?n" is a
+// plain number. Both bind the same arguments.
+func (db *DB) placeholders(n, first int) string {
+	mark := byte('$')
+	if db.dialect == SQLite {
+		mark = '?'
+	}
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteByte('$')
+		b.WriteByte(mark)
 		b.WriteString(strconv.Itoa(first + i))
 	}
 	return b.String()
@@ -125,6 +134,22 @@ func (db *DB) Availability(ctx context.Context, id eyelevel.UserID) (eyelevel.Av
 
 // AvailabilityOf returns the schedules of several counselors in two queries.
 func (db *DB) AvailabilityOf(ctx context.Context, ids []eyelevel.UserID) (map[eyelevel.UserID]eyelevel.Availability, error) {
+	return db.availabilityOf(ctx, ids, "")
+}
+
+// AvailabilityFrom is AvailabilityOf as far as it matters for slots from the
+// instant from on: it leaves out exceptions dated more than two days before
+// from's UTC date. Exceptions are dated in the counselor's zone, whose date
+// is never more than a day behind UTC, and slot computation starts a day
+// before that; the third day is slack. Past exceptions pile up over the
+// years, and reading them made a search read more exceptions than bookings.
+func (db *DB) AvailabilityFrom(ctx context.Context, ids []eyelevel.UserID, from time.Time) (map[eyelevel.UserID]eyelevel.Availability, error) {
+	return db.availabilityOf(ctx, ids, from.UTC().AddDate(0, 0, -3).Format(time.DateOnly))
+}
+
+// availabilityOf reads schedules; a non-empty fromDate (YYYY-MM-DD) leaves
+// out exceptions dated before it.
+func (db *DB) availabilityOf(ctx context.Context, ids []eyelevel.UserID, fromDate string) (map[eyelevel.UserID]eyelevel.Availability, error) {
 	out := make(map[eyelevel.UserID]eyelevel.Availability, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -133,7 +158,7 @@ func (db *DB) AvailabilityOf(ctx context.Context, ids []eyelevel.UserID) (map[ey
 	for i, id := range ids {
 		args[i] = string(id)
 	}
-	in := placeholders(len(args), 1)
+	in := db.placeholders(len(args), 1)
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, weekday, start_min, end_min FROM availability_weekly WHERE counselor_id IN (`+in+`) ORDER BY counselor_id, weekday, start_min`, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select weekly")
@@ -153,7 +178,12 @@ func (db *DB) AvailabilityOf(ctx context.Context, ids []eyelevel.UserID) (map[ey
 	if err := rows.Err(); err != nil {
 		return nil, db.wrap(err, "select weekly")
 	}
-	rows, err = db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, date, available, start_min, end_min FROM availability_exceptions WHERE counselor_id IN (`+in+`) ORDER BY counselor_id, date, start_min`, args...)
+	since := ""
+	if fromDate != "" {
+		args = append(args, fromDate)
+		since = ` AND date >= $` + strconv.Itoa(len(args))
+	}
+	rows, err = db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, date, available, start_min, end_min FROM availability_exceptions WHERE counselor_id IN (`+in+`)`+since+` ORDER BY counselor_id, date, start_min`, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select exceptions")
 	}

@@ -40,8 +40,9 @@ const (
 // DB is the store. It is safe for concurrent use.
 type DB struct {
 	dialect string
-	w       *sql.DB // writes and transactions
-	r       *sql.DB // reads outside transactions
+	w       *sql.DB    // writes and transactions
+	r       *sql.DB    // reads outside transactions
+	ws, rs  *stmtCache // SQLite's prepared statements on w and r (see stmtcache.go)
 }
 
 // Open opens the database named by dsn — a postgres:// URL, or "" for SQLite
@@ -64,7 +65,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 		path := filepath.Join(dataDir, "eyelevel.db")
-		const pragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+		// mmap_size lets connections read pages from the OS page cache
+		// without a pread each: every connection's own page cache is only
+		// 2 MB, and a search reads more than that.
+		const pragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=mmap_size(1073741824)"
 		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -80,6 +84,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
 		db.dialect, db.w, db.r = SQLite, w, r
+		db.ws, db.rs = newStmtCache(w), newStmtCache(r)
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
@@ -94,7 +99,11 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	err := db.w.Close()
+	var err error
+	if db.ws != nil {
+		err = errors.Join(db.ws.close(), db.rs.close())
+	}
+	err = errors.Join(err, db.w.Close())
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
@@ -126,6 +135,15 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	if db.ws != nil {
+		// Deferred first so that it runs last, after the rollback below,
+		// once the transaction has let go of the connection.
+		defer func() {
+			if db.ws.hasPending() {
+				db.ws.preparePending(context.WithoutCancel(ctx))
+			}
+		}()
+	}
 	defer tx.Rollback()
 	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
 		return err
@@ -138,7 +156,14 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 
 // rq returns the transaction in ctx or the read pool.
 func (db *DB) rq(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+	tx, _ := ctx.Value(txKey{}).(*sql.Tx)
+	if db.ws != nil {
+		if tx != nil {
+			return cachedQuerier{db.w, tx, db.ws}
+		}
+		return cachedQuerier{db.r, nil, db.rs}
+	}
+	if tx != nil {
 		return tx
 	}
 	return db.r
@@ -146,7 +171,11 @@ func (db *DB) rq(ctx context.Context) querier {
 
 // wq returns the transaction in ctx or the write pool.
 func (db *DB) wq(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+	tx, _ := ctx.Value(txKey{}).(*sql.Tx)
+	if db.ws != nil {
+		return cachedQuerier{db.w, tx, db.ws}
+	}
+	if tx != nil {
 		return tx
 	}
 	return db.w

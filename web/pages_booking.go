@@ -28,6 +28,8 @@ type searchData struct {
 	Languages []option
 	Searched  bool
 	Matches   []matchView
+	CanWait   bool                 // nobody has a free time within 14 days: offer the waitlist
+	Waiting   []service.Waitlisted // the client's waitlist entries
 }
 
 func (v *views) findCounselor() http.Handler {
@@ -53,6 +55,12 @@ func (v *views) findCounselor() http.Handler {
 					mv.BookURL = bookURL(m.Counselor.ID, m.NextSlot.Start)
 				}
 				data.Matches = append(data.Matches, mv)
+			}
+			data.CanWait = err == nil && !soonFree(ms, v.d.Service.Now())
+		}
+		if a := info(r).Actor; a.Role == eyelevel.RoleClient {
+			if ws, err := v.d.Service.Waitlist(r.Context(), a); err == nil {
+				data.Waiting = ws
 			}
 		}
 		p.Data = data
@@ -208,6 +216,7 @@ type appointmentView struct {
 	eyelevel.Appointment
 	CanCancel bool
 	CancelURL string
+	Room      roomLink
 }
 
 type appointmentsData struct {
@@ -230,6 +239,7 @@ func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cance
 		data.Items = append(data.Items, appointmentView{
 			Appointment: appt, CanCancel: v.d.Service.CanCancel(a, appt),
 			CancelURL: "/appointments/" + url.PathEscape(string(appt.ID)) + "/cancel",
+			Room:      v.roomLinkOf(appt),
 		})
 	}
 	p.Data = data

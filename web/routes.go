@@ -26,6 +26,9 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("DELETE /api/v1/appointments/{id}", authed(d, handleCancel(d)))
 	mux.Handle("GET /api/v1/appointments/{id}/room", authed(d, handleRoom(d)))
 	mux.Handle("GET /api/v1/appointments/{id}/room/signal", authed(d, handleSignal(d)))
+	mux.Handle("POST /api/v1/waitlist", authed(d, handleJoinWaitlist(d)))
+	mux.Handle("GET /api/v1/waitlist", authed(d, handleWaitlist(d)))
+	mux.Handle("DELETE /api/v1/waitlist/{language}", authed(d, handleLeaveWaitlist(d)))
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
 	// Pages, rendered on the server; they work without JavaScript.
@@ -43,10 +46,13 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("POST /book", v.book())
 	mux.Handle("GET /appointments", v.myAppointments())
 	mux.Handle("POST /appointments/{id}/cancel", v.cancel())
+	mux.Handle("GET /appointments/{id}/room", v.roomPage())
 	mux.Handle("GET /availability", v.availabilityForm())
 	mux.Handle("POST /availability", v.saveAvailability())
 	mux.Handle("GET /admin/counselors", v.adminCounselors())
 	mux.Handle("GET /admin/counselors/new", v.newCounselorForm())
 	mux.Handle("POST /admin/counselors/new", v.createCounselor())
+	mux.Handle("POST /waitlist", v.joinWaitlist())
+	mux.Handle("POST /waitlist/leave", v.leaveWaitlist())
 	mux.Handle("/", v.notFound())
 }

@@ -114,6 +114,8 @@ var notices = map[string]string{
 	"cancelled": "notice.cancelled",
 	"saved":     "notice.saved",
 	"created":   "notice.created",
+	"waitlisted": "notice.waitlisted",
+	"unlisted":   "notice.unlisted",
 }
 
 func newPage(r *http.Request, title string) *page {

@@ -12,9 +12,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// browser starts headless Chromium for a test. It skips only when Chromium
-// is missing and CI is not "true"; in CI a missing browser fails the test.
-func browser(t *testing.T) context.Context {
+// browser starts headless Chromium for a test, with extra options if any
+// (e.g. flags for a fake camera). It skips only when Chromium is missing
+// and CI is not "true"; in CI a missing browser fails the test.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -36,6 +37,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(360, 800),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)

@@ -174,6 +174,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go janitor(ctx, svc, log, time.Hour)
+	go repeat(ctx, 5*time.Minute, func() {
+		if _, err := svc.NotifyWaitlist(ctx); err != nil && ctx.Err() == nil {
+			log.Error("waitlist", "err", err)
+		}
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("eyelevel is listening", "url", url, "database", db.Dialect())
@@ -204,6 +209,20 @@ func janitor(ctx context.Context, svc *service.Service, log *slog.Logger, interv
 		} else if n > 0 {
 			log.Info("room metadata past retention deleted", "count", n)
 		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// repeat calls fn now and then every interval until ctx ends.
+func repeat(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fn()
 		select {
 		case <-ctx.Done():
 			return

@@ -1,0 +1,1001 @@
+// room.js runs one appointment's video room in the browser: the camera
+// check, the waiting room, and a peer-to-peer WebRTC call with a text chat.
+// The server only introduces the two browsers (docs/signaling.md); media
+// and chat go directly between them, end to end encrypted. Every text
+// shown comes from the page's translation block (#room-i18n).
+(function () {
+  "use strict";
+
+  const $ = (id) => document.getElementById(id);
+
+  // Before the room opens, the page only waits and reloads when it opens.
+  const wait = $("room-wait");
+  if (wait) {
+    const ms = Number(wait.dataset.waitMs);
+    if (ms >= 0 && ms < 24 * 3600 * 1000) {
+      setTimeout(() => location.reload(), ms + 1000 + Math.random() * 3000);
+    }
+    return;
+  }
+  const root = $("room");
+  if (!root) {
+    return;
+  }
+
+  let texts = {};
+  try {
+    texts = JSON.parse($("room-i18n").textContent);
+  } catch (err) {
+    console.warn("room: translations", err);
+  }
+  // t translates a catalog key, filling {placeholders} from args.
+  function t(key, args) {
+    let s = texts[key] || key;
+    for (const name in args || {}) {
+      s = s.split("{" + name + "}").join(String(args[name]));
+    }
+    return s;
+  }
+
+  const role = root.dataset.role; // "client" or "counselor"
+  const apiURL = root.dataset.api;
+  const relayOnly = new URLSearchParams(location.search).get("relay") === "1";
+  const peerName = t(role === "counselor" ? "room.chat.client" : "room.chat.counselor");
+
+  const el = {
+    status: $("room-status"), alert: $("room-alert"), alertText: $("room-alert-text"),
+    setup: $("room-setup"), preview: $("room-preview"), previewOff: $("room-preview-off"),
+    camera: $("room-camera"), microphone: $("room-microphone"), audioOnlyChoice: $("room-audio-only-choice"),
+    join: $("room-join"), retry: $("room-retry"),
+    lobby: $("room-lobby"), admit: $("room-admit"),
+    call: $("room-call"), remote: $("room-remote"), remoteOff: $("room-remote-off"), local: $("room-local"),
+    play: $("room-play"), mute: $("room-mute"), cameraOff: $("room-camera-off"), audioOnly: $("room-audio-only"),
+    lowQuality: $("room-low-quality"), hangup: $("room-hangup"), end: $("room-end"),
+    quality: $("room-quality"), code: $("security-code"),
+    chatLog: $("room-chat-log"), chatForm: $("room-chat-form"), chatInput: $("room-chat-input"), chatSend: $("room-chat-send"),
+    done: $("room-done"), doneText: $("room-done-text"), rejoin: $("room-rejoin"),
+  };
+
+  // show makes one of the four stages visible.
+  function show(stage) {
+    for (const s of [el.setup, el.lobby, el.call, el.done]) {
+      s.hidden = s !== stage;
+    }
+  }
+  // status announces a state change (the element is an aria-live region).
+  function status(key, args) {
+    el.status.textContent = key ? t(key, args) : "";
+  }
+  // showAlert shows an error text, or hides the error when text is empty.
+  function showAlert(text) {
+    el.alertText.textContent = text || "";
+    el.alert.hidden = !text;
+  }
+  function pressed(button, on) {
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
+  const supported = !!(window.RTCPeerConnection && navigator.mediaDevices && navigator.mediaDevices.getUserMedia &&
+    window.WebSocket && window.crypto && window.crypto.subtle && window.TextEncoder);
+
+  // ---- Camera and microphone ----
+
+  const media = {
+    stream: null,      // the local audio and video tracks
+    muted: false,
+    cameraOff: false,  // in the call: the camera is stopped
+    audioOnly: false,  // no video in either direction
+    lowQuality: false,
+    qualityByUser: false, // the person chose; do not switch automatically
+  };
+
+  function videoTrack() {
+    return media.stream ? media.stream.getVideoTracks()[0] || null : null;
+  }
+  function audioTrack() {
+    return media.stream ? media.stream.getAudioTracks()[0] || null : null;
+  }
+  function stopMedia() {
+    if (media.stream) {
+      media.stream.getTracks().forEach((tr) => tr.stop());
+    }
+    media.stream = null;
+    refreshPreviews();
+  }
+  function videoConstraints() {
+    const c = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30, max: 30 } };
+    if (el.camera.value) {
+      c.deviceId = { exact: el.camera.value };
+    }
+    return c;
+  }
+  function audioConstraints() {
+    const c = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+    if (el.microphone.value) {
+      c.deviceId = { exact: el.microphone.value };
+    }
+    return c;
+  }
+
+  // mediaError turns a getUserMedia failure into a message key.
+  function mediaError(err) {
+    switch (err && err.name) {
+      case "NotAllowedError":
+      case "SecurityError":
+        return "room.err.permission";
+      case "NotReadableError":
+      case "AbortError":
+        return "room.err.in_use";
+      case "NotFoundError":
+      case "OverconstrainedError":
+        return "room.err.no_devices";
+    }
+    return "room.err.media";
+  }
+
+  // startMedia (re)opens the chosen microphone and, unless audio only,
+  // camera. Without a camera it falls back to the microphone alone.
+  async function startMedia() {
+    stopMedia();
+    showAlert("");
+    el.retry.hidden = true;
+    const wantVideo = !media.audioOnly;
+    const gum = (c) => navigator.mediaDevices.getUserMedia(c);
+    try {
+      try {
+        media.stream = await gum({ audio: audioConstraints(), video: wantVideo ? videoConstraints() : false });
+      } catch (err) {
+        if (err.name !== "OverconstrainedError" && !(err.name === "NotFoundError" && (el.camera.value || el.microphone.value))) {
+          throw err;
+        }
+        // A remembered device is gone: take the defaults.
+        el.camera.value = "";
+        el.microphone.value = "";
+        media.stream = await gum({ audio: audioConstraints(), video: wantVideo ? videoConstraints() : false });
+      }
+    } catch (err) {
+      if (!wantVideo || err.name !== "NotFoundError") {
+        fail(err);
+        return;
+      }
+      try {
+        media.stream = await gum({ audio: audioConstraints(), video: false });
+        setAudioOnlyChoice(true);
+        showAlert(t("room.err.no_camera"));
+      } catch (err2) {
+        fail(err2);
+        return;
+      }
+    }
+    media.muted = false;
+    await listDevices();
+    refreshPreviews();
+
+    function fail(err) {
+      console.warn("room: getUserMedia", err);
+      showAlert(t(mediaError(err)));
+      el.retry.hidden = false;
+      refreshPreviews();
+    }
+  }
+
+  // listDevices fills the camera and microphone choices. Browsers tell
+  // device names only after permission was given.
+  async function listDevices() {
+    let devices = [];
+    try {
+      devices = await navigator.mediaDevices.enumerateDevices();
+    } catch (err) {
+      return;
+    }
+    const fill = (select, kind, track, nameKey) => {
+      const current = track && track.getSettings ? track.getSettings().deviceId : select.value;
+      select.textContent = "";
+      let n = 0;
+      for (const d of devices) {
+        if (d.kind !== kind || !d.deviceId) {
+          continue;
+        }
+        n++;
+        const o = document.createElement("option");
+        o.value = d.deviceId;
+        o.textContent = d.label || t(nameKey, { n: n });
+        o.selected = d.deviceId === current;
+        select.append(o);
+      }
+      select.disabled = n === 0;
+    };
+    fill(el.camera, "videoinput", videoTrack(), "room.device.camera_n");
+    fill(el.microphone, "audioinput", audioTrack(), "room.device.microphone_n");
+  }
+
+  function refreshPreviews() {
+    const hasVideo = !!videoTrack();
+    for (const v of [el.preview, el.local]) {
+      if (v.srcObject !== media.stream) {
+        v.srcObject = media.stream;
+      }
+    }
+    el.previewOff.hidden = hasVideo;
+    el.local.hidden = !hasVideo;
+  }
+
+  function setAudioOnlyChoice(on) {
+    media.audioOnly = on;
+    el.audioOnlyChoice.checked = on;
+    pressed(el.audioOnly, on);
+    el.cameraOff.disabled = on;
+  }
+
+  // ---- Signaling ----
+
+  let ws = null;
+  let attempt = 0;       // reconnect attempts since the last open socket
+  let reconnectTimer = 0;
+  let stopped = false;   // the room is over for this page: never reconnect
+  let iceServers = [];
+  let queue = Promise.resolve(); // messages are handled one after another
+
+  function send(m) {
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify(m));
+    }
+  }
+
+  // connect fetches the room (fresh TURN credentials) and opens the
+  // signaling socket. The room answering 404 or 409 ends the page's stay.
+  async function connect() {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = 0;
+    if (stopped) {
+      return;
+    }
+    let room;
+    try {
+      const res = await fetch(apiURL, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
+      if (!res.ok) {
+        let msg = "";
+        try {
+          msg = (await res.json()).error.message;
+        } catch (err) {
+          // keep the generic text
+        }
+        if (res.status === 401) {
+          return finish(t("room.err.login"), true);
+        }
+        if (res.status === 404) {
+          return finish(msg || t("room.err.gone"), false);
+        }
+        if (res.status === 409) {
+          return finish(msg || t("room.err.closed"), false);
+        }
+        throw new Error("room: status " + res.status);
+      }
+      room = await res.json();
+    } catch (err) {
+      console.warn("room: load", err);
+      if (attempt > 2) {
+        showAlert(t("room.err.load"));
+      }
+      return reconnectLater();
+    }
+    if (stopped) {
+      return;
+    }
+    iceServers = Array.isArray(room.ice_servers) ? room.ice_servers : [];
+    const sock = new WebSocket(room.signal_url);
+    ws = sock;
+    sock.onopen = () => {
+      attempt = 0;
+      showAlert("");
+    };
+    sock.onmessage = (ev) => {
+      let m;
+      try {
+        m = JSON.parse(ev.data);
+      } catch (err) {
+        return;
+      }
+      queue = queue.then(() => (ws === sock ? handle(m) : null)).catch((err) => console.warn("room:", m.type, err));
+    };
+    sock.onclose = () => {
+      if (ws !== sock) {
+        return;
+      }
+      ws = null;
+      if (!stopped) {
+        reconnectLater();
+      }
+    };
+  }
+
+  function reconnectLater() {
+    if (stopped || reconnectTimer) {
+      return;
+    }
+    status("room.status.reconnecting");
+    const delay = Math.min(15000, 500 * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
+    attempt++;
+    reconnectTimer = setTimeout(connect, delay);
+  }
+  window.addEventListener("online", () => {
+    if (reconnectTimer) {
+      connect();
+    }
+  });
+
+  async function handle(m) {
+    switch (m.type) {
+      case "welcome":
+        if (m.role === "counselor" && !m.peer_present) {
+          lobby("room.status.counselor_alone");
+        } else if (m.role === "counselor" || m.admitted) {
+          lobby("room.status.connecting");
+        }
+        polite = !!m.polite;
+        break;
+      case "waiting":
+        if (!media.stream && el.done.hidden === false) {
+          await startMedia(); // the counselor reopened an ended session
+        }
+        lobby(m.peer_present ? "room.status.waiting" : "room.status.waiting_absent");
+        break;
+      case "client-waiting":
+        lobby("room.status.client_waiting");
+        if (el.admit) {
+          el.admit.hidden = false;
+          el.admit.disabled = false;
+        }
+        break;
+      case "ready":
+        await startCall();
+        break;
+      case "peer-left":
+        closeCall();
+        lobby("room.status.peer_left");
+        break;
+      case "ended":
+        closeCall();
+        stopMedia();
+        if (role === "counselor") {
+          finish(t("room.status.ended_by_you"), true);
+        } else {
+          // Stay connected: if the counselor reopens the session, the
+          // client waits again.
+          done(t("room.status.ended"));
+        }
+        break;
+      case "replaced":
+        finish(t("room.status.replaced"), true);
+        break;
+      case "error":
+        if (m.message === "signal.err.replaced") {
+          finish(t("room.status.replaced"), true);
+        } else {
+          showAlert(t(m.message || "signal.err.invalid"));
+        }
+        break;
+      case "description":
+        await onDescription(m.description);
+        break;
+      case "candidate":
+        await onCandidate(m.candidate);
+        break;
+    }
+  }
+
+  function lobby(key) {
+    closeCall();
+    show(el.lobby);
+    if (el.admit) {
+      el.admit.hidden = key !== "room.status.client_waiting";
+    }
+    status(key);
+  }
+
+  // done shows a final message with the ways on: join again, or leave.
+  function done(text) {
+    show(el.done);
+    el.doneText.textContent = text;
+    status("");
+  }
+
+  // finish ends this page's stay in the room; rejoin says whether joining
+  // again makes sense.
+  function finish(text, rejoin) {
+    stopped = true;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = 0;
+    if (ws) {
+      const sock = ws;
+      ws = null;
+      sock.close(1000);
+    }
+    closeCall();
+    stopMedia();
+    done(text);
+    el.rejoin.hidden = !rejoin;
+  }
+
+  // ---- The call ----
+
+  let pc = null;
+  let dc = null;
+  let polite = false;
+  let makingOffer = false;
+  let ignoreOffer = false;
+  let videoSender = null;
+  let remoteStream = null;
+  let statsTimer = 0;
+  let disconnectTimer = 0;
+  let offerTimer = 0;
+  let connectTimer = 0;
+  let localAdded = false; // the chat channel and the local tracks are on pc
+  let certificate = null; // one DTLS certificate per page: the code stays the same across reconnects
+
+  const certificateReady = supported && RTCPeerConnection.generateCertificate
+    ? RTCPeerConnection.generateCertificate({ name: "ECDSA", namedCurve: "P-256" }).then((c) => { certificate = c; }, () => {})
+    : Promise.resolve();
+
+  async function startCall() {
+    closeCall();
+    await certificateReady;
+    show(el.call);
+    status(role === "client" ? "room.status.admitted" : "room.status.connecting");
+    const config = { iceServers: iceServers };
+    if (relayOnly) {
+      config.iceTransportPolicy = "relay";
+    }
+    if (certificate) {
+      config.certificates = [certificate];
+    }
+    const p = new RTCPeerConnection(config);
+    pc = p;
+    makingOffer = false;
+    ignoreOffer = false;
+    remoteStream = new MediaStream();
+    el.remote.srcObject = remoteStream;
+    el.remoteOff.hidden = false;
+
+    p.onnegotiationneeded = async () => {
+      try {
+        makingOffer = true;
+        await p.setLocalDescription();
+        if (p === pc) {
+          send({ type: "description", description: p.localDescription });
+        }
+      } catch (err) {
+        console.warn("room: offer", err);
+      } finally {
+        makingOffer = false;
+      }
+    };
+    p.onicecandidate = (e) => {
+      if (p === pc && e.candidate && e.candidate.candidate) {
+        send({ type: "candidate", candidate: e.candidate.toJSON() });
+      }
+    };
+    p.oniceconnectionstatechange = () => {
+      if (p !== pc) {
+        return;
+      }
+      clearTimeout(disconnectTimer);
+      if (p.iceConnectionState === "failed") {
+        p.restartIce();
+      } else if (p.iceConnectionState === "disconnected") {
+        // Give a brief outage a few seconds before starting over.
+        disconnectTimer = setTimeout(() => {
+          if (p === pc && p.iceConnectionState === "disconnected") {
+            p.restartIce();
+          }
+        }, 5000);
+      }
+      connectionChanged();
+    };
+    p.onconnectionstatechange = connectionChanged;
+    p.ontrack = (e) => {
+      if (p !== pc) {
+        return;
+      }
+      const track = e.track;
+      if (!remoteStream.getTracks().includes(track)) {
+        remoteStream.addTrack(track);
+      }
+      if (track.kind === "video") {
+        track.onmute = track.onunmute = track.onended = remoteVideoChanged;
+      }
+      remoteVideoChanged();
+      playRemote();
+    };
+
+    // Both get ready at the same moment. If both offered at once, the
+    // polite side would roll its offer back, and Chromium then sometimes
+    // never gathers candidates for its answer. So the impolite side offers
+    // first; the polite side adds its tracks to the answer, and offers
+    // itself only if no offer came.
+    if (polite) {
+      offerTimer = setTimeout(() => addLocal(p), 3000);
+    } else {
+      addLocal(p);
+    }
+    // Should the connection still not stand after a while, start ICE over
+    // (the counselor first, so that the two do not collide).
+    connectTimer = setTimeout(() => {
+      if (p === pc && p.connectionState !== "connected" && p.iceConnectionState !== "connected" && p.iceConnectionState !== "completed") {
+        p.restartIce();
+      }
+    }, polite ? 14000 : 8000);
+    applyControls();
+  }
+
+  // addLocal adds the chat channel and the local tracks to p, once.
+  function addLocal(p) {
+    clearTimeout(offerTimer);
+    if (p !== pc || localAdded) {
+      return;
+    }
+    localAdded = true;
+    // The chat channel is agreed on both sides (id 0), so neither has to
+    // wait for the other to announce it.
+    dc = p.createDataChannel("chat", { negotiated: true, id: 0 });
+    setupChat(dc);
+    if (media.stream) {
+      for (const track of media.stream.getTracks()) {
+        const sender = p.addTrack(track, media.stream);
+        if (track.kind === "video") {
+          videoSender = sender;
+        }
+      }
+    }
+  }
+
+  function closeCall() {
+    clearInterval(statsTimer);
+    clearTimeout(disconnectTimer);
+    clearTimeout(offerTimer);
+    clearTimeout(connectTimer);
+    statsTimer = 0;
+    localAdded = false;
+    if (dc) {
+      dc.onopen = dc.onclose = dc.onmessage = null;
+      dc = null;
+    }
+    if (pc) {
+      const p = pc;
+      pc = null;
+      p.close();
+    }
+    videoSender = null;
+    remoteStream = null;
+    el.remote.srcObject = null;
+    el.code.textContent = "";
+    setQuality("unknown");
+    chatEnabled(false);
+  }
+
+  // onDescription and onCandidate are the "perfect negotiation" pattern:
+  // on an offer collision the polite side (the client) gives way.
+  async function onDescription(description) {
+    const p = pc;
+    if (!p || !description || description.type === "rollback") {
+      return;
+    }
+    const collision = description.type === "offer" && (makingOffer || p.signalingState !== "stable");
+    ignoreOffer = !polite && collision;
+    if (ignoreOffer) {
+      return;
+    }
+    await p.setRemoteDescription(description);
+    if (description.type === "offer") {
+      addLocal(p); // reuses the transceivers the offer created
+      if (media.audioOnly) {
+        setVideoDirection(p, "inactive");
+      }
+      await p.setLocalDescription();
+      if (p === pc) {
+        send({ type: "description", description: p.localDescription });
+      }
+    }
+  }
+
+  async function onCandidate(candidate) {
+    const p = pc;
+    if (!p || !candidate) {
+      return;
+    }
+    try {
+      await p.addIceCandidate(candidate);
+    } catch (err) {
+      if (!ignoreOffer) {
+        console.warn("room: candidate", err);
+      }
+    }
+  }
+
+  function connectionChanged() {
+    const p = pc;
+    if (!p) {
+      return;
+    }
+    const state = p.connectionState || p.iceConnectionState;
+    if (state === "connected" || state === "completed") {
+      status("room.status.connected");
+      showSecurityCode(p);
+      applyQuality();
+      if (!statsTimer) {
+        statsStart = Date.now();
+        statsTimer = setInterval(sampleStats, 2000);
+      }
+    } else if (state === "disconnected" || state === "failed") {
+      status("room.status.interrupted");
+    }
+  }
+
+  function remoteVideoChanged() {
+    const live = remoteStream && remoteStream.getVideoTracks().some((tr) => tr.readyState === "live" && !tr.muted);
+    el.remoteOff.hidden = !!live;
+  }
+
+  function playRemote() {
+    const p = el.remote.play();
+    if (p && p.catch) {
+      p.then(() => { el.play.hidden = true; }, () => { el.play.hidden = false; });
+    }
+  }
+
+  // ---- Controls ----
+
+  function applyControls() {
+    const a = audioTrack();
+    if (a) {
+      a.enabled = !media.muted;
+    }
+    pressed(el.mute, media.muted);
+    el.mute.disabled = !a;
+    pressed(el.cameraOff, media.cameraOff || media.audioOnly);
+    el.cameraOff.disabled = media.audioOnly;
+    pressed(el.audioOnly, media.audioOnly);
+    pressed(el.lowQuality, media.lowQuality);
+    refreshPreviews();
+  }
+
+  // setCamera stops the camera (its light goes off) or starts it again;
+  // the video sender keeps its place, so no renegotiation is needed
+  // unless the call started without video.
+  async function setCamera(on) {
+    const old = videoTrack();
+    if (!on) {
+      if (old) {
+        media.stream.removeTrack(old);
+        old.stop();
+      }
+      if (videoSender) {
+        await videoSender.replaceTrack(null);
+      }
+      return true;
+    }
+    if (old) {
+      return true;
+    }
+    let track;
+    try {
+      const s = await navigator.mediaDevices.getUserMedia({ video: videoConstraints() });
+      track = s.getVideoTracks()[0];
+    } catch (err) {
+      showAlert(t(mediaError(err)));
+      return false;
+    }
+    if (!media.stream) {
+      media.stream = new MediaStream();
+    }
+    media.stream.addTrack(track);
+    if (pc && localAdded) {
+      if (videoSender) {
+        await videoSender.replaceTrack(track);
+      } else {
+        videoSender = pc.addTrack(track, media.stream);
+      }
+      applyQuality();
+    }
+    return true;
+  }
+
+  function setVideoDirection(p, direction) {
+    for (const tr of p.getTransceivers()) {
+      if (tr.receiver.track.kind === "video" && tr.currentDirection !== "stopped") {
+        tr.direction = direction;
+      }
+    }
+  }
+
+  el.mute.addEventListener("click", () => {
+    media.muted = !media.muted;
+    applyControls();
+  });
+  el.cameraOff.addEventListener("click", async () => {
+    const off = !media.cameraOff;
+    if (await setCamera(!off)) {
+      media.cameraOff = off;
+    }
+    applyControls();
+  });
+  el.audioOnly.addEventListener("click", async () => {
+    const on = !media.audioOnly;
+    media.audioOnly = on;
+    if (on) {
+      await setCamera(false);
+    } else if (!media.cameraOff) {
+      await setCamera(true);
+    }
+    if (pc) {
+      // Stop video both ways: on a weak line the other side's video costs as much.
+      setVideoDirection(pc, on ? "inactive" : "sendrecv");
+    }
+    applyControls();
+  });
+  el.lowQuality.addEventListener("click", () => {
+    media.lowQuality = !media.lowQuality;
+    media.qualityByUser = true;
+    applyControls();
+    applyQuality();
+  });
+  el.hangup.addEventListener("click", () => {
+    finish(t("room.status.left"), true);
+  });
+  if (el.end) {
+    el.end.addEventListener("click", () => {
+      if (window.confirm(t("room.end.confirm"))) {
+        send({ type: "end" });
+      }
+    });
+  }
+  if (el.admit) {
+    el.admit.addEventListener("click", () => {
+      el.admit.disabled = true;
+      send({ type: "admit" });
+    });
+  }
+  el.play.addEventListener("click", playRemote);
+  el.rejoin.addEventListener("click", () => location.reload());
+
+  // applyQuality caps the video sent: about 300 kbit/s at half the
+  // resolution in "lower quality", else what the browser adapts to.
+  let qualitySet = false; // lowered at least once: restoring needs a call too
+  async function applyQuality() {
+    const s = videoSender;
+    if (!s || !s.getParameters || (!media.lowQuality && !qualitySet)) {
+      return;
+    }
+    qualitySet = true;
+    const params = s.getParameters();
+    if (!params.encodings || params.encodings.length === 0) {
+      return; // not negotiated yet; applied again once connected
+    }
+    for (const enc of params.encodings) {
+      if (media.lowQuality) {
+        enc.maxBitrate = 300000;
+        enc.scaleResolutionDownBy = 2;
+      } else {
+        delete enc.maxBitrate;
+        enc.scaleResolutionDownBy = 1;
+      }
+    }
+    try {
+      await s.setParameters(params);
+    } catch (err) {
+      console.warn("room: quality", err);
+    }
+  }
+
+  // ---- Connection quality ----
+
+  let statsStart = 0;
+  let last = { lost: 0, received: 0 };
+  let weak = 0; // consecutive weak samples
+
+  function setQuality(level) {
+    el.quality.dataset.level = level;
+    el.quality.textContent = t("room.quality." + level);
+  }
+
+  // sampleStats rates the connection from round-trip time and packet loss
+  // and lowers the video quality by itself when the line stays weak.
+  async function sampleStats() {
+    const p = pc;
+    if (!p) {
+      return;
+    }
+    let report;
+    try {
+      report = await p.getStats();
+    } catch (err) {
+      return;
+    }
+    const stats = new Map();
+    report.forEach((s) => stats.set(s.id, s));
+    let pair = null;
+    stats.forEach((s) => {
+      if (s.type === "transport" && s.selectedCandidatePairId) {
+        pair = stats.get(s.selectedCandidatePairId) || pair;
+      }
+    });
+    if (!pair) {
+      stats.forEach((s) => {
+        if (s.type === "candidate-pair" && (s.selected || (s.nominated && s.state === "succeeded")) && !pair) {
+          pair = s;
+        }
+      });
+    }
+    let rtt = pair && typeof pair.currentRoundTripTime === "number" ? pair.currentRoundTripTime : null;
+    const bitrate = pair && typeof pair.availableOutgoingBitrate === "number" ? pair.availableOutgoingBitrate : null;
+    let lost = 0;
+    let received = 0;
+    let remoteLoss = 0;
+    stats.forEach((s) => {
+      if (s.type === "inbound-rtp") {
+        lost += Math.max(0, s.packetsLost || 0);
+        received += s.packetsReceived || 0;
+      } else if (s.type === "remote-inbound-rtp") {
+        if (rtt === null && typeof s.roundTripTime === "number") {
+          rtt = s.roundTripTime;
+        }
+        if (typeof s.fractionLost === "number") {
+          remoteLoss = Math.max(remoteLoss, s.fractionLost);
+        }
+      }
+    });
+    const dLost = Math.max(0, lost - last.lost);
+    const dReceived = Math.max(0, received - last.received);
+    last = { lost: lost, received: received };
+    const loss = Math.max(dLost + dReceived > 0 ? dLost / (dLost + dReceived) : 0, remoteLoss);
+    if (p !== pc) {
+      return;
+    }
+    if (rtt === null && dReceived === 0) {
+      setQuality("unknown");
+    } else if ((rtt === null || rtt < 0.3) && loss < 0.02) {
+      setQuality("good");
+    } else if ((rtt === null || rtt < 0.6) && loss < 0.08) {
+      setQuality("fair");
+    } else {
+      setQuality("poor");
+    }
+    // Browsers start the bandwidth estimate low and raise it: wait a little.
+    const warm = Date.now() - statsStart > 10000;
+    const isWeak = loss > 0.1 || (bitrate !== null && bitrate < 250000);
+    weak = warm && isWeak ? weak + 1 : 0;
+    if (weak >= 3 && !media.lowQuality && !media.qualityByUser && videoSender) {
+      media.lowQuality = true;
+      applyControls();
+      applyQuality();
+      status("room.quality.lowered");
+    }
+  }
+
+  // ---- Security code ----
+
+  // fingerprint returns the sha-256 DTLS fingerprint of an SDP, e.g.
+  // "AB:CD:…" (upper case), or "".
+  function fingerprint(sdp) {
+    const m = /^a=fingerprint:sha-256[ \t]+([0-9A-Fa-f:]+)\s*$/m.exec(sdp || "");
+    return m ? m[1].toUpperCase() : "";
+  }
+
+  // securityCode derives the code both people compare: SHA-256 over the
+  // two fingerprints, sorted and joined by a newline; the first 6 bytes as
+  // a big-endian number, modulo 10^12, as three groups of four digits.
+  async function securityCode(p) {
+    const a = fingerprint(p.localDescription && p.localDescription.sdp);
+    const b = fingerprint(p.remoteDescription && p.remoteDescription.sdp);
+    if (!a || !b) {
+      return "";
+    }
+    const sorted = [a, b].sort();
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sorted[0] + "\n" + sorted[1])));
+    let n = 0;
+    for (let i = 0; i < 6; i++) {
+      n = n * 256 + digest[i];
+    }
+    const s = String(n % 1e12).padStart(12, "0");
+    return s.slice(0, 4) + " " + s.slice(4, 8) + " " + s.slice(8);
+  }
+
+  async function showSecurityCode(p) {
+    const code = await securityCode(p);
+    if (p === pc) {
+      el.code.textContent = code;
+    }
+  }
+
+  // ---- Chat (over the data channel; never through the server) ----
+
+  function chatEnabled(on) {
+    el.chatInput.disabled = !on;
+    el.chatSend.disabled = !on;
+  }
+
+  function setupChat(ch) {
+    ch.onopen = () => chatEnabled(true);
+    ch.onclose = () => chatEnabled(false);
+    ch.onmessage = (e) => {
+      let m;
+      try {
+        m = JSON.parse(e.data);
+      } catch (err) {
+        return;
+      }
+      if (m && typeof m.text === "string" && m.text.trim()) {
+        addChat(peerName, m.text.slice(0, 2000), false);
+      }
+    };
+  }
+
+  function addChat(from, text, mine) {
+    const li = document.createElement("li");
+    li.className = mine ? "mine" : "theirs";
+    const who = document.createElement("span");
+    who.className = "from";
+    who.textContent = from + ":";
+    li.append(who, document.createTextNode(text));
+    el.chatLog.append(li);
+    el.chatLog.scrollTop = el.chatLog.scrollHeight;
+  }
+
+  el.chatForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = el.chatInput.value.trim().slice(0, 2000);
+    if (!text) {
+      return;
+    }
+    if (!dc || dc.readyState !== "open") {
+      showAlert(t("room.chat.failed"));
+      return;
+    }
+    dc.send(JSON.stringify({ text: text }));
+    addChat(t("room.chat.you"), text, true);
+    el.chatInput.value = "";
+  });
+
+  // ---- Start ----
+
+  if (!supported) {
+    showAlert(t("room.err.unsupported"));
+    return;
+  }
+
+  el.camera.addEventListener("change", startMedia);
+  el.microphone.addEventListener("change", startMedia);
+  el.audioOnlyChoice.addEventListener("change", () => {
+    setAudioOnlyChoice(el.audioOnlyChoice.checked);
+    startMedia();
+  });
+  el.retry.addEventListener("click", startMedia);
+  navigator.mediaDevices.addEventListener("devicechange", () => {
+    if (!el.setup.hidden) {
+      listDevices();
+    }
+  });
+  el.join.addEventListener("click", () => {
+    showAlert("");
+    applyControls();
+    lobby("room.status.connecting");
+    connect();
+  });
+  // Leaving the page closes the connections at once, so the other side
+  // learns it now rather than after a timeout.
+  window.addEventListener("pagehide", () => {
+    stopped = true;
+    if (ws) {
+      ws.close(1000);
+    }
+    if (pc) {
+      pc.close();
+    }
+  });
+
+  // For tests and debugging: the current peer connection (for getStats).
+  window.eyelevelRoom = Object.freeze({ pc: () => pc });
+
+  show(el.setup);
+  startMedia();
+})();
