@@ -110,10 +110,10 @@ type langLink struct {
 // notices maps the ?notice= values that pages accept to catalog keys, so
 // that a link cannot make a page show arbitrary text.
 var notices = map[string]string{
-	"booked":    "notice.booked",
-	"cancelled": "notice.cancelled",
-	"saved":     "notice.saved",
-	"created":   "notice.created",
+	"booked":     "notice.booked",
+	"cancelled":  "notice.cancelled",
+	"saved":      "notice.saved",
+	"created":    "notice.created",
 	"waitlisted": "notice.waitlisted",
 	"unlisted":   "notice.unlisted",
 }
