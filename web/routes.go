@@ -32,7 +32,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
 	// Pages, rendered on the server; they work without JavaScript.
-	mux.Handle("GET /static/", handleStatic())
+	mux.Handle("GET /static/", handleStatic(d))
 	mux.Handle("GET /{$}", v.landing())
 	mux.Handle("GET /help", v.help())
 	mux.Handle("GET /register", v.registerForm())

@@ -38,7 +38,7 @@ func assetURL(name string) string {
 }
 
 // handleStatic serves the embedded static files with a long cache lifetime.
-func handleStatic() http.Handler {
+func handleStatic(d Deps) http.Handler {
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		panic(err)
@@ -47,7 +47,7 @@ func handleStatic() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/static/")
 		if _, ok := assetVersions[name]; !ok {
-			http.NotFound(w, r)
+			http.Error(w, d.Catalog.T(info(r).Lang, "error.not_found"), http.StatusNotFound)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
