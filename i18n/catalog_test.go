@@ -14,6 +14,7 @@ var sameAsEnglish = map[string][]string{
 	"app.name":            {"*"},
 	"room.chat.heading":   {"de"},
 	"appointments.status": {"de"},
+	"language.fa-AF":      {"de"},
 }
 
 func allowedSame(key, code string) bool {

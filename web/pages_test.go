@@ -161,7 +161,7 @@ func (e *pagesEnv) setup() (admin, counselor *browser, id eyelevel.UserID) {
 		"other_languages": {"so*"}, "timezone": {"Europe/Berlin"}, "bio": {"Ich höre zu."},
 	})
 	mustStatus(t, "create counselor", p, http.StatusOK)
-	mustContain(t, "create counselor", p, e.de("notice.created"), "Amira K.", `lang="so">so</span>`)
+	mustContain(t, "create counselor", p, e.de("notice.created"), "Amira K.", `lang="so">Somali — Soomaali</span>`)
 	cs, err := e.svc.Counselors(t.Context(), eyelevel.Actor{UserID: "x", Role: eyelevel.RoleAdmin})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("counselors: %v %v", cs, err)

@@ -14,6 +14,9 @@ import (
 	"eyelevel"
 	"eyelevel/i18n"
 	"eyelevel/service"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 //go:embed templates/*.html
@@ -71,7 +74,7 @@ func funcs(c *i18n.Catalog, lang string) template.FuncMap {
 		},
 		"date":     func(loc *time.Location, t time.Time) string { return formatTime(c, lang, t, loc, styleDate) },
 		"clock":    func(loc *time.Location, t time.Time) string { return formatTime(c, lang, t, loc, styleClock) },
-		"langName": languageName,
+		"langName": func(code string) string { return displayLanguage(c, lang, code) },
 		"asset":    assetURL,
 		"inc":      func(i int) int { return i + 1 },
 		// isolate wraps a name in Unicode bidi isolates (FSI…PDI), so that an
@@ -318,6 +321,33 @@ func serviceLanguages() []option {
 		out = append(out, option{Code: code, Name: languageName(code)})
 	}
 	return out
+}
+
+// displayLanguage names a language for a viewer reading viewerLang: in the
+// viewer's language and in its own where the two differ ("Dari — دری"), so
+// that both the client and a helper reading along recognize it.
+func displayLanguage(c *i18n.Catalog, viewerLang, code string) string {
+	own := languageName(code)
+	tag, err := language.Parse(code)
+	if err != nil {
+		return code
+	}
+	local := c.T(viewerLang, "language."+code)
+	if local == "language."+code {
+		local = display.Tags(language.Make(viewerLang)).Name(tag)
+	}
+	if own == code {
+		if n := display.Self.Name(tag); n != "" {
+			own = n
+		}
+	}
+	switch {
+	case local == "" || local == own:
+		return own
+	case own == code:
+		return local
+	}
+	return local + " — " + own
 }
 
 // languageName returns a language's own name, or its code when unknown.
