@@ -14,7 +14,14 @@ type Match struct {
 	Counselor eyelevel.Counselor
 	Native    bool           // speaks the language natively
 	NextSlot  *eyelevel.Slot // nil when nothing is free within the horizon
+	// Fallback is set when the counselor does not speak the language asked
+	// for but a close one (Dari for Farsi and the other way round).
+	Fallback string
 }
+
+// closeLanguages are distinct languages whose speakers understand each
+// other well enough that one is offered when the other is asked for.
+var closeLanguages = map[string]string{"fa": "fa-AF", "fa-AF": "fa"}
 
 // SearchInput is what a client looks for.
 type SearchInput struct {
@@ -23,7 +30,8 @@ type SearchInput struct {
 }
 
 // Search lists counselors who speak the language: native speakers first,
-// then by earliest free slot. Anyone may search, so that people can see who
+// then by earliest free slot; then, for Farsi and Dari, those who speak only
+// the other one. Anyone may search, so that people can see who
 // is there before they register. Errors: EINVALID.
 func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) ([]Match, error) {
 	p := problems{}
@@ -34,8 +42,28 @@ func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) 
 		return nil, err
 	}
 	cs, err := s.db.CounselorsByLanguage(ctx, code, in.Gender)
-	if err != nil || len(cs) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	fallback := map[eyelevel.UserID]string{}
+	if other, ok := closeLanguages[code]; ok {
+		more, err := s.db.CounselorsByLanguage(ctx, other, in.Gender)
+		if err != nil {
+			return nil, err
+		}
+		have := map[eyelevel.UserID]bool{}
+		for _, c := range cs {
+			have[c.ID] = true
+		}
+		for _, c := range more {
+			if !have[c.ID] {
+				cs = append(cs, c)
+				fallback[c.ID] = other
+			}
+		}
+	}
+	if len(cs) == 0 {
+		return nil, nil
 	}
 	ids := make([]eyelevel.UserID, len(cs))
 	for i, c := range cs {
@@ -48,10 +76,13 @@ func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) 
 	out := make([]Match, len(cs))
 	for i, c := range cs {
 		_, native := c.Speaks(code)
-		out[i] = Match{Counselor: c, Native: native, NextSlot: next[c.ID]}
+		out[i] = Match{Counselor: c, Native: native, NextSlot: next[c.ID], Fallback: fallback[c.ID]}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
+		if (a.Fallback == "") != (b.Fallback == "") {
+			return a.Fallback == ""
+		}
 		if a.Native != b.Native {
 			return a.Native
 		}

@@ -196,3 +196,26 @@ func TestSearchBookingJustAfterFirstWeek(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchFarsiDariFallback: Farsi and Dari are distinct, but a search for
+// one lists speakers of the other after everyone who speaks it.
+func TestSearchFarsiDariFallback(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		farsi := e.counselor("farsi-later", eyelevel.GenderFemale, []string{"fa"}, weekdays(15*60, 17*60)...)
+		dari := e.counselor("dari-soon", eyelevel.GenderFemale, []string{"fa-AF*"}, officeHours...)
+		ms, err := e.svc.Search(e.ctx, eyelevel.Actor{}, service.SearchInput{Language: "fa"})
+		if err != nil || len(ms) != 2 {
+			t.Fatalf("search fa: %d, %v", len(ms), err)
+		}
+		if ms[0].Counselor.ID != farsi.UserID || ms[0].Fallback != "" || ms[1].Counselor.ID != dari.UserID || ms[1].Fallback != "fa-AF" {
+			t.Errorf("search fa: %s (%q), %s (%q)", ms[0].Counselor.Username, ms[0].Fallback, ms[1].Counselor.Username, ms[1].Fallback)
+		}
+		ms, _ = e.svc.Search(e.ctx, eyelevel.Actor{}, service.SearchInput{Language: "fa-AF"})
+		if len(ms) != 2 || ms[0].Counselor.ID != dari.UserID || ms[1].Fallback != "fa" {
+			t.Errorf("search fa-AF: %+v", ms)
+		}
+		if ms, _ = e.svc.Search(e.ctx, eyelevel.Actor{}, service.SearchInput{Language: "ps"}); len(ms) != 0 {
+			t.Errorf("search ps: %d, want none (no fallback for Pashto)", len(ms))
+		}
+	})
+}

@@ -29,7 +29,9 @@ func (s *Service) hasCapacity(ctx context.Context, language string, gender eyele
 	}
 	limit := s.now().Add(WaitlistWindow)
 	for _, m := range ms {
-		if m.NextSlot != nil && m.NextSlot.Start.Before(limit) {
+		// Only counselors who speak the language itself count: a Dari
+		// speaker waiting for Dari is not served by a Farsi fallback.
+		if m.Fallback == "" && m.NextSlot != nil && m.NextSlot.Start.Before(limit) {
 			return true, nil
 		}
 	}

@@ -152,6 +152,9 @@ type counselorJSON struct {
 	Bio            string                   `json:"bio"`
 	Qualifications string                   `json:"qualifications"`
 	NextSlot       *slotJSON                `json:"next_slot,omitempty"`
+	// FallbackLanguage is set when the counselor speaks only a close
+	// language (Dari for Farsi, Farsi for Dari).
+	FallbackLanguage string `json:"fallback_language,omitempty"`
 }
 
 func counselorOf(c eyelevel.Counselor) counselorJSON {
@@ -189,6 +192,7 @@ func handleSearchCounselors(d Deps) http.Handler {
 		out := make([]counselorJSON, len(ms))
 		for i, m := range ms {
 			out[i] = counselorOf(m.Counselor)
+			out[i].FallbackLanguage = m.Fallback
 			if m.NextSlot != nil {
 				s := slotOf(*m.NextSlot)
 				out[i].NextSlot = &s

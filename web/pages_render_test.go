@@ -50,11 +50,14 @@ func TestPagesRender(t *testing.T) {
 			t.Errorf("%s: status %d, want %d\n%.1500s", c.path, p.status, c.status, p.body)
 			continue
 		}
-		lang := "de"
+		lang, dir := "de", "ltr"
 		if strings.Contains(c.path, "lang=en") {
 			lang = "en"
 		}
-		if !strings.Contains(p.body, `<html lang="`+lang+`" dir="ltr">`) {
+		if c.who == client { // registered with Arabic as the UI language
+			lang, dir = "ar", "rtl"
+		}
+		if !strings.Contains(p.body, `<html lang="`+lang+`" dir="`+dir+`">`) {
 			t.Errorf("%s: no <html lang dir>:\n%.300s", c.path, p.body)
 		}
 		if strings.Count(p.body, "<h1") != 1 {

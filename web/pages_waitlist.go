@@ -12,7 +12,7 @@ import (
 // soonFree reports whether a match has a free time within the waitlist window.
 func soonFree(ms []service.Match, now time.Time) bool {
 	for _, m := range ms {
-		if m.NextSlot != nil && m.NextSlot.Start.Before(now.Add(service.WaitlistWindow)) {
+		if m.Fallback == "" && m.NextSlot != nil && m.NextSlot.Start.Before(now.Add(service.WaitlistWindow)) {
 			return true
 		}
 	}
