@@ -266,5 +266,8 @@ func pluralForm(code string, n int) string {
 	for i := range digits {
 		digits[i] -= '0'
 	}
+	if code == "kmr" {
+		code = "ku" // x/text has Kurdish plural rules under ku only
+	}
 	return formNames[plural.Cardinal.MatchDigits(language.Make(code), digits, len(digits), 0)]
 }

@@ -71,7 +71,7 @@ func TestPlural(t *testing.T) {
 		{"ru", 1, "one"}, {"ru", 3, "few"}, {"ru", 5, "many"}, {"ru", 21, "one"},
 		{"uk", 22, "few"}, {"uk", 11, "many"},
 		{"ar", 0, "zero"}, {"ar", 2, "two"}, {"ar", 3, "few"}, {"ar", 11, "many"}, {"ar", 100, "other"},
-		{"tr", 1, "one"}, {"fa", 1, "one"}, {"fa", 2, "other"},
+		{"tr", 1, "one"}, {"fa", 1, "one"}, {"fa", 2, "other"}, {"kmr", 1, "one"}, {"kmr", 2, "other"},
 	} {
 		if got := pluralForm(tc.lang, tc.n); got != tc.want {
 			t.Errorf("pluralForm(%s, %d) = %s, want %s", tc.lang, tc.n, got, tc.want)
