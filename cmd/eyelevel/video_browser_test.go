@@ -21,16 +21,33 @@ import (
 // TestVideoRoomBrowser: a client and a counselor, each in their own
 // Chromium with a fake camera, meet in the video room: the client waits,
 // the counselor admits, both receive video, see the same security code and
-// chat. Then again with ?relay=1, where the media must go through the
-// embedded TURN server.
+// chat. Then with ?relay=1, where the media must go through the embedded
+// TURN server; and once more through reconnects, a reload, a second tab
+// and the end of the session. Each part has its own browsers, so each
+// stays within their time limit.
 func TestVideoRoomBrowser(t *testing.T) {
-	for _, relay := range []bool{false, true} {
-		name := "direct"
-		if relay {
-			name = "relay"
+	t.Run("direct", func(t *testing.T) {
+		c := videoCall(t, false)
+		for _, p := range []*videoPage{c.client, c.counselor} {
+			typ, err := eval[string](p, localCandidateType)
+			t.Logf("%s: local candidate type %q (%v)", p.name, typ, err)
 		}
-		t.Run(name, func(t *testing.T) { videoCall(t, relay) })
-	}
+	})
+	t.Run("relay", func(t *testing.T) {
+		c := videoCall(t, true)
+		for _, p := range []*videoPage{c.client, c.counselor} {
+			typ, err := eval[string](p, localCandidateType)
+			if err != nil {
+				t.Fatalf("%s: candidate type: %v", p.name, err)
+			}
+			if typ != "relay" {
+				t.Errorf("%s: local candidate type %q, want relay", p.name, typ)
+			}
+		}
+	})
+	t.Run("lifecycle", func(t *testing.T) {
+		videoLifecycle(t, videoCall(t, false))
+	})
 }
 
 // videoPage is one participant's browser.
@@ -189,7 +206,17 @@ const localCandidateType = `(async () => {
 
 var securityCodeFormat = regexp.MustCompile(`^\d{4} \d{4} \d{4}$`)
 
-func videoCall(t *testing.T, relay bool) {
+// videoSession is a running video call between two browsers.
+type videoSession struct {
+	cat               *i18n.Catalog
+	room              string // the room page's URL
+	code              string // the security code both show
+	client, counselor *videoPage
+}
+
+// videoCall starts a server, books a session and connects its client and
+// counselor in the video room, checking each step on the way.
+func videoCall(t *testing.T, relay bool) *videoSession {
 	base, _ := startServer(t, "--demo", "--room-open-before", "72h", "--min-lead", "0s",
 		"--turn-listen", "127.0.0.1:0", "--turn-public-ip", "127.0.0.1", "--turn-allow-peer", "127.0.0.0/8")
 	// Browsers keep the __Host- session cookie on http only for localhost.
@@ -300,34 +327,26 @@ func videoCall(t *testing.T, relay bool) {
 		t.Errorf("security codes differ: client %q, counselor %q", clCode, coCode)
 	}
 
-	// Chat goes both ways.
+	// Chat goes both ways (sent with the Enter key and with the button).
 	for _, c := range []struct {
 		from, to *videoPage
 		text     string
-	}{{cl, co, "Hello from the client"}, {co, cl, "Hallo zurück, ölig & <b>fett</b>"}} {
+		send     chromedp.Action[chromedp.Void]
+	}{
+		{cl, co, "Hi there", chromedp.SendKeys(chromedp.CSS("#room-chat-input"), "\r")},
+		{co, cl, "ü & <b>x</b>", chromedp.Click(chromedp.CSS("#room-chat-send"))},
+	} {
 		c.from.do("send a chat message",
 			chromedp.WaitEnabled(chromedp.CSS("#room-chat-input")),
 			chromedp.SendKeys(chromedp.CSS("#room-chat-input"), c.text),
-			chromedp.Click(chromedp.CSS("#room-chat-send")),
+			c.send,
 		)
 		want, _ := json.Marshal(c.text)
 		waitUntil(c.to, "chat message", `document.getElementById("room-chat-log").textContent.includes(`+string(want)+`)`,
 			10*time.Second, func(b bool) bool { return b })
 	}
 
-	if !relay {
-		videoLifecycle(t, cat, room, cl, co)
-		return
-	}
-	for _, p := range []*videoPage{cl, co} {
-		typ, err := eval[string](p, localCandidateType)
-		if err != nil {
-			t.Fatalf("%s: candidate type: %v", p.name, err)
-		}
-		if typ != "relay" {
-			t.Errorf("%s: local candidate type %q, want relay", p.name, typ)
-		}
-	}
+	return &videoSession{cat: cat, room: room, code: clCode, client: cl, counselor: co}
 }
 
 // receiving waits until p decodes video frames on its current connection.
@@ -340,7 +359,8 @@ func receiving(p *videoPage) {
 // videoLifecycle goes on from a running call: lower quality and mute, a
 // reload that rejoins, a second tab that takes over, and the counselor
 // ending the session.
-func videoLifecycle(t *testing.T, cat *i18n.Catalog, room string, cl, co *videoPage) {
+func videoLifecycle(t *testing.T, c *videoSession) {
+	cat, room, code, cl, co := c.cat, c.room, c.code, c.client, c.counselor
 	cl.do("lower the quality and mute", chromedp.Click(chromedp.CSS("#room-low-quality")), chromedp.Click(chromedp.CSS("#room-mute")))
 	waitUntil(cl, "a capped video sender", `(() => {
   const s = window.eyelevelRoom.pc().getSenders().find((s) => s.track && s.track.kind === "video");
@@ -352,6 +372,13 @@ func videoLifecycle(t *testing.T, cat *i18n.Catalog, room string, cl, co *videoP
 		t.Errorf("aria-pressed of lower quality and mute: %q, %v", pressed, err)
 	}
 
+	// The counselor's camera goes off and on again: the client is told.
+	remoteOff := `!document.getElementById("room-remote-off").hidden`
+	co.do("camera off", chromedp.Click(chromedp.CSS("#room-camera-off")))
+	waitUntil(cl, "the other camera is off", remoteOff, 15*time.Second, func(b bool) bool { return b })
+	co.do("camera on", chromedp.Click(chromedp.CSS("#room-camera-off")))
+	waitUntil(cl, "the other camera is on", remoteOff, 15*time.Second, func(b bool) bool { return !b })
+
 	// The signaling connection drops: the client reconnects by itself and
 	// both start a fresh peer connection.
 	cl.do("cut the signaling connection", chromedp.Evaluate[chromedp.Void](`window.__oldPC = window.eyelevelRoom.pc(); window.__sockets.at(-1).close()`))
@@ -359,6 +386,12 @@ func videoLifecycle(t *testing.T, cat *i18n.Catalog, room string, cl, co *videoP
 		15*time.Second, func(b bool) bool { return b })
 	receiving(cl)
 	receiving(co)
+	codeExpr := `document.getElementById("security-code").textContent`
+	isCode := func(s string) bool { return securityCodeFormat.MatchString(s) }
+	a, b := waitUntil(cl, "code after reconnecting", codeExpr, 10*time.Second, isCode), waitUntil(co, "code after reconnecting", codeExpr, 10*time.Second, isCode)
+	if a != b || a == code {
+		t.Errorf("security codes after reconnecting: %q and %q (before: %q); want equal and new", a, b, code)
+	}
 
 	// A reload rejoins without waiting: the client was admitted.
 	cl.do("reload and join again",
@@ -368,8 +401,6 @@ func videoLifecycle(t *testing.T, cat *i18n.Catalog, room string, cl, co *videoP
 	)
 	receiving(cl)
 	receiving(co)
-	codeExpr := `document.getElementById("security-code").textContent`
-	isCode := func(s string) bool { return securityCodeFormat.MatchString(s) }
 	if a, b := waitUntil(cl, "code after reload", codeExpr, 10*time.Second, isCode), waitUntil(co, "code after reload", codeExpr, 10*time.Second, isCode); a != b {
 		t.Errorf("security codes after reload differ: %q, %q", a, b)
 	}

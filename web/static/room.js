@@ -56,10 +56,22 @@
     done: $("room-done"), doneText: $("room-done-text"), rejoin: $("room-rejoin"),
   };
 
-  // show makes one of the four stages visible.
+  // show makes one of the four stages visible. When that hides the
+  // focused control (e.g. Join), keyboard focus moves to the new stage.
   function show(stage) {
+    if (!stage.hidden) {
+      return;
+    }
     for (const s of [el.setup, el.lobby, el.call, el.done]) {
       s.hidden = s !== stage;
+    }
+    const focused = document.activeElement;
+    if (!focused || focused === document.body || focused.closest("[hidden]")) {
+      const target = stage.querySelector("h2, .lead");
+      if (target) {
+        target.tabIndex = -1;
+        target.focus();
+      }
     }
   }
   // status announces a state change (the element is an aria-live region).
@@ -283,7 +295,13 @@
       return;
     }
     iceServers = Array.isArray(room.ice_servers) ? room.ice_servers : [];
-    const sock = new WebSocket(room.signal_url);
+    let sock;
+    try {
+      sock = new WebSocket(room.signal_url);
+    } catch (err) {
+      console.warn("room: signal_url", err);
+      return reconnectLater();
+    }
     ws = sock;
     sock.onopen = () => {
       attempt = 0;
@@ -327,12 +345,14 @@
   async function handle(m) {
     switch (m.type) {
       case "welcome":
+        polite = !!m.polite;
         if (m.role === "counselor" && !m.peer_present) {
           lobby("room.status.counselor_alone");
+        } else if (m.admitted && !m.peer_present) {
+          lobby("room.status.peer_left"); // admitted before; the counselor is away
         } else if (m.role === "counselor" || m.admitted) {
           lobby("room.status.connecting");
-        }
-        polite = !!m.polite;
+        } // else "waiting" follows
         break;
       case "waiting":
         if (!media.stream && el.done.hidden === false) {
@@ -348,7 +368,7 @@
         }
         break;
       case "ready":
-        await startCall();
+        startCall();
         break;
       case "peer-left":
         closeCall();
@@ -395,8 +415,8 @@
 
   // done shows a final message with the ways on: join again, or leave.
   function done(text) {
-    show(el.done);
     el.doneText.textContent = text;
+    show(el.done);
     status("");
   }
 
@@ -431,23 +451,14 @@
   let offerTimer = 0;
   let connectTimer = 0;
   let localAdded = false; // the chat channel and the local tracks are on pc
-  let certificate = null; // one DTLS certificate per page: the code stays the same across reconnects
 
-  const certificateReady = supported && RTCPeerConnection.generateCertificate
-    ? RTCPeerConnection.generateCertificate({ name: "ECDSA", namedCurve: "P-256" }).then((c) => { certificate = c; }, () => {})
-    : Promise.resolve();
-
-  async function startCall() {
+  function startCall() {
     closeCall();
-    await certificateReady;
     show(el.call);
     status(role === "client" ? "room.status.admitted" : "room.status.connecting");
     const config = { iceServers: iceServers };
     if (relayOnly) {
       config.iceTransportPolicy = "relay";
-    }
-    if (certificate) {
-      config.certificates = [certificate];
     }
     const p = new RTCPeerConnection(config);
     pc = p;
@@ -455,7 +466,7 @@
     ignoreOffer = false;
     remoteStream = new MediaStream();
     el.remote.srcObject = remoteStream;
-    el.remoteOff.hidden = false;
+    el.remoteOff.hidden = true;
 
     p.onnegotiationneeded = async () => {
       try {
@@ -567,6 +578,8 @@
     }
     videoSender = null;
     remoteStream = null;
+    last = { lost: 0, received: 0 };
+    weak = 0;
     el.remote.srcObject = null;
     el.code.textContent = "";
     setQuality("unknown");
@@ -588,9 +601,7 @@
     await p.setRemoteDescription(description);
     if (description.type === "offer") {
       addLocal(p); // reuses the transceivers the offer created
-      if (media.audioOnly) {
-        setVideoDirection(p, "inactive");
-      }
+      setVideoDirection(p);
       await p.setLocalDescription();
       if (p === pc) {
         send({ type: "description", description: p.localDescription });
@@ -618,6 +629,7 @@
       return;
     }
     const state = p.connectionState || p.iceConnectionState;
+    remoteVideoChanged();
     if (state === "connected" || state === "completed") {
       status("room.status.connected");
       showSecurityCode(p);
@@ -631,9 +643,11 @@
     }
   }
 
+  // remoteVideoChanged says so when the connection stands but no video
+  // comes (camera off, audio only).
   function remoteVideoChanged() {
     const live = remoteStream && remoteStream.getVideoTracks().some((tr) => tr.readyState === "live" && !tr.muted);
-    el.remoteOff.hidden = !!live;
+    el.remoteOff.hidden = !!live || !pc || pc.connectionState !== "connected";
   }
 
   function playRemote() {
@@ -700,9 +714,18 @@
     return true;
   }
 
-  function setVideoDirection(p, direction) {
+  // setVideoDirection tells the other side through the negotiation what
+  // video flows: none in audio-only mode, none from us while our camera is
+  // off. The other browser then mutes the track and shows why.
+  function setVideoDirection(p) {
     for (const tr of p.getTransceivers()) {
-      if (tr.receiver.track.kind === "video" && tr.currentDirection !== "stopped") {
+      if (tr.receiver.track.kind !== "video" || tr.currentDirection === "stopped") {
+        continue;
+      }
+      const send = !media.audioOnly && !!tr.sender.track;
+      const recv = !media.audioOnly;
+      const direction = send ? (recv ? "sendrecv" : "sendonly") : (recv ? "recvonly" : "inactive");
+      if (tr.direction !== direction) {
         tr.direction = direction;
       }
     }
@@ -717,6 +740,9 @@
     if (await setCamera(!off)) {
       media.cameraOff = off;
     }
+    if (pc && localAdded) {
+      setVideoDirection(pc);
+    }
     applyControls();
   });
   el.audioOnly.addEventListener("click", async () => {
@@ -727,9 +753,9 @@
     } else if (!media.cameraOff) {
       await setCamera(true);
     }
-    if (pc) {
-      // Stop video both ways: on a weak line the other side's video costs as much.
-      setVideoDirection(pc, on ? "inactive" : "sendrecv");
+    if (pc && localAdded) {
+      // No video either way: on a weak line the other side's video costs as much.
+      setVideoDirection(pc);
     }
     applyControls();
   });
@@ -769,7 +795,10 @@
     qualitySet = true;
     const params = s.getParameters();
     if (!params.encodings || params.encodings.length === 0) {
-      return; // not negotiated yet; applied again once connected
+      if (!pc || pc.connectionState !== "connected") {
+        return; // not negotiated yet; applied again once connected
+      }
+      params.encodings = [{}]; // older Firefox lists none but takes one
     }
     for (const enc of params.encodings) {
       if (media.lowQuality) {
@@ -963,20 +992,29 @@
     return;
   }
 
-  el.camera.addEventListener("change", startMedia);
-  el.microphone.addEventListener("change", startMedia);
+  // mediaReady settles when the camera check has its devices (or failed).
+  let mediaReady = Promise.resolve();
+  const restartMedia = () => {
+    mediaReady = startMedia();
+  };
+  el.camera.addEventListener("change", restartMedia);
+  el.microphone.addEventListener("change", restartMedia);
   el.audioOnlyChoice.addEventListener("change", () => {
     setAudioOnlyChoice(el.audioOnlyChoice.checked);
-    startMedia();
+    restartMedia();
   });
-  el.retry.addEventListener("click", startMedia);
+  el.retry.addEventListener("click", restartMedia);
   navigator.mediaDevices.addEventListener("devicechange", () => {
     if (!el.setup.hidden) {
       listDevices();
     }
   });
-  el.join.addEventListener("click", () => {
-    showAlert("");
+  el.join.addEventListener("click", async () => {
+    el.join.disabled = true;
+    await mediaReady;
+    if (media.stream) {
+      showAlert("");
+    }
     applyControls();
     lobby("room.status.connecting");
     connect();
@@ -997,5 +1035,5 @@
   window.eyelevelRoom = Object.freeze({ pc: () => pc });
 
   show(el.setup);
-  startMedia();
+  restartMedia();
 })();
