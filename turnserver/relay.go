@@ -27,6 +27,7 @@ type relayGenerator struct {
 	bindIP   netip.Addr
 	publicIP netip.Addr
 	guard    *peerGuard
+	even     evenPorts
 }
 
 // Validate implements turn.RelayAddressGenerator.
@@ -42,16 +43,38 @@ func (g *relayGenerator) AllocatePacketConn(conf turn.AllocateListenerConfig) (n
 	if (conf.Network == "udp6") != g.publicIP.Is6() {
 		return nil, nil, errRelayFamily
 	}
-	lc := net.ListenConfig{Control: socketControl(false)}
-	addr := net.JoinHostPort(g.bindIP.String(), strconv.Itoa(conf.RequestedPort))
-	pc, err := lc.ListenPacket(context.Background(), conf.Network, addr)
-	if err != nil {
-		return nil, nil, err
+	bind := func(port int) (*net.UDPConn, error) { return g.bind(conf.Network, port) }
+	if conf.UserID == "" {
+		// Only pion's search for an EVEN-PORT comes without a user.
+		conn, err := g.even.probe(bind)
+		if err != nil {
+			return nil, nil, err
+		}
+		return heldProbe{conn}, g.relayed(conn), nil
 	}
-	conn := pc.(*net.UDPConn)
-	port := conn.LocalAddr().(*net.UDPAddr).Port
-	relayed := &net.UDPAddr{IP: g.publicIP.AsSlice(), Port: port}
-	return &guardedConn{UDPConn: conn, guard: g.guard}, relayed, nil
+	conn := g.even.take(conf.RequestedPort)
+	if conn == nil {
+		var err error
+		if conn, err = bind(conf.RequestedPort); err != nil {
+			return nil, nil, err
+		}
+	}
+	return &guardedConn{UDPConn: conn, guard: g.guard}, g.relayed(conn), nil
+}
+
+func (g *relayGenerator) bind(network string, port int) (*net.UDPConn, error) {
+	lc := net.ListenConfig{Control: socketControl(false)}
+	addr := net.JoinHostPort(g.bindIP.String(), strconv.Itoa(port))
+	pc, err := lc.ListenPacket(context.Background(), network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return pc.(*net.UDPConn), nil
+}
+
+// relayed is the address clients are told for conn.
+func (g *relayGenerator) relayed(conn *net.UDPConn) *net.UDPAddr {
+	return &net.UDPAddr{IP: g.publicIP.AsSlice(), Port: conn.LocalAddr().(*net.UDPAddr).Port}
 }
 
 // AllocateListener implements turn.RelayAddressGenerator; see relayGenerator.

@@ -17,7 +17,6 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
 
@@ -43,6 +42,8 @@ type Config struct {
 type Server struct {
 	turn      *turn.Server
 	udp       []*net.UDPConn
+	group     *socketGroup
+	relays    *relayGenerator
 	tcp       net.Listener
 	tls       net.Listener
 	closeOnce sync.Once
@@ -90,15 +91,23 @@ func Start(cfg Config) (*Server, error) {
 		guard.self = append(guard.self, netip.AddrPortFrom(a, udpAddr.Port()))
 	}
 	gen := &relayGenerator{bindIP: bindIP, publicIP: publicIP, guard: guard}
+	s.relays = gen
 	perm := permissionHandler(cfg.AllowPeers, log)
 
+	s.group = newSocketGroup(udp)
+	events := authEvents(log)
+	events.OnAllocationDeleted = func(src, _ net.Addr, _, _, _ string) { s.group.forget(src) }
 	tc := turn.ServerConfig{
 		Realm:         cfg.Realm,
 		AuthHandler:   authHandler(cfg.Secret, cfg.Realm, time.Now, log),
-		EventHandler:  authEvents(log),
+		EventHandler:  events,
 		LoggerFactory: pionLogs{log},
+		// Relays have PublicIP's family only. Strict RFC 6156 means IPv4
+		// unless the client asks otherwise, rather than the family of the
+		// client's own connection (IPv6 clients on a dual-stack port).
+		StrictAddressFamily: publicIP.Is4(),
 	}
-	for _, c := range udp {
+	for _, c := range s.group.socks {
 		tc.PacketConnConfigs = append(tc.PacketConnConfigs, turn.PacketConnConfig{
 			PacketConn: c, RelayAddressGenerator: gen, PermissionHandler: perm,
 		})
@@ -146,7 +155,7 @@ func (cfg *Config) check() error {
 // listen opens the UDP sockets and a TCP listener on the same port. With
 // port 0 the UDP port is free but its TCP twin may not be, so it retries.
 func listen(addr string, sockets int) ([]*net.UDPConn, net.Listener, error) {
-	host, port, err := net.SplitHostPort(addr)
+	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("turnserver: Listen: %w", err)
 	}
@@ -156,7 +165,8 @@ func listen(addr string, sockets int) ([]*net.UDPConn, net.Listener, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("turnserver: %w", err)
 		}
-		tcpAddr := net.JoinHostPort(host, strconv.Itoa(udp[0].LocalAddr().(*net.UDPAddr).Port))
+		// The UDP socket's address: "localhost" resolved once, for both.
+		tcpAddr := udp[0].LocalAddr().String()
 		var lc net.ListenConfig
 		tcp, err := lc.Listen(ctx, "tcp", tcpAddr)
 		if err == nil {
@@ -207,7 +217,10 @@ func isLocal(ip netip.Addr) bool {
 // Close stops listening and ends all allocations. Calling it again returns
 // the first call's result.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.turn.Close() })
+	s.closeOnce.Do(func() {
+		s.closeErr = s.turn.Close()
+		s.relays.even.close()
+	})
 	return s.closeErr
 }
 

@@ -1,7 +1,7 @@
 package turnserver
 
 import (
-	"context"
+	"bytes"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -15,11 +15,16 @@ import (
 type uclientResult struct {
 	Sent, Received, Lost int
 	Wall                 time.Duration // from start to exit, allocation included
+	// Rate is packets received per second while packets flowed, from the
+	// progress line uclient prints every second: from the first with
+	// packets sent to the first with all packets received.
+	Rate float64
 }
 
 var (
-	uclientTotals = regexp.MustCompile(`start_mclient: tot_send_msgs=(\d+), tot_recv_msgs=(\d+)`)
-	uclientLost   = regexp.MustCompile(`Total lost packets (\d+) `)
+	uclientTotals   = regexp.MustCompile(`start_mclient: tot_send_msgs=(\d+), tot_recv_msgs=(\d+)`)
+	uclientLost     = regexp.MustCompile(`Total lost packets (\d+) `)
+	uclientProgress = regexp.MustCompile(`(?m)^(\d+): : start_mclient: msz=\d+, tot_send_msgs=(\d+), tot_recv_msgs=(\d+)`)
 )
 
 // uclientPath finds turnutils_uclient (Debian package coturn). Without it
@@ -36,20 +41,47 @@ func uclientPath(tb testing.TB) string {
 	return path
 }
 
-// runUclient runs turnutils_uclient client-to-client (-y) against the TURN
-// server at 127.0.0.1:port with REST credentials for secret, and parses its
-// summary. args add the load options (-m, -n, -l, -z).
-func runUclient(tb testing.TB, port int, secret string, args ...string) uclientResult {
+// uclientRun is a turnutils_uclient process.
+type uclientRun struct {
+	cmd   *exec.Cmd
+	args  []string
+	out   bytes.Buffer
+	start time.Time
+	done  chan struct{}
+	err   error
+}
+
+// startUclient starts turnutils_uclient client-to-client (-y) against the
+// TURN server at 127.0.0.1:port with REST credentials for secret. args add
+// the load options (-m, -n, -l, -z).
+func startUclient(tb testing.TB, port int, secret string, args ...string) *uclientRun {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
 	args = append([]string{"-y", "-W", secret, "-u", "uclient"}, args...)
 	args = append(args, "-e", "127.0.0.1", "-p", strconv.Itoa(port), "127.0.0.1")
-	start := time.Now()
-	out, err := exec.CommandContext(ctx, uclientPath(tb), args...).CombinedOutput()
-	wall := time.Since(start)
-	if err != nil {
-		tb.Fatalf("turnutils_uclient %v: %v\n%s", args, err, tail(out))
+	r := &uclientRun{args: args, start: time.Now(), done: make(chan struct{})}
+	r.cmd = exec.Command(uclientPath(tb), args...)
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	if err := r.cmd.Start(); err != nil {
+		tb.Fatalf("turnutils_uclient: %v", err)
+	}
+	go func() {
+		// uclient ends on its own; the timer only guards against a hang.
+		t := time.AfterFunc(5*time.Minute, func() { r.cmd.Process.Kill() })
+		r.err = r.cmd.Wait()
+		t.Stop()
+		close(r.done)
+	}()
+	return r
+}
+
+// wait waits for the run to end and parses its summary.
+func (r *uclientRun) wait(tb testing.TB) uclientResult {
+	tb.Helper()
+	<-r.done
+	res := uclientResult{Wall: time.Since(r.start)}
+	out := r.out.Bytes()
+	if r.err != nil {
+		tb.Fatalf("turnutils_uclient %v: %v\n%s", r.args, r.err, tail(out))
 	}
 	totals := uclientTotals.FindAllSubmatch(out, -1)
 	lost := uclientLost.FindSubmatch(out)
@@ -57,11 +89,33 @@ func runUclient(tb testing.TB, port int, secret string, args ...string) uclientR
 		tb.Fatalf("turnutils_uclient printed no summary:\n%s", tail(out))
 	}
 	last := totals[len(totals)-1]
-	r := uclientResult{Wall: wall}
-	r.Sent, _ = strconv.Atoi(string(last[1]))
-	r.Received, _ = strconv.Atoi(string(last[2]))
-	r.Lost, _ = strconv.Atoi(string(lost[1]))
-	return r
+	res.Sent, _ = strconv.Atoi(string(last[1]))
+	res.Received, _ = strconv.Atoi(string(last[2]))
+	res.Lost, _ = strconv.Atoi(string(lost[1]))
+	res.Rate = progressRate(out, res.Received)
+	return res
+}
+
+// progressRate computes uclientResult.Rate. The lines have whole seconds,
+// so it counts only the seconds between two of them.
+func progressRate(out []byte, received int) float64 {
+	first, firstRecv := -1, 0
+	for _, m := range uclientProgress.FindAllSubmatch(out, -1) {
+		t, _ := strconv.Atoi(string(m[1]))
+		sent, _ := strconv.Atoi(string(m[2]))
+		recv, _ := strconv.Atoi(string(m[3]))
+		if sent == 0 {
+			continue
+		}
+		if first < 0 {
+			first, firstRecv = t, recv
+			continue
+		}
+		if recv >= received && t > first {
+			return float64(recv-firstRecv) / float64(t-first)
+		}
+	}
+	return 0
 }
 
 func tail(out []byte) []byte {
@@ -73,10 +127,19 @@ func tail(out []byte) []byte {
 
 func TestCoturnClientInterop(t *testing.T) {
 	uclientPath(t)
-	s, _ := MustStart(t, Config{AllowPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	r := runUclient(t, s.UDPAddr().Port, testSecret, "-m", "10", "-n", "200", "-l", "200", "-z", "1")
-	t.Logf("turnutils_uclient: sent %d, received %d, lost %d in %v", r.Sent, r.Received, r.Lost, r.Wall.Round(time.Millisecond))
+	// Four sockets: some of uclient's RTCP allocations, which redeem the
+	// RTP allocation's RESERVATION-TOKEN, land on another socket.
+	s, _ := MustStart(t, Config{Sockets: 4, AllowPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	run := startUclient(t, s.UDPAddr().Port, testSecret, "-m", "10", "-n", "200", "-l", "200", "-z", "1")
+	sampler := sampleProcs(200*time.Millisecond, os.Getpid(), run.cmd.Process.Pid)
+	r := run.wait(t)
+	drops, _ := sampler.Stop()
+	t.Logf("turnutils_uclient: sent %d, received %d, lost %d in %v; socket drops: server %d, uclient %d",
+		r.Sent, r.Received, r.Lost, r.Wall.Round(time.Millisecond), drops[os.Getpid()], drops[run.cmd.Process.Pid])
 	if r.Sent == 0 || r.Lost != 0 || r.Received != r.Sent {
 		t.Errorf("sent %d, received %d, lost %d; want all delivered", r.Sent, r.Received, r.Lost)
+	}
+	if s.group.redeemed.Load() == 0 {
+		t.Error("no client was forwarded to the socket holding its reservation")
 	}
 }
