@@ -93,10 +93,6 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{unix(from), unix(to), unix(from) - longAppointment}
-	for _, id := range ids {
-		args = append(args, string(id))
-	}
 	// An index finds intervals overlapping a range only if their start is
 	// bounded on both sides, so the query has two parts: appointments of at
 	// most longAppointment seconds (all that Book makes with sane rules)
@@ -105,13 +101,24 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 	// appointments_long holds (normally none), are read whole. Bounding the
 	// start matters: a counselor has thousands of past appointments and
 	// hundreds of future ones. The lengths' literals must match the indexes'
-	// WHERE clauses for the planners to use them.
-	in := db.placeholders(len(ids), 4)
+	// WHERE clauses for the planners to use them. Arguments go in the order
+	// of their placeholders (see placeholders).
+	args := make([]any, 0, 5+2*len(ids))
+	args = append(args, unix(from)-longAppointment, unix(to), unix(from))
+	for _, id := range ids {
+		args = append(args, string(id))
+	}
+	args = append(args, unix(to), unix(from))
+	for _, id := range ids {
+		args = append(args, string(id))
+	}
+	p := func(first, n int) string { return db.placeholders(n, first) }
+	n := len(ids)
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, start_at, end_at FROM appointments
-		WHERE status = 'booked' AND end_at - start_at <= 14400 AND start_at >= $3 AND start_at < $2 AND end_at > $1 AND counselor_id IN (`+in+`)
+		WHERE status = 'booked' AND end_at - start_at <= 14400 AND start_at >= `+p(1, 1)+` AND start_at < `+p(2, 1)+` AND end_at > `+p(3, 1)+` AND counselor_id IN (`+p(4, n)+`)
 		UNION ALL
 		SELECT counselor_id, start_at, end_at FROM appointments
-		WHERE status = 'booked' AND end_at - start_at > 14400 AND start_at < $2 AND end_at > $1 AND counselor_id IN (`+in+`)`, args...)
+		WHERE status = 'booked' AND end_at - start_at > 14400 AND start_at < `+p(4+n, 1)+` AND end_at > `+p(5+n, 1)+` AND counselor_id IN (`+p(6+n, n)+`)`, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select busy")
 	}

@@ -105,23 +105,24 @@ func (db *DB) counselors(ctx context.Context, q string, args ...any) ([]eyelevel
 	return cs, db.wrap(lrows.Err(), "select languages")
 }
 
-// placeholders returns "$first, $first+1, …" for n arguments, or on SQLite
-// "?first, ?first+1, …": SQLite looks up each "$n" among the names seen
-// before it, which makes preparing a statement with hundreds of them (an IN
-// list of all the counselors who speak German) quadratic, while "?n" is a
-// plain number. Both bind the same arguments.
+// placeholders returns n placeholders for the parameters first, first+1, …:
+// "$first, …" on PostgreSQL and "?, ?, …" on SQLite. SQLite numbers "?" by
+// position, while it looks every numbered or named parameter up in a list
+// when binding, which makes a statement with hundreds of them (an IN list of
+// all the counselors who speak German, a multi-row INSERT) quadratic. So a
+// statement built with placeholders must use each parameter once, in order.
 func (db *DB) placeholders(n, first int) string {
-	mark := byte('$')
-	if db.dialect == SQLite {
-		mark = '?'
-	}
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteByte(mark)
-		b.WriteString(strconv.Itoa(first + i))
+		if db.dialect == SQLite {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(first + i))
+		}
 	}
 	return b.String()
 }
@@ -181,7 +182,7 @@ func (db *DB) availabilityOf(ctx context.Context, ids []eyelevel.UserID, fromDat
 	since := ""
 	if fromDate != "" {
 		args = append(args, fromDate)
-		since = ` AND date >= $` + strconv.Itoa(len(args))
+		since = ` AND date >= ` + db.placeholders(1, len(args))
 	}
 	rows, err = db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, date, available, start_min, end_min FROM availability_exceptions WHERE counselor_id IN (`+in+`)`+since+` ORDER BY counselor_id, date, start_min`, args...)
 	if err != nil {
