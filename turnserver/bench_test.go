@@ -18,16 +18,16 @@ import (
 	"time"
 )
 
-// BenchmarkRelay puts the same turnutils_uclient load (50 client pairs,
-// 2000 packets of 1000 B each, client to client through the relay) on the
-// embedded server and on coturn's turnserver, paced at 1 ms and unpaced. It
-// needs coturn and is not part of the test suite. docs/turn.md has the
-// command and results:
+// BenchmarkRelay puts the same turnutils_uclient load (50 clients, each
+// 2000 packets of 1000 B plus RTCP, client to client through the relay) on
+// the embedded server and on coturn's turnserver, paced at 1 ms and
+// unpaced. It needs coturn and is not part of the test suite (go test runs
+// no benchmarks unless asked). docs/turn.md has the command and results:
 //
 //	go test ./turnserver -run '^$' -bench Relay -benchtime 1x -count 3
 //
-// It reports delivered packets per second (received / wall time of the
-// uclient run, allocation included) and loss in percent of sent packets.
+// TURNBENCH_SOCKETS sets the embedded server's Sockets and TURNBENCH_FLAGS
+// adds uclient flags (e.g. "-c"). benchUclient lists the metrics.
 func BenchmarkRelay(b *testing.B) {
 	uclientPath(b)
 	if _, err := exec.LookPath("turnserver"); err != nil {
@@ -52,19 +52,21 @@ func BenchmarkRelay(b *testing.B) {
 // process is serverPID, and reports per run:
 //   - delivered/s: packets received per second while they flowed (uclientResult.Rate);
 //   - loss%: packets lost end to end, as uclient counts them;
-//   - srvdrop%: of those, dropped by a full receive buffer of a server socket
-//     (the rest were dropped by uclient's own sockets, which it sizes at 128 KiB);
+//   - srvdrop%: of those, dropped by a full receive buffer of a server socket;
+//   - clidrop%: of those, dropped by a full receive buffer of one of uclient's
+//     own sockets, which it sizes at 64 KiB;
 //   - srvcpu-ms: server process CPU time.
 func benchUclient(b *testing.B, port, serverPID int, load []string) {
 	b.ResetTimer()
-	var sent, received, lost, srvDrops int
+	var sent, received, lost, srvDrops, cliDrops int
 	var rate float64
 	var cpu time.Duration
 	for range b.N {
 		run := startUclient(b, port, testSecret, load...)
-		sampler := sampleProcs(200*time.Millisecond, serverPID)
+		sampler := sampleProcs(200*time.Millisecond, serverPID, run.cmd.Process.Pid)
 		r := run.wait(b)
 		drops, cpus := sampler.Stop()
+		cliDrops += drops[run.cmd.Process.Pid]
 		sent, received, lost, rate = sent+r.Sent, received+r.Received, lost+r.Lost, rate+r.Rate
 		srvDrops += drops[serverPID]
 		cpu += cpus[serverPID]
@@ -73,6 +75,7 @@ func benchUclient(b *testing.B, port, serverPID int, load []string) {
 	b.ReportMetric(rate/n, "delivered/s")
 	b.ReportMetric(100*float64(lost)/float64(max(sent, 1)), "loss%")
 	b.ReportMetric(100*float64(srvDrops)/float64(max(sent, 1)), "srvdrop%")
+	b.ReportMetric(100*float64(cliDrops)/float64(max(sent, 1)), "clidrop%")
 	b.ReportMetric(float64(cpu.Milliseconds())/n, "srvcpu-ms")
 	b.ReportMetric(float64(sent)/n, "sent/run")
 }

@@ -24,6 +24,7 @@ type uclientResult struct {
 var (
 	uclientTotals   = regexp.MustCompile(`start_mclient: tot_send_msgs=(\d+), tot_recv_msgs=(\d+)`)
 	uclientLost     = regexp.MustCompile(`Total lost packets (\d+) `)
+	uclientEnd      = regexp.MustCompile(`Total transmit time is (\d+)`)
 	uclientProgress = regexp.MustCompile(`(?m)^(\d+): : start_mclient: msz=\d+, tot_send_msgs=(\d+), tot_recv_msgs=(\d+)`)
 )
 
@@ -96,23 +97,27 @@ func (r *uclientRun) wait(tb testing.TB) uclientResult {
 	return res
 }
 
-// progressRate computes uclientResult.Rate. The lines have whole seconds,
-// so it counts only the seconds between two of them.
+// progressRate computes uclientResult.Rate. The progress lines start with
+// the seconds since sending began, so the rate counts whole seconds only:
+// from the first line with packets sent to the first with all received, or
+// else to the end of the transmission.
 func progressRate(out []byte, received int) float64 {
 	first, firstRecv := -1, 0
 	for _, m := range uclientProgress.FindAllSubmatch(out, -1) {
 		t, _ := strconv.Atoi(string(m[1]))
 		sent, _ := strconv.Atoi(string(m[2]))
 		recv, _ := strconv.Atoi(string(m[3]))
-		if sent == 0 {
-			continue
-		}
-		if first < 0 {
+		switch {
+		case sent == 0:
+		case first < 0:
 			first, firstRecv = t, recv
-			continue
-		}
-		if recv >= received && t > first {
+		case recv >= received && t > first:
 			return float64(recv-firstRecv) / float64(t-first)
+		}
+	}
+	if end := uclientEnd.FindSubmatch(out); end != nil && first >= 0 {
+		if t, _ := strconv.Atoi(string(end[1])); t > first {
+			return float64(received-firstRecv) / float64(t-first)
 		}
 	}
 	return 0

@@ -151,7 +151,6 @@ func startVideo(c config, log *slog.Logger) (*video, error) {
 	if a := srv.TLSAddr(); a != nil {
 		urls = append(urls, "turns:"+host+":"+strconv.Itoa(a.Port)+"?transport=tcp")
 	}
-	log.Info("TURN server listening", "udp", srv.UDPAddr(), "tcp", srv.TCPAddr(), "relay_ip", public)
 	return &video{server: srv, urls: urls, secret: secret}, nil
 }
 
