@@ -173,7 +173,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go janitor(ctx, svc, log, time.Hour)
+	go repeat(ctx, time.Hour, func() { janitor(ctx, svc, log) })
 	go repeat(ctx, 5*time.Minute, func() {
 		if _, err := svc.NotifyWaitlist(ctx); err != nil && ctx.Err() == nil {
 			log.Error("waitlist", "err", err)
@@ -194,26 +194,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // janitor deletes expired sessions and video-room metadata past its
-// retention period, at start and then every interval.
-func janitor(ctx context.Context, svc *service.Service, log *slog.Logger, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
-			log.Error("sweeping sessions", "err", err)
-		} else if n > 0 {
-			log.Info("expired sessions deleted", "count", n)
-		}
-		if n, err := svc.PurgeRoomMetadata(ctx); err != nil && ctx.Err() == nil {
-			log.Error("purging room metadata", "err", err)
-		} else if n > 0 {
-			log.Info("room metadata past retention deleted", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// retention period.
+func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
+	if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+		log.Error("sweeping sessions", "err", err)
+	} else if n > 0 {
+		log.Info("expired sessions deleted", "count", n)
+	}
+	if n, err := svc.PurgeRoomMetadata(ctx); err != nil && ctx.Err() == nil {
+		log.Error("purging room metadata", "err", err)
+	} else if n > 0 {
+		log.Info("room metadata past retention deleted", "count", n)
 	}
 }
 
