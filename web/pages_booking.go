@@ -168,15 +168,7 @@ func (v *views) renderConfirm(w http.ResponseWriter, r *http.Request, id, start 
 		StartValue: t.UTC().Format(time.RFC3339),
 		BackURL:    counselorURL(c.ID) + "?week=" + t.In(info(r).Zone).Format(time.DateOnly),
 	}
-	status := http.StatusOK
-	if bookErr != nil {
-		if !v.formError(r, p, bookErr) {
-			v.fail(w, r, bookErr)
-			return
-		}
-		status = statusOf(bookErr)
-	}
-	v.render(w, r, status, "book", p)
+	v.renderAfter(w, r, "book", p, bookErr)
 }
 
 func (v *views) confirmBooking() http.Handler {
@@ -243,15 +235,7 @@ func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cance
 		})
 	}
 	p.Data = data
-	status := http.StatusOK
-	if cancelErr != nil {
-		if !v.formError(r, p, cancelErr) {
-			v.fail(w, r, cancelErr)
-			return
-		}
-		status = statusOf(cancelErr)
-	}
-	v.render(w, r, status, "appointments", p)
+	v.renderAfter(w, r, "appointments", p, cancelErr)
 }
 
 func (v *views) myAppointments() http.Handler {

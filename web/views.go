@@ -125,6 +125,21 @@ func newPage(r *http.Request, title string) *page {
 	return &page{Title: title, Notice: notices[r.URL.Query().Get("notice")], Form: url.Values{}, Fields: map[string]string{}}
 }
 
+// renderAfter renders the page name after an action that may have failed:
+// a failure the user can act on is shown on the page with its status,
+// anything else gets the error page.
+func (v *views) renderAfter(w http.ResponseWriter, r *http.Request, name string, p *page, err error) {
+	status := http.StatusOK
+	if err != nil {
+		if !v.formError(r, p, err) {
+			v.fail(w, r, err)
+			return
+		}
+		status = statusOf(err)
+	}
+	v.render(w, r, status, name, p)
+}
+
 // render writes the page name with status.
 func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	ri := info(r)
