@@ -14,6 +14,7 @@ const (
 	ECONFLICT     = "conflict"
 	ETOOLARGE     = "too_large"
 	ETOOMANY      = "too_many_requests"
+	EUNAVAILABLE  = "unavailable" // a needed key or service is missing; the operator must act
 	EINTERNAL     = "internal"
 )
 

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/program"
+	"eyelevel/questionnaire"
 	"eyelevel/slots"
 	"eyelevel/store"
+	"eyelevel/vault"
 )
 
 // Config holds the operator's rules. The zero value of any field means its
@@ -32,6 +35,14 @@ type Config struct {
 	// ICE mints the STUN/TURN servers and credentials for one room join;
 	// nil offers none (browsers then connect only directly).
 	ICE func(user eyelevel.UserID, expires time.Time) []eyelevel.ICEServer
+
+	// The care program (see care.go). Nil Instruments and Program mean the
+	// shipped ones; nil Keys means reflections cannot be stored or read.
+	Instruments   *questionnaire.Set
+	Program       *program.Program
+	Keys          *vault.Keyring
+	Hotlines      []Hotline     // crisis numbers; nil: the German ones
+	FollowUpAfter time.Duration // follow-up questionnaires this long after the last session (90 days)
 }
 
 func (c Config) withDefaults() Config {
@@ -70,6 +81,7 @@ func (c Config) withDefaults() Config {
 	if c.RoomRetention == 0 {
 		c.RoomRetention = 90 * 24 * time.Hour
 	}
+	c = c.careDefaults()
 	if c.Password == (PasswordParams{}) {
 		c.Password = DefaultPasswordParams
 	}

@@ -19,6 +19,7 @@ var codeStatus = map[string]int{
 	eyelevel.ECONFLICT:     http.StatusConflict,
 	eyelevel.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	eyelevel.ETOOMANY:      http.StatusTooManyRequests,
+	eyelevel.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	eyelevel.EINTERNAL:     http.StatusInternalServerError,
 	EMETHOD:                http.StatusMethodNotAllowed,
 }

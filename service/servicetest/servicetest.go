@@ -4,13 +4,24 @@
 package servicetest
 
 import (
+	"bytes"
 	"log/slog"
 	"testing"
 	"time"
 
 	"eyelevel/service"
 	"eyelevel/store"
+	"eyelevel/vault"
 )
+
+// Keys returns a master keyring for tests; different seeds give different keys.
+func Keys(seed byte) *vault.Keyring {
+	k, err := vault.New(bytes.Repeat([]byte{seed}, vault.KeySize))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // CheapPasswords are Argon2id costs for tests only: 64 KiB and one pass
 // hash in microseconds instead of tens of milliseconds.
@@ -30,6 +41,9 @@ func NewServiceConfig(tb testing.TB, db *store.DB, cfg service.Config, now func(
 	tb.Helper()
 	if cfg.Password == (service.PasswordParams{}) {
 		cfg.Password = CheapPasswords
+	}
+	if cfg.Keys == nil {
+		cfg.Keys = Keys(1)
 	}
 	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return service.New(db, cfg, log, now)

@@ -1,0 +1,99 @@
+package service
+
+import (
+	"context"
+
+	"eyelevel"
+	"eyelevel/store"
+)
+
+// RaiseAlert lets a client tell their counselors that they need help now
+// (from the crisis page). It records only that, and when.
+// Errors: EUNAUTHORIZED, EFORBIDDEN (not a client).
+func (s *Service) RaiseAlert(ctx context.Context, a eyelevel.Actor) (store.SafetyAlert, error) {
+	if err := requireRole(a, eyelevel.RoleClient); err != nil {
+		return store.SafetyAlert{}, err
+	}
+	al := store.SafetyAlert{ID: eyelevel.NewID(), ClientID: a.UserID, Source: "client", CreatedAt: s.now().UTC()}
+	if err := s.db.CreateSafetyAlert(ctx, al); err != nil {
+		return store.SafetyAlert{}, err
+	}
+	s.log.Warn("safety alert raised", "source", "client")
+	return al, nil
+}
+
+// SafetyAlerts returns the open alerts of the acting counselor's clients.
+// Admins get none: an alert is about one person, and admins see aggregates
+// only. Errors: EUNAUTHORIZED, EFORBIDDEN (not a counselor).
+func (s *Service) SafetyAlerts(ctx context.Context, a eyelevel.Actor) ([]store.SafetyAlert, error) {
+	if err := requireRole(a, eyelevel.RoleCounselor); err != nil {
+		return nil, err
+	}
+	return s.db.OpenSafetyAlerts(ctx, a.UserID, "")
+}
+
+// AcknowledgeAlert records that the acting counselor has seen an alert of
+// one of their clients. Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND (also
+// for alerts of other counselors' clients).
+func (s *Service) AcknowledgeAlert(ctx context.Context, a eyelevel.Actor, id string) error {
+	if err := requireRole(a, eyelevel.RoleCounselor); err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		al, err := s.db.SafetyAlert(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ok, err := s.db.IsClientOf(ctx, a.UserID, al.ClientID); err != nil {
+			return err
+		} else if !ok {
+			return eyelevel.ErrNotFound()
+		}
+		return s.db.AcknowledgeSafetyAlert(ctx, id, a.UserID, s.now().UTC())
+	})
+}
+
+// ClientView is what a counselor sees of one of their clients: scores (not
+// the item answers), open safety alerts and the steps the client shared.
+type ClientView struct {
+	ID       eyelevel.UserID
+	Username string
+	Scores   []Scored // Answers cleared
+	Alerts   []store.SafetyAlert
+	Shared   []ReflectionView
+}
+
+// Client returns a counselor's view of one of their clients. Everyone else
+// — other counselors, admins, clients — gets ENOTFOUND, so nobody learns
+// who is whose client. Errors: EUNAUTHORIZED, ENOTFOUND, EUNAVAILABLE (the
+// key to the shared reflections is missing).
+func (s *Service) Client(ctx context.Context, a eyelevel.Actor, client eyelevel.UserID) (ClientView, error) {
+	if a.Anonymous() {
+		return ClientView{}, unauthorized()
+	} else if a.Role != eyelevel.RoleCounselor {
+		return ClientView{}, eyelevel.ErrNotFound()
+	}
+	if ok, err := s.db.IsClientOf(ctx, a.UserID, client); err != nil {
+		return ClientView{}, err
+	} else if !ok {
+		return ClientView{}, eyelevel.ErrNotFound()
+	}
+	u, err := s.db.UserByID(ctx, client)
+	if err != nil {
+		return ClientView{}, err
+	}
+	v := ClientView{ID: client, Username: u.Username}
+	rs, err := s.db.Responses(ctx, client, "")
+	if err != nil {
+		return ClientView{}, err
+	}
+	v.Scores = s.rescore(rs, a.Language)
+	for i := range v.Scores {
+		v.Scores[i].Answers = nil
+	}
+	if v.Alerts, err = s.db.OpenSafetyAlerts(ctx, "", client); err != nil {
+		return ClientView{}, err
+	}
+	v.Shared, err = s.reflections(ctx, client, a.Language, true)
+	return v, err
+}

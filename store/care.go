@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"eyelevel"
+)
+
+// Response is one filled-in questionnaire.
+type Response struct {
+	ID         string
+	ClientID   eyelevel.UserID
+	Instrument string
+	Language   string
+	Occasion   string // selftest, intake, post, followup or checkin
+	Answers    []int
+	Score      int
+	Band       string
+	Safety     bool
+	CreatedAt  time.Time
+}
+
+// CreateResponse stores a response.
+func (db *DB) CreateResponse(ctx context.Context, r Response) error {
+	parts := make([]string, len(r.Answers))
+	for i, a := range r.Answers {
+		parts[i] = strconv.Itoa(a)
+	}
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO responses (id, client_id, instrument, language, occasion, answers, score, band, safety, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		r.ID, string(r.ClientID), r.Instrument, r.Language, r.Occasion, strings.Join(parts, ","), r.Score, r.Band, r.Safety, unix(r.CreatedAt))
+	return db.wrap(err, "insert response")
+}
+
+const responseSelect = `SELECT id, client_id, instrument, language, occasion, answers, score, band, safety, created_at FROM responses`
+
+// Responses lists a client's responses, oldest first; instrument "" for all.
+func (db *DB) Responses(ctx context.Context, client eyelevel.UserID, instrument string) ([]Response, error) {
+	q, args := responseSelect+` WHERE client_id = $1 ORDER BY created_at, id LIMIT 1000`, []any{string(client)}
+	if instrument != "" {
+		q, args = responseSelect+` WHERE client_id = $1 AND instrument = $2 ORDER BY created_at, id LIMIT 1000`, append(args, instrument)
+	}
+	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap(err, "select responses")
+	}
+	defer rows.Close()
+	var out []Response
+	for rows.Next() {
+		r, err := scanResponse(rows)
+		if err != nil {
+			return nil, db.wrap(err, "scan response")
+		}
+		out = append(out, r)
+	}
+	return out, db.wrap(rows.Err(), "select responses")
+}
+
+// Response returns one response or ENOTFOUND.
+func (db *DB) Response(ctx context.Context, id string) (Response, error) {
+	r, err := scanResponse(db.rq(ctx).QueryRowContext(ctx, responseSelect+` WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, eyelevel.ErrNotFound()
+	}
+	return r, db.wrap(err, "select response")
+}
+
+func scanResponse(row interface{ Scan(...any) error }) (Response, error) {
+	var r Response
+	var answers string
+	var created int64
+	if err := row.Scan(&r.ID, &r.ClientID, &r.Instrument, &r.Language, &r.Occasion, &answers, &r.Score, &r.Band, &r.Safety, &created); err != nil {
+		return r, err
+	}
+	r.CreatedAt = fromUnix(created)
+	for _, p := range strings.Split(answers, ",") {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return r, err
+		}
+		r.Answers = append(r.Answers, n)
+	}
+	return r, nil
+}
+
+// SafetyAlert is a signal that a client may be in danger: a safety item
+// answered above 0, or the client asking for their counselor to know.
+type SafetyAlert struct {
+	ID             string
+	ClientID       eyelevel.UserID
+	ClientUsername string
+	Source         string // questionnaire or client
+	ResponseID     string
+	CreatedAt      time.Time
+	AcknowledgedAt time.Time
+	AcknowledgedBy eyelevel.UserID
+}
+
+// CreateSafetyAlert stores an alert.
+func (db *DB) CreateSafetyAlert(ctx context.Context, a SafetyAlert) error {
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO safety_alerts (id, client_id, source, response_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		a.ID, string(a.ClientID), a.Source, a.ResponseID, unix(a.CreatedAt))
+	return db.wrap(err, "insert safety alert")
+}
+
+const alertSelect = `SELECT s.id, s.client_id, u.username, s.source, s.response_id, s.created_at, s.acknowledged_at, s.acknowledged_by FROM safety_alerts s JOIN users u ON u.id = s.client_id`
+
+// OpenSafetyAlerts lists the unacknowledged alerts of the clients who have
+// or had a booked appointment with the counselor, newest first; with
+// counselor "" those of one client.
+func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.UserID) ([]SafetyAlert, error) {
+	q, arg := alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id IN (SELECT client_id FROM appointments WHERE counselor_id = $1 AND status = 'booked') ORDER BY s.created_at DESC LIMIT 200`, string(counselor)
+	if counselor == "" {
+		q, arg = alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id = $1 ORDER BY s.created_at DESC LIMIT 200`, string(client)
+	}
+	rows, err := db.rq(ctx).QueryContext(ctx, q, arg)
+	if err != nil {
+		return nil, db.wrap(err, "select safety alerts")
+	}
+	defer rows.Close()
+	var out []SafetyAlert
+	for rows.Next() {
+		var a SafetyAlert
+		var created, acked int64
+		if err := rows.Scan(&a.ID, &a.ClientID, &a.ClientUsername, &a.Source, &a.ResponseID, &created, &acked, &a.AcknowledgedBy); err != nil {
+			return nil, db.wrap(err, "scan safety alert")
+		}
+		a.CreatedAt, a.AcknowledgedAt = fromUnix(created), fromUnix(acked)
+		out = append(out, a)
+	}
+	return out, db.wrap(rows.Err(), "select safety alerts")
+}
+
+// SafetyAlert returns one alert or ENOTFOUND.
+func (db *DB) SafetyAlert(ctx context.Context, id string) (SafetyAlert, error) {
+	var a SafetyAlert
+	var created, acked int64
+	err := db.rq(ctx).QueryRowContext(ctx, alertSelect+` WHERE s.id = $1`, id).Scan(&a.ID, &a.ClientID, &a.ClientUsername, &a.Source, &a.ResponseID, &created, &acked, &a.AcknowledgedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, eyelevel.ErrNotFound()
+	}
+	a.CreatedAt, a.AcknowledgedAt = fromUnix(created), fromUnix(acked)
+	return a, db.wrap(err, "select safety alert")
+}
+
+// AcknowledgeSafetyAlert records that a counselor has seen an alert.
+func (db *DB) AcknowledgeSafetyAlert(ctx context.Context, id string, by eyelevel.UserID, at time.Time) error {
+	_, err := db.wq(ctx).ExecContext(ctx, `UPDATE safety_alerts SET acknowledged_at = $2, acknowledged_by = $3 WHERE id = $1 AND acknowledged_at = 0`, id, unix(at), string(by))
+	return db.wrap(err, "update safety alert")
+}
+
+// IsClientOf reports whether the client has or had a booked appointment
+// with the counselor: that is what makes them "their" client.
+func (db *DB) IsClientOf(ctx context.Context, counselor, client eyelevel.UserID) (bool, error) {
+	var n int
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM appointments WHERE counselor_id = $1 AND client_id = $2 AND status = 'booked'`, string(counselor), string(client)).Scan(&n)
+	return n > 0, db.wrap(err, "select appointments")
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// The queries behind the impact report. They return counts and scores
+// without client IDs; the service aggregates and suppresses small groups.
+
+// SessionsHeld counts booked sessions that ended in [from, to) and by now,
+// and the distinct clients who had them.
+func (db *DB) SessionsHeld(ctx context.Context, from, to, now time.Time) (sessions, clients int, err error) {
+	err = db.rq(ctx).QueryRowContext(ctx, `SELECT count(*), count(DISTINCT client_id) FROM appointments WHERE status = 'booked' AND end_at >= $1 AND end_at < $2 AND end_at <= $3`,
+		unix(from), unix(to), unix(now)).Scan(&sessions, &clients)
+	return sessions, clients, db.wrap(err, "select sessions held")
+}
+
+// OutcomePairs returns, for each client whose latest post-course response to
+// the instrument falls in [from, to), their first intake score and that post
+// score. Clients without an intake are left out.
+func (db *DB) OutcomePairs(ctx context.Context, instrument string, from, to time.Time) ([][2]int, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT client_id, occasion, score, created_at FROM responses
+		WHERE instrument = $1 AND occasion IN ('intake', 'post') AND client_id IN
+			(SELECT client_id FROM responses WHERE instrument = $1 AND occasion = 'post' AND created_at >= $2 AND created_at < $3)
+		ORDER BY client_id, created_at, id`, instrument, unix(from), unix(to))
+	if err != nil {
+		return nil, db.wrap(err, "select outcomes")
+	}
+	defer rows.Close()
+	var out [][2]int
+	var cur string
+	pre, post := -1, -1
+	flush := func() {
+		if pre >= 0 && post >= 0 {
+			out = append(out, [2]int{pre, post})
+		}
+		pre, post = -1, -1
+	}
+	for rows.Next() {
+		var client, occasion string
+		var score int
+		var created int64
+		if err := rows.Scan(&client, &occasion, &score, &created); err != nil {
+			return nil, db.wrap(err, "scan outcome")
+		}
+		if client != cur {
+			flush()
+			cur = client
+		}
+		switch {
+		case occasion == "intake" && pre < 0:
+			pre = score
+		case occasion == "post" && created >= unix(from) && created < unix(to):
+			post = score
+		}
+	}
+	flush()
+	return out, db.wrap(rows.Err(), "select outcomes")
+}
+
+// FollowUps counts the clients whose follow-up questionnaire fell due in
+// [from, to) and by now — after since their last booked session ended —
+// and how many of them filled one in after that session.
+func (db *DB) FollowUps(ctx context.Context, from, to, now time.Time, after time.Duration) (due, done int, err error) {
+	d := int64(after / time.Second)
+	err = db.rq(ctx).QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN EXISTS (
+			SELECT 1 FROM responses r WHERE r.client_id = l.client_id AND r.occasion = 'followup' AND r.created_at >= l.last_end) THEN 1 ELSE 0 END), 0)
+		FROM (SELECT client_id, max(end_at) AS last_end FROM appointments WHERE status = 'booked' GROUP BY client_id) l
+		WHERE l.last_end + $1 >= $2 AND l.last_end + $1 < $3 AND l.last_end + $1 <= $4`,
+		d, unix(from), unix(to), unix(now)).Scan(&due, &done)
+	return due, done, db.wrap(err, "select follow-ups")
+}
+
+// RatingsIn returns how many sessions were rated in [from, to) and the sum
+// of their stars; declined ratings are left out.
+func (db *DB) RatingsIn(ctx context.Context, from, to time.Time) (n, sum int, err error) {
+	err = db.rq(ctx).QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(stars), 0) FROM ratings WHERE stars > 0 AND created_at >= $1 AND created_at < $2`,
+		unix(from), unix(to)).Scan(&n, &sum)
+	return n, sum, db.wrap(err, "select ratings")
+}
