@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"eyelevel"
@@ -48,54 +49,68 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: in.CounselorID, ClientID: a.UserID,
 		Start: start, End: start.Add(s.cfg.Rules.Length), Status: eyelevel.StatusBooked, CreatedAt: now,
 	}
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
-		// Lock order counselor → client everywhere, so no two bookings deadlock.
-		if err := s.db.LockCounselor(ctx, in.CounselorID); err != nil {
+	// The slot is checked against the schedule in memory, outside the write
+	// transaction; inside it BookIfFree makes sure that the schedule has not
+	// changed since and checks what bookings may have changed.
+	dir, err := s.db.CachedDirectory(ctx, start)
+	if err != nil {
+		return eyelevel.Appointment{}, err
+	}
+	c, ok := dir.Counselor(in.CounselorID)
+	if !ok || !s.onGrid(dir.Availability(c.ID), c, start) {
+		// The copy may be older than the database: look again before refusing.
+		if dir, err = s.db.Directory(ctx, start); err != nil {
+			return eyelevel.Appointment{}, err
+		}
+		if c, ok = dir.Counselor(in.CounselorID); !ok {
+			return eyelevel.Appointment{}, eyelevel.ErrNotFound()
+		}
+		if !s.onGrid(dir.Availability(c.ID), c, start) {
+			return eyelevel.Appointment{}, notASlot()
+		}
+	}
+	appt.CounselorName = c.DisplayName
+	check := store.BookingCheck{Version: dir.Version, Buffer: s.cfg.Rules.Buffer, OpenAfter: now, MaxOpen: s.cfg.MaxOpen}
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.db.LockBooking(ctx, in.CounselorID, a.UserID); err != nil {
 			return err
 		}
-		if err := s.db.LockUser(ctx, a.UserID); err != nil {
-			return err
-		}
-		c, err := s.db.Counselor(ctx, in.CounselorID)
+		r, err := s.db.BookIfFree(ctx, appt, check)
 		if err != nil {
 			return err
 		}
-		avs, err := s.db.AvailabilityFrom(ctx, []eyelevel.UserID{c.ID}, start)
-		if err != nil {
-			return err
-		}
-		av := avs[c.ID]
-		r := s.cfg.Rules
-		busy, err := s.db.Busy(ctx, []eyelevel.UserID{c.ID}, start.Add(-r.Length-r.Buffer), appt.End.Add(r.Buffer))
-		if err != nil {
-			return err
-		}
-		if ok, reason := slots.IsFree(av, zoneOf(c.TimeZone), r, start, busy[c.ID]); !ok {
-			if reason == "taken" {
-				return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
+		if r.Outdated {
+			// Some counselor's data changed since the directory was read:
+			// check the slot against this counselor's schedule as it is
+			// now, which the lock keeps until the commit.
+			c, err := s.db.Counselor(ctx, in.CounselorID)
+			if err != nil {
+				return err
 			}
-			return fieldErr("start", "booking.err.not_a_slot", "This is not a free time of this counselor.")
+			avs, err := s.db.AvailabilityFrom(ctx, []eyelevel.UserID{c.ID}, start)
+			if err != nil {
+				return err
+			}
+			if !s.onGrid(avs[c.ID], c, start) {
+				return notASlot()
+			}
+			appt.CounselorName = c.DisplayName
+			check.Version = 0
+			if r, err = s.db.BookIfFree(ctx, appt, check); err != nil {
+				return err
+			}
 		}
-		if overlap, err := s.db.ClientHasOverlap(ctx, a.UserID, appt.Start, appt.End); err != nil {
-			return err
-		} else if overlap {
+		switch {
+		case r.Taken:
+			return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
+		case r.Overlap:
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.overlap", "You already have a session at this time.")
-		}
-		upcoming, err := s.db.Appointments(ctx, store.AppointmentFilter{ClientID: a.UserID, EndsAfter: now, BookedOnly: true, Limit: s.cfg.MaxOpen + 1})
-		if err != nil {
-			return err
-		}
-		open := 0
-		for _, u := range upcoming {
-			if u.Status == eyelevel.StatusBooked {
-				open++
-			}
-		}
-		if open >= s.cfg.MaxOpen {
+		case r.Open >= s.cfg.MaxOpen:
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.too_many", "You already have the most upcoming sessions one can hold.")
+		case !r.Booked:
+			return fmt.Errorf("book: not booked and no reason: %+v", r)
 		}
-		appt.CounselorName = c.DisplayName
-		return s.db.CreateAppointment(ctx, appt)
+		return nil
 	})
 	if err != nil {
 		return eyelevel.Appointment{}, err
@@ -199,6 +214,17 @@ func (s *Service) CanCancel(a eyelevel.Actor, appt eyelevel.Appointment) bool {
 		return false
 	}
 	return a.Role != eyelevel.RoleClient || appt.Start.Sub(now) >= s.cfg.CancelNotice
+}
+
+// onGrid reports whether start is a slot of the counselor's schedule, bookings
+// aside.
+func (s *Service) onGrid(av eyelevel.Availability, c eyelevel.Counselor, start time.Time) bool {
+	ok, _ := slots.IsFree(av, zoneOf(c.TimeZone), s.cfg.Rules, start, nil)
+	return ok
+}
+
+func notASlot() error {
+	return fieldErr("start", "booking.err.not_a_slot", "This is not a free time of this counselor.")
 }
 
 func fieldErr(field, key, msg string) error {

@@ -1,12 +1,15 @@
 package service_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
 
 	"eyelevel"
 	"eyelevel/service"
+	"eyelevel/service/servicetest"
+	"eyelevel/store/storetest"
 )
 
 func TestBook(t *testing.T) {
@@ -135,4 +138,52 @@ func TestBookMaxOpenAfterManyCancellations(t *testing.T) {
 		_, err := e.svc.Book(e.ctx, carol, service.BookInput{CounselorID: mia.UserID, Start: at(9, 9, 0)})
 		wantKey(t, err, eyelevel.ECONFLICT, "booking.err.too_many")
 	})
+}
+
+// A booking is checked against the schedule as it is in the database, even
+// when this instance keeps an older copy because another one changed it.
+func TestBookAfterChangeElsewhere(t *testing.T) {
+	for _, d := range storetest.Dialects(t) {
+		t.Run(d, func(t *testing.T) {
+			dsn, dir := storetest.Location(t, d)
+			clk := &clock{t: monday}
+			e := &env{t: t, ctx: context.Background(), db: storetest.OpenAt(t, dsn, dir), clock: clk}
+			e.svc = servicetest.NewService(t, e.db, clk.Now)
+			e.admin = e.user(eyelevel.RoleAdmin, "admin")
+			other := servicetest.NewService(t, storetest.OpenAt(t, dsn, dir), clk.Now)
+			mia := e.counselor("mia", eyelevel.GenderFemale, []string{"de"}, officeHours...)
+			alice := e.client("alice")
+			search := func() *eyelevel.Slot {
+				t.Helper()
+				ms, err := e.svc.Search(e.ctx, alice, service.SearchInput{Language: "de"})
+				if err != nil || len(ms) != 1 {
+					t.Fatalf("Search = %v, %v", ms, err)
+				}
+				return ms[0].NextSlot
+			}
+			if next := search(); next == nil || !next.Start.Equal(at(0, 9, 0)) {
+				t.Fatalf("next slot %v, want 09:00", next)
+			}
+
+			// Mornings are gone: refused though this instance still has them.
+			if err := other.SetAvailability(e.ctx, e.admin, mia.UserID, eyelevel.Availability{Weekly: weekdays(13*60, 17*60)}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := e.svc.Book(e.ctx, alice, service.BookInput{CounselorID: mia.UserID, Start: at(1, 10, 0)})
+			wantField(t, err, "start")
+			e.book(alice, mia, at(1, 13, 0))
+			if next := search(); next == nil || !next.Start.Equal(at(0, 13, 0)) {
+				t.Errorf("next slot %v, want 13:00", next)
+			}
+
+			// Earlier hours, unknown to this instance's copy: booked.
+			if err := other.SetAvailability(e.ctx, e.admin, mia.UserID, eyelevel.Availability{Weekly: weekdays(8*60, 17*60)}); err != nil {
+				t.Fatal(err)
+			}
+			e.book(alice, mia, at(2, 8, 0))
+			if got := e.slots(mia, at(2, 0, 0), at(3, 0, 0)); len(got) != 8 || !got[0].Equal(at(2, 9, 0)) {
+				t.Errorf("slots on Wednesday = %v", got)
+			}
+		})
+	}
 }

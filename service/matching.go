@@ -7,6 +7,7 @@ import (
 
 	"eyelevel"
 	"eyelevel/slots"
+	"eyelevel/store"
 )
 
 // Match is a counselor found for a client, with the earliest free slot.
@@ -41,21 +42,19 @@ func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) 
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	cs, err := s.db.CounselorsByLanguage(ctx, code, in.Gender)
+	from := s.earliestStart()
+	dir, err := s.db.Directory(ctx, from)
 	if err != nil {
 		return nil, err
 	}
+	cs := dir.ByLanguage(code, in.Gender)
 	fallback := map[eyelevel.UserID]string{}
 	if other, ok := closeLanguages[code]; ok {
-		more, err := s.db.CounselorsByLanguage(ctx, other, in.Gender)
-		if err != nil {
-			return nil, err
-		}
 		have := map[eyelevel.UserID]bool{}
 		for _, c := range cs {
 			have[c.ID] = true
 		}
-		for _, c := range more {
+		for _, c := range dir.ByLanguage(other, in.Gender) {
 			if !have[c.ID] {
 				cs = append(cs, c)
 				fallback[c.ID] = other
@@ -65,11 +64,7 @@ func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) 
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	ids := make([]eyelevel.UserID, len(cs))
-	for i, c := range cs {
-		ids[i] = c.ID
-	}
-	next, err := s.nextSlots(ctx, cs, ids)
+	next, err := s.nextSlots(ctx, dir, cs, from)
 	if err != nil {
 		return nil, err
 	}
@@ -102,12 +97,7 @@ func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) 
 // reads each window's bookings only for the counselors still without a
 // slot: most have one within a day or two, so the bookings read stay few even
 // when a weekend or a busy counselor pushes some further out.
-func (s *Service) nextSlots(ctx context.Context, cs []eyelevel.Counselor, ids []eyelevel.UserID) (map[eyelevel.UserID]*eyelevel.Slot, error) {
-	from := s.earliestStart()
-	avs, err := s.db.AvailabilityFrom(ctx, ids, from)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) nextSlots(ctx context.Context, dir *store.Directory, cs []eyelevel.Counselor, from time.Time) (map[eyelevel.UserID]*eyelevel.Slot, error) {
 	end := from.Add(s.cfg.Horizon)
 	next := make(map[eyelevel.UserID]*eyelevel.Slot, len(cs))
 	pending := cs
@@ -126,7 +116,7 @@ func (s *Service) nextSlots(ctx context.Context, cs []eyelevel.Counselor, ids []
 		}
 		var still []eyelevel.Counselor
 		for _, c := range pending {
-			if found := slots.Compute(avs[c.ID], zoneOf(c.TimeZone), s.cfg.Rules, from, to, busy[c.ID], 1); len(found) > 0 {
+			if found := slots.Compute(dir.Availability(c.ID), zoneOf(c.TimeZone), s.cfg.Rules, from, to, busy[c.ID], 1); len(found) > 0 {
 				next[c.ID] = &found[0]
 			} else {
 				still = append(still, c)

@@ -145,7 +145,12 @@ func (db *DB) AvailabilityOf(ctx context.Context, ids []eyelevel.UserID) (map[ey
 // before that; the third day is slack. Past exceptions pile up over the
 // years, and reading them made a search read more exceptions than bookings.
 func (db *DB) AvailabilityFrom(ctx context.Context, ids []eyelevel.UserID, from time.Time) (map[eyelevel.UserID]eyelevel.Availability, error) {
-	return db.availabilityOf(ctx, ids, from.UTC().AddDate(0, 0, -3).Format(time.DateOnly))
+	return db.availabilityOf(ctx, ids, exceptionsSince(from))
+}
+
+// exceptionsSince is the date of the first exception AvailabilityFrom reads.
+func exceptionsSince(from time.Time) string {
+	return from.UTC().AddDate(0, 0, -3).Format(time.DateOnly)
 }
 
 // availabilityOf reads schedules; a non-empty fromDate (YYYY-MM-DD) leaves

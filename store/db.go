@@ -43,6 +43,7 @@ type DB struct {
 	w       *sql.DB    // writes and transactions
 	r       *sql.DB    // reads outside transactions
 	ws, rs  *stmtCache // SQLite's prepared statements on w and r (see stmtcache.go)
+	dir     directoryCache
 }
 
 // Open opens the database named by dsn — a postgres:// URL, or "" for SQLite
