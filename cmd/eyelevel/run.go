@@ -66,6 +66,8 @@ type config struct {
 	minLead        time.Duration
 	roomBefore     time.Duration
 	roomAfter      time.Duration
+	masterKeyFile  string
+	hotlines       string
 	turn           turnConfig
 }
 
@@ -91,6 +93,8 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.DurationVar(&c.minLead, "min-lead", envDuration(env("min-lead", ""), time.Hour), "how soon after booking a session may start")
 	fs.DurationVar(&c.roomBefore, "room-open-before", envDuration(env("room-open-before", ""), 10*time.Minute), "the video room opens this long before the start")
 	fs.DurationVar(&c.roomAfter, "room-close-after", envDuration(env("room-close-after", ""), 15*time.Minute), "the video room closes this long after the end")
+	fs.StringVar(&c.masterKeyFile, "master-key-file", env("master-key-file", ""), "file holding the master key that encrypts reflections (default: master.key in --data, created on first start; or set EYELEVEL_MASTER_KEY)")
+	fs.StringVar(&c.hotlines, "hotlines", env("hotlines", ""), "JSON file of crisis numbers for the operator's country (default: Germany's)")
 	c.turn.flags(fs, env)
 }
 
@@ -144,6 +148,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer video.Close()
 	scfg := c.serviceConfig()
 	scfg.ICE = video.ICE
+	if err := careConfig(ctx, c, getenv, db, log, &scfg); err != nil {
+		return err
+	}
 	svc := service.New(db, scfg, log, nil)
 	hub := signaling.NewHub(func(room eyelevel.AppointmentID, user eyelevel.UserID, event string) {
 		if err := svc.RecordRoomEvent(context.WithoutCancel(ctx), room, user, event); err != nil {

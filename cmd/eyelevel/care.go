@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"eyelevel/program"
+	"eyelevel/questionnaire"
+	"eyelevel/service"
+	"eyelevel/store"
+	"eyelevel/vault"
+)
+
+// careConfig loads what the care program needs from the operator's
+// configuration: the master key for reflections, replacement questionnaire
+// and program files from the data directory, and the crisis numbers.
+func careConfig(ctx context.Context, c config, getenv func(string) string, db *store.DB, log *slog.Logger, scfg *service.Config) error {
+	var err error
+	if scfg.Keys, err = masterKey(ctx, c, getenv, db, log); err != nil {
+		return err
+	}
+	instruments := []fs.FS{questionnaire.Embedded()}
+	if dir := filepath.Join(c.data, "instruments"); isDir(dir) {
+		instruments = append(instruments, os.DirFS(dir))
+		log.Info("questionnaires: using replacements", "dir", dir)
+	}
+	if scfg.Instruments, err = questionnaire.Load(instruments...); err != nil {
+		return err
+	}
+	steps := []fs.FS{program.Embedded()}
+	if dir := filepath.Join(c.data, "program"); isDir(dir) {
+		steps = append(steps, os.DirFS(dir))
+		log.Info("program: using replacements", "dir", dir)
+	}
+	if scfg.Program, err = program.Load(steps...); err != nil {
+		return err
+	}
+	if c.hotlines != "" {
+		body, err := os.ReadFile(c.hotlines)
+		if err != nil {
+			return fmt.Errorf("--hotlines: %w", err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&scfg.Hotlines); err != nil {
+			return fmt.Errorf("--hotlines %s: %w", c.hotlines, err)
+		}
+		for _, h := range scfg.Hotlines {
+			if h.Number == "" || h.Dial == "" || h.Label["en"] == "" {
+				return fmt.Errorf("--hotlines %s: every entry needs number, dial and an English label", c.hotlines)
+			}
+		}
+	}
+	return nil
+}
+
+// masterKey returns the key that wraps clients' data keys: from
+// EYELEVEL_MASTER_KEY, or the key file (--master-key-file, by default
+// master.key in the data directory), created on first start. A new key is
+// never created while the database holds data keys, because that would
+// hide the loss of the old one; the server then runs without reflections.
+func masterKey(ctx context.Context, c config, getenv func(string) string, db *store.DB, log *slog.Logger) (*vault.Keyring, error) {
+	inUse, err := db.KeyIDsInUse(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var raw []byte
+	if s := getenv("EYELEVEL_MASTER_KEY"); s != "" {
+		if raw, err = vault.ParseKey(s); err != nil {
+			return nil, fmt.Errorf("EYELEVEL_MASTER_KEY: %w", err)
+		}
+	} else {
+		path := c.masterKeyFile
+		if path == "" {
+			path = filepath.Join(c.data, "master.key")
+			if err := os.MkdirAll(c.data, 0o700); err != nil {
+				return nil, err
+			}
+		}
+		raw, err = vault.LoadOrCreateKeyFile(path, len(inUse) == 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			log.Error("the master key file is missing, but the database holds encrypted reflections: they cannot be read or written until the key is restored",
+				"file", path, "key_ids", inUse)
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	keys, err := vault.New(raw)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range inUse {
+		if id != keys.ID() {
+			log.Error("some clients' reflections were encrypted under another master key and cannot be read", "key_id", id, "current_key_id", keys.ID())
+		}
+	}
+	if len(inUse) > 0 && !slices.Contains(inUse, keys.ID()) {
+		log.Warn("no reflections are encrypted under the current master key yet")
+	}
+	return keys, nil
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
