@@ -15,6 +15,11 @@ var sameAsEnglish = map[string][]string{
 	"room.chat.heading":   {"de"},
 	"appointments.status": {"de"},
 	"language.fa-AF":      {"de"},
+	"instruments.status":  {"de"},
+	"report.percent":      {"*"},
+	"report.n":            {"*"},
+	"report.n_column":     {"*"},
+	"ratings.dist":        {"*"},
 }
 
 func allowedSame(key, code string) bool {

@@ -22,12 +22,6 @@ func (v *views) landing() http.Handler {
 	})
 }
 
-func (v *views) help() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v.render(w, r, http.StatusOK, "help", newPage(r, "help.title"))
-	})
-}
-
 func (v *views) notFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v.fail(w, r, eyelevel.Errorf(eyelevel.ENOTFOUND, "error.page_not_found", "This page does not exist."))
@@ -66,7 +60,7 @@ func (v *views) register() http.Handler {
 			Username: f.Get("username"), Password: f.Get("password"),
 			Language: f.Get("language"), TimeZone: zoneInput(f), Email: f.Get("email"),
 		}
-		u, err := v.d.Service.Register(r.Context(), in, info(r).IP)
+		_, err := v.d.Service.Register(r.Context(), in, info(r).IP)
 		if err != nil {
 			p := newPage(r, "register.title")
 			if !v.formError(r, p, err) {
@@ -87,7 +81,8 @@ func (v *views) register() http.Handler {
 			return
 		}
 		setSession(w, token, expires)
-		http.Redirect(w, r, "/counselors?language="+url.QueryEscape(u.Language), http.StatusSeeOther)
+		// New clients start with the self-test; it can be skipped.
+		http.Redirect(w, r, "/selftest", http.StatusSeeOther)
 	})
 }
 

@@ -213,6 +213,7 @@ type appointmentView struct {
 
 type appointmentsData struct {
 	Items []appointmentView
+	Care  care
 }
 
 // renderAppointments lists the actor's upcoming appointments, with the
@@ -233,6 +234,10 @@ func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cance
 			CancelURL: "/appointments/" + url.PathEscape(string(appt.ID)) + "/cancel",
 			Room:      v.roomLinkOf(appt),
 		})
+	}
+	if data.Care, err = v.careOf(r, a); err != nil {
+		v.fail(w, r, err)
+		return
 	}
 	p.Data = data
 	v.renderAfter(w, r, "appointments", p, cancelErr)

@@ -77,6 +77,8 @@ func funcs(c *i18n.Catalog, lang string) template.FuncMap {
 		"langName": func(code string) string { return displayLanguage(c, lang, code) },
 		"asset":    assetURL,
 		"inc":      func(i int) int { return i + 1 },
+		"list5":    func() []int { return []int{1, 2, 3, 4, 5} },
+		"pct":      func(f float64) float64 { return f * 100 },
 		// isolate wraps a name in Unicode bidi isolates (FSI…PDI), so that an
 		// Arabic name inside a German sentence keeps the sentence's order.
 		"isolate": func(s string) string { return "\u2068" + s + "\u2069" },
@@ -113,12 +115,16 @@ type langLink struct {
 // notices maps the ?notice= values that pages accept to catalog keys, so
 // that a link cannot make a page show arbitrary text.
 var notices = map[string]string{
-	"booked":     "notice.booked",
-	"cancelled":  "notice.cancelled",
-	"saved":      "notice.saved",
-	"created":    "notice.created",
-	"waitlisted": "notice.waitlisted",
-	"unlisted":   "notice.unlisted",
+	"booked":       "notice.booked",
+	"cancelled":    "notice.cancelled",
+	"saved":        "notice.saved",
+	"created":      "notice.created",
+	"waitlisted":   "notice.waitlisted",
+	"alerted":      "notice.alerted",
+	"acknowledged": "notice.acknowledged",
+	"rated":        "notice.rated",
+	"step_done":    "notice.step_done",
+	"unlisted":     "notice.unlisted",
 }
 
 func newPage(r *http.Request, title string) *page {

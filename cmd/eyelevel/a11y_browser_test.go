@@ -89,6 +89,10 @@ func TestPagesInBrowserRTLAndAccessible(t *testing.T) {
 		"appointments": "/appointments",
 		"room":         "/appointments/" + appt.ID + "/room",
 		"help":         "/help",
+		"self-test":    "/selftest",
+		"program":      "/program",
+		"step":         "/program/1",
+		"progress":     "/progress",
 	}
 	shots := filepath.Join(repoRoot(), "build", "screenshots")
 	os.MkdirAll(shots, 0o755)

@@ -1,0 +1,205 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"eyelevel"
+	"eyelevel/service"
+)
+
+// Session ratings and the impact report: the aggregates, each suppressed
+// below service.MinGroup people.
+
+type ratingJSON struct {
+	AppointmentID eyelevel.AppointmentID `json:"appointment_id"`
+	Stars         int                    `json:"stars"` // 0 when declined
+	Comment       string                 `json:"comment"`
+	Declined      bool                   `json:"declined"`
+}
+
+func handleRate(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[service.RatingInput](w, r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		rt, err := d.Service.Rate(r.Context(), info(r).Actor, eyelevel.AppointmentID(r.PathValue("id")), in)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusCreated, ratingJSON{AppointmentID: rt.AppointmentID, Stars: rt.Stars, Comment: rt.Comment, Declined: rt.Stars == 0})
+	})
+}
+
+func handleUnratedSessions(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		as, err := d.Service.UnratedSessions(r.Context(), info(r).Actor)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		out := make([]appointmentJSON, len(as))
+		for i, a := range as {
+			out[i] = appointmentOf(a)
+		}
+		encode(w, http.StatusOK, map[string]any{"sessions": out})
+	})
+}
+
+// ratingSummaryJSON never carries the sum of stars, and nothing but the
+// count while suppressed: a single rating must not be readable from it.
+type ratingSummaryJSON struct {
+	CounselorID  eyelevel.UserID `json:"counselor_id"`
+	DisplayName  string          `json:"display_name"`
+	Count        int             `json:"count"`
+	Suppressed   bool            `json:"suppressed"`
+	Mean         *float64        `json:"mean,omitempty"`
+	Distribution map[string]int  `json:"distribution,omitempty"`
+	Comments     []string        `json:"comments,omitzero"`
+}
+
+func ratingSummaryOf(s service.RatingSummary) ratingSummaryJSON {
+	out := ratingSummaryJSON{CounselorID: s.CounselorID, DisplayName: s.DisplayName, Count: s.Count, Suppressed: s.Suppressed}
+	if s.Suppressed {
+		return out
+	}
+	mean := s.Mean
+	out.Mean = &mean
+	out.Distribution = map[string]int{}
+	for stars := 1; stars <= 5; stars++ {
+		out.Distribution[strconv.Itoa(stars)] = s.Distribution[stars]
+	}
+	out.Comments = s.Comments
+	return out
+}
+
+func handleCounselorRatings(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := eyelevel.UserID(r.PathValue("id"))
+		s, err := d.Service.CounselorRatings(r.Context(), info(r).Actor, id)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		out := ratingSummaryOf(s)
+		if !s.Suppressed && out.Comments == nil {
+			out.Comments = []string{}
+		}
+		// Without ratings the summary knows no name; the profile does.
+		if out.DisplayName == "" {
+			c, err := d.Service.Counselor(r.Context(), info(r).Actor, id)
+			if err != nil {
+				writeError(w, r, d, err)
+				return
+			}
+			out.DisplayName = c.DisplayName
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// handleAllRatings lists every rated counselor's summary, without comments.
+func handleAllRatings(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ss, err := d.Service.AllRatings(r.Context(), info(r).Actor)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		out := make([]ratingSummaryJSON, len(ss))
+		for i, s := range ss {
+			out[i] = ratingSummaryOf(s)
+		}
+		encode(w, http.StatusOK, map[string]any{"counselors": out})
+	})
+}
+
+// statJSON has a value and n only when not suppressed.
+type statJSON struct {
+	Value      *float64 `json:"value,omitempty"`
+	N          *int     `json:"n,omitempty"`
+	Suppressed bool     `json:"suppressed"`
+}
+
+func statOf(s service.Stat) statJSON {
+	if s.Suppressed {
+		return statJSON{Suppressed: true}
+	}
+	return statJSON{Value: &s.Value, N: &s.N}
+}
+
+type outcomeJSON struct {
+	Instrument string   `json:"instrument"`
+	N          *int     `json:"n,omitempty"`
+	Suppressed bool     `json:"suppressed"`
+	Pre        *float64 `json:"pre,omitempty"`
+	Post       *float64 `json:"post,omitempty"`
+	Change     *float64 `json:"change,omitempty"`
+	EffectSize *float64 `json:"effect_size,omitempty"`
+}
+
+type reportJSON struct {
+	From               string        `json:"from"`
+	To                 string        `json:"to"`
+	Clients            statJSON      `json:"clients"`
+	Sessions           statJSON      `json:"sessions"`
+	SessionsPerClient  statJSON      `json:"sessions_per_client"`
+	Outcomes           []outcomeJSON `json:"outcomes"`
+	FollowUpCompletion statJSON      `json:"follow_up_completion"`
+	AverageRating      statJSON      `json:"average_rating"`
+}
+
+// reportTime reads a report bound: a date (YYYY-MM-DD, in UTC) or an RFC
+// 3339 time. A date as the end includes that whole day.
+func reportTime(s string, end bool) (time.Time, bool) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, true
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
+}
+
+func handleImpactReport(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		p := map[string]string{}
+		from, ok := reportTime(q.Get("from"), false)
+		if !ok {
+			p["from"] = "api.err.date"
+		}
+		to, ok := reportTime(q.Get("to"), true)
+		if !ok {
+			p["to"] = "api.err.date"
+		}
+		if len(p) > 0 {
+			writeError(w, r, d, eyelevel.Invalid(p))
+			return
+		}
+		rep, err := d.Service.ImpactReport(r.Context(), info(r).Actor, from, to)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		out := reportJSON{
+			From: rep.From.UTC().Format(time.RFC3339), To: rep.To.UTC().Format(time.RFC3339),
+			Clients: statOf(rep.Clients), Sessions: statOf(rep.Sessions), SessionsPerClient: statOf(rep.SessionsPerClient),
+			Outcomes:           make([]outcomeJSON, len(rep.Outcomes)),
+			FollowUpCompletion: statOf(rep.FollowUpCompletion), AverageRating: statOf(rep.Rating),
+		}
+		for i, o := range rep.Outcomes {
+			out.Outcomes[i] = outcomeJSON{Instrument: o.Instrument, Suppressed: o.Suppressed}
+			if !o.Suppressed {
+				out.Outcomes[i].N, out.Outcomes[i].Pre, out.Outcomes[i].Post = &o.N, &o.Pre, &o.Post
+				out.Outcomes[i].Change, out.Outcomes[i].EffectSize = &o.Change, &o.EffectSize
+			}
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
