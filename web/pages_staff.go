@@ -146,4 +146,3 @@ func (v *views) instrumentsPage() http.Handler {
 		v.render(w, r, http.StatusOK, "instruments", p)
 	})
 }
-
