@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"eyelevel"
 	"eyelevel/questionnaire"
@@ -104,14 +105,28 @@ func answersOf(f url.Values, prefix string, n int) []*int {
 	return out
 }
 
-// prefixFields puts a single instrument's field errors ("answers.3") under
-// its form prefix, as SubmitSelfTest does for its two parts.
-func prefixFields(prefix string, fields map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range fields {
-		out[prefix+"."+k] = v
+// answersError puts the error of submitted answers on the questionnaire
+// page, with a general line on top and the message at each item, and
+// returns the status to render with; false means it showed the error page.
+// prefix puts a single instrument's field errors ("answers.3") under its
+// form prefix, as SubmitSelfTest does for its two parts.
+func (v *views) answersError(w http.ResponseWriter, r *http.Request, p *page, err error, prefix string) (int, bool) {
+	if err == nil {
+		return http.StatusOK, true
 	}
-	return out
+	if !v.formError(r, p, err) {
+		v.fail(w, r, err)
+		return 0, false
+	}
+	if prefix != "" {
+		fields := map[string]string{}
+		for k, msg := range p.Fields {
+			fields[prefix+"."+k] = msg
+		}
+		p.Fields = fields
+	}
+	p.Message = v.d.Catalog.T(info(r).Lang, "questionnaire.err.marked")
+	return statusOf(err), true
 }
 
 type questionnaireData struct {
@@ -136,14 +151,9 @@ func (v *views) renderSelfTest(w http.ResponseWriter, r *http.Request, err error
 	if r.Method == http.MethodPost {
 		p.Form = r.PostForm
 	}
-	status := http.StatusOK
-	if err != nil {
-		if !v.formError(r, p, err) {
-			v.fail(w, r, err)
-			return
-		}
-		p.Message = v.d.Catalog.T(lang, "questionnaire.err.marked")
-		status = statusOf(err)
+	status, ok := v.answersError(w, r, p, err, "")
+	if !ok {
+		return
 	}
 	data := questionnaireData{Action: "/selftest", SelfTest: true}
 	for _, id := range service.SelfTestInstruments {
@@ -221,15 +231,9 @@ func (v *views) renderQuestionnaire(w http.ResponseWriter, r *http.Request, err 
 	if r.Method == http.MethodPost {
 		p.Form = r.PostForm
 	}
-	status := http.StatusOK
-	if err != nil {
-		if !v.formError(r, p, err) {
-			v.fail(w, r, err)
-			return
-		}
-		p.Fields = prefixFields(id, p.Fields)
-		p.Message = v.d.Catalog.T(info(r).Lang, "questionnaire.err.marked")
-		status = statusOf(err)
+	status, ok := v.answersError(w, r, p, err, id)
+	if !ok {
+		return
 	}
 	p.Data = questionnaireData{Action: p.Self, Parts: []formPart{formPartOf(f, id, p.Form, p.Fields)}}
 	v.render(w, r, status, "questionnaire", p)
@@ -326,8 +330,16 @@ type care struct {
 	Unrated     []eyelevel.Appointment
 	NoSelfTest  bool
 	StepsDone   int
-	Alerts      []store.SafetyAlert
+	Alerts      alertList
 	AlertsCount int
+}
+
+// alertList is what the alerts partial shows: open safety alerts, in the
+// viewer's zone, with links to the clients' pages when Link is set.
+type alertList struct {
+	Items []store.SafetyAlert
+	Zone  *time.Location
+	Link  bool
 }
 
 func (v *views) careOf(r *http.Request, a eyelevel.Actor) (care, error) {
@@ -356,10 +368,18 @@ func (v *views) careOf(r *http.Request, a eyelevel.Actor) (care, error) {
 			}
 		}
 	case eyelevel.RoleCounselor:
-		if c.Alerts, err = v.d.Service.SafetyAlerts(r.Context(), a); err != nil {
+		alerts, err := v.d.Service.SafetyAlerts(r.Context(), a)
+		if err != nil {
 			return c, err
 		}
-		c.AlertsCount = len(c.Alerts)
+		c.Alerts, c.AlertsCount = alertList{Items: alerts, Zone: zoneOr(info(r).Zone), Link: true}, len(alerts)
 	}
 	return c, nil
+}
+
+func zoneOr(z *time.Location) *time.Location {
+	if z == nil {
+		return time.UTC
+	}
+	return z
 }

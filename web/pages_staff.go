@@ -12,6 +12,7 @@ import (
 type clientData struct {
 	service.ClientView
 	Charts []chart
+	Open   alertList
 }
 
 // clientPage is a counselor's view of one of their clients.
@@ -26,7 +27,7 @@ func (v *views) clientPage() http.Handler {
 			return
 		}
 		p := newPage(r, "client.title")
-		p.Data = clientData{ClientView: cv, Charts: charts(cv.Scores, info(r).Zone)}
+		p.Data = clientData{ClientView: cv, Charts: charts(cv.Scores, info(r).Zone), Open: alertList{Items: cv.Alerts, Zone: zoneOr(info(r).Zone)}}
 		v.render(w, r, http.StatusOK, "client", p)
 	})
 }

@@ -45,6 +45,23 @@ func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Contex
 	return ctx
 }
 
+// stepper returns a function that runs browser steps and, when they fail,
+// saves a screenshot and fails the test.
+func stepper(t *testing.T, ctx context.Context) func(what string, steps ...chromedp.Action[chromedp.Void]) {
+	return func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+			if len(shot) > 0 {
+				p := filepath.Join(t.TempDir(), "failure.jpg")
+				os.WriteFile(p, shot, 0o644)
+				t.Logf("screenshot: %s", p)
+			}
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+}
+
 // TestBrowserRegisterFindBook: a new client registers, finds a
 // Farsi-speaking counselor, books, and the counselor sees the appointment —
 // in a real browser, without JavaScript of ours.
@@ -61,18 +78,7 @@ func TestBrowserRegisterFindBook(t *testing.T) {
 		}
 		return s
 	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(80))
-			if len(shot) > 0 {
-				p := filepath.Join(t.TempDir(), "failure.jpg")
-				os.WriteFile(p, shot, 0o644)
-				t.Logf("screenshot: %s", p)
-			}
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	do := stepper(t, ctx)
 
 	do("register",
 		chromedp.Navigate(base+"/register?lang=de"),

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,18 +23,7 @@ func TestBrowserSelfTestInArabic(t *testing.T) {
 	}
 	ar := func(key string, args ...any) string { return cat.T("ar", key, args...) }
 
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(80))
-			if len(shot) > 0 {
-				p := filepath.Join(t.TempDir(), "failure.jpg")
-				os.WriteFile(p, shot, 0o644)
-				t.Logf("screenshot: %s", p)
-			}
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	do := stepper(t, ctx)
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
