@@ -2,7 +2,8 @@ package service
 
 import (
 	"context"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"eyelevel"
@@ -73,59 +74,102 @@ func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) 
 		_, native := c.Speaks(code)
 		out[i] = Match{Counselor: c, Native: native, NextSlot: next[c.ID], Fallback: fallback[c.ID]}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if (a.Fallback == "") != (b.Fallback == "") {
-			return a.Fallback == ""
-		}
-		if a.Native != b.Native {
-			return a.Native
-		}
-		if (a.NextSlot == nil) != (b.NextSlot == nil) {
-			return a.NextSlot != nil
-		}
-		if a.NextSlot != nil && !a.NextSlot.Start.Equal(b.NextSlot.Start) {
-			return a.NextSlot.Start.Before(b.NextSlot.Start)
-		}
-		return a.Counselor.DisplayName < b.Counselor.DisplayName
-	})
+	slices.SortStableFunc(out, compareMatches)
 	return out, nil
 }
 
-// nextSlots finds each counselor's first free slot. It looks ahead in
-// windows that double in length (a day, two, four, …, up to the horizon) and
-// reads each window's bookings only for the counselors still without a
-// slot: most have one within a day or two, so the bookings read stay few even
-// when a weekend or a busy counselor pushes some further out.
+// compareMatches orders search results: those who speak the language before
+// the fallback, native speakers first, then by earliest free slot (none
+// last), then by name.
+func compareMatches(a, b Match) int {
+	if c := cmpTrueFirst(a.Fallback == "", b.Fallback == ""); c != 0 {
+		return c
+	}
+	if c := cmpTrueFirst(a.Native, b.Native); c != 0 {
+		return c
+	}
+	if c := cmpTrueFirst(a.NextSlot != nil, b.NextSlot != nil); c != 0 {
+		return c
+	}
+	if a.NextSlot != nil {
+		if c := a.NextSlot.Start.Compare(b.NextSlot.Start); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a.Counselor.DisplayName, b.Counselor.DisplayName)
+}
+
+func cmpTrueFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
+}
+
+// nextSlots finds each counselor's first free slot from from on. Bookings
+// only ever push it later, so the first start the schedule allows is a lower
+// bound, found without I/O; counselors with none in the horizon have no slot.
+// For the others it reads, in one query, the bookings in a short window from
+// each one's own lower bound, and computes the first free slot there; those
+// whose window was full get a window twice as long from the next start their
+// schedule allows, and so on. Most counselors have a free slot within a few
+// hours of their first possible one, so few bookings are read.
 func (s *Service) nextSlots(ctx context.Context, dir *store.Directory, cs []eyelevel.Counselor, from time.Time) (map[eyelevel.UserID]*eyelevel.Slot, error) {
+	r := s.cfg.Rules
 	end := from.Add(s.cfg.Horizon)
 	next := make(map[eyelevel.UserID]*eyelevel.Slot, len(cs))
-	pending := cs
-	for span := 24 * time.Hour; len(pending) > 0 && from.Before(end); span *= 2 {
-		to := from.Add(span)
-		if to.After(end) {
-			to = end
+	type candidate struct {
+		id    eyelevel.UserID
+		plan  *slots.Plan
+		lower time.Time // no free slot before this
+	}
+	pending := make([]candidate, 0, len(cs))
+	for _, c := range cs {
+		plan := slots.NewPlan(dir.Availability(c.ID), zoneOf(c.TimeZone), r)
+		if first := plan.Compute(from, end, nil, 1); len(first) > 0 {
+			pending = append(pending, candidate{c.ID, plan, first[0].Start})
 		}
-		ids := make([]eyelevel.UserID, len(pending))
-		for i, c := range pending {
-			ids[i] = c.ID
+	}
+	for span := firstWindow; len(pending) > 0; span *= 2 {
+		ws := make([]store.Window, len(pending))
+		for i, p := range pending {
+			to := earlier(p.lower.Add(span), end)
+			// Bookings that touch a slot starting in [lower, to), buffers included.
+			ws[i] = store.Window{CounselorID: p.id, From: p.lower.Add(-r.Buffer), To: to.Add(r.Length + r.Buffer)}
 		}
-		busy, err := s.db.Busy(ctx, ids, from.Add(-s.cfg.Rules.Buffer), to.Add(s.cfg.Rules.Length+s.cfg.Rules.Buffer))
+		busy, err := s.db.BusyIn(ctx, ws)
 		if err != nil {
 			return nil, err
 		}
-		var still []eyelevel.Counselor
-		for _, c := range pending {
-			if found := slots.Compute(dir.Availability(c.ID), zoneOf(c.TimeZone), s.cfg.Rules, from, to, busy[c.ID], 1); len(found) > 0 {
-				next[c.ID] = &found[0]
-			} else {
-				still = append(still, c)
+		still := pending[:0]
+		for _, p := range pending {
+			to := earlier(p.lower.Add(span), end)
+			if found := p.plan.Compute(p.lower, to, busy[p.id], 1); len(found) > 0 {
+				next[p.id] = &found[0]
+			} else if later := p.plan.Compute(to, end, nil, 1); len(later) > 0 {
+				p.lower = later[0].Start
+				still = append(still, p)
 			}
 		}
-		pending, from = still, to
+		pending = still
 	}
 	return next, nil
 }
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// firstWindow is how far past each counselor's first possible slot a search
+// first reads bookings: with four or five slots in it, it holds a free one for
+// most counselors.
+const firstWindow = 4 * time.Hour
 
 // earliestStart is the first moment a session may be booked to start.
 func (s *Service) earliestStart() time.Time {

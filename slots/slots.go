@@ -34,7 +34,25 @@ func DefaultRules() Rules {
 // UTC). A slot is taken when a busy interval [bs, be) satisfies
 // s < be+Buffer && bs < s+Length+Buffer. busy is not modified.
 func Compute(av eyelevel.Availability, loc *time.Location, r Rules, from, to time.Time, busy []eyelevel.Slot, limit int) []eyelevel.Slot {
-	p := newPlan(av, loc, r)
+	return newPlan(av, loc, r).compute(from, to, busy, limit)
+}
+
+// Plan is an availability prepared once for several computations, as when a
+// search looks for a counselor's first free slot in growing windows. It is
+// not safe for concurrent use.
+type Plan struct{ p *plan }
+
+// NewPlan prepares av in loc (nil means UTC) under r.
+func NewPlan(av eyelevel.Availability, loc *time.Location, r Rules) *Plan {
+	return &Plan{newPlan(av, loc, r)}
+}
+
+// Compute is Compute on the plan's availability.
+func (pl *Plan) Compute(from, to time.Time, busy []eyelevel.Slot, limit int) []eyelevel.Slot {
+	return pl.p.compute(from, to, busy, limit)
+}
+
+func (p *plan) compute(from, to time.Time, busy []eyelevel.Slot, limit int) []eyelevel.Slot {
 	if p == nil || !from.Before(to) {
 		return nil
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -262,4 +263,75 @@ func (db *DB) BookIfFree(ctx context.Context, a eyelevel.Appointment, c BookingC
 	}
 	r.Booked = true
 	return r, nil
+}
+
+// Window is a time range [From, To) of one counselor.
+type Window struct {
+	CounselorID eyelevel.UserID
+	From, To    time.Time
+}
+
+// BusyIn is Busy with a range of its own for each counselor, in one query:
+// the booked intervals that overlap each window, grouped by counselor, in
+// start order. A search reads each counselor's bookings from that
+// counselor's own first possible slot on.
+func (db *DB) BusyIn(ctx context.Context, ws []Window) (map[eyelevel.UserID][]eyelevel.Slot, error) {
+	out := make(map[eyelevel.UserID][]eyelevel.Slot, len(ws))
+	if len(ws) == 0 {
+		return out, nil
+	}
+	// The windows go in as arrays (PostgreSQL) or one JSON array (SQLite),
+	// so the statement's text stays the same and stays prepared. The two
+	// parts are Busy's; the 14400 must match the indexes.
+	var q string
+	var args []any
+	if db.dialect == Postgres {
+		ids, los, his := make([]string, len(ws)), make([]int64, len(ws)), make([]int64, len(ws))
+		for i, w := range ws {
+			ids[i], los[i], his[i] = string(w.CounselorID), unix(w.From), unix(w.To)
+		}
+		const w = `unnest($1::text[], $2::bigint[], $3::bigint[]) AS w (id, lo, hi)`
+		q = `SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
+			WHERE a.status = 'booked' AND a.end_at - a.start_at <= 14400 AND a.start_at >= w.lo - 14400 AND a.start_at < w.hi AND a.end_at > w.lo
+			UNION ALL
+			SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
+			WHERE a.status = 'booked' AND a.end_at - a.start_at > 14400 AND a.start_at < w.hi AND a.end_at > w.lo`
+		args = []any{ids, los, his}
+	} else {
+		rows := make([][3]any, len(ws))
+		for i, w := range ws {
+			rows[i] = [3]any{string(w.CounselorID), unix(w.From), unix(w.To)}
+		}
+		js, err := json.Marshal(rows)
+		if err != nil {
+			return nil, err
+		}
+		const w = `(SELECT value ->> 0 AS id, value ->> 1 AS lo, value ->> 2 AS hi FROM json_each($1)) w`
+		q = `SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
+			WHERE a.status = 'booked' AND a.end_at - a.start_at <= 14400 AND a.start_at >= w.lo - 14400 AND a.start_at < w.hi AND a.end_at > w.lo
+			UNION ALL
+			SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
+			WHERE a.status = 'booked' AND a.end_at - a.start_at > 14400 AND a.start_at < w.hi AND a.end_at > w.lo`
+		args = []any{string(js)}
+	}
+	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap(err, "select busy")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id eyelevel.UserID
+		var s, e int64
+		if err := rows.Scan(&id, &s, &e); err != nil {
+			return nil, db.wrap(err, "scan busy")
+		}
+		out[id] = append(out[id], eyelevel.Slot{Start: fromUnix(s), End: fromUnix(e)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "select busy")
+	}
+	for _, b := range out {
+		slices.SortFunc(b, func(x, y eyelevel.Slot) int { return x.Start.Compare(y.Start) })
+	}
+	return out, nil
 }
