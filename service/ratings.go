@@ -96,14 +96,15 @@ func (s *Service) CounselorRatings(ctx context.Context, a eyelevel.Actor, counse
 	} else if a.Role != eyelevel.RoleAdmin && !(a.Role == eyelevel.RoleCounselor && a.UserID == counselor) {
 		return RatingSummary{}, forbidden()
 	}
-	if _, err := s.db.Counselor(ctx, counselor); err != nil {
+	c, err := s.db.Counselor(ctx, counselor)
+	if err != nil {
 		return RatingSummary{}, err
 	}
 	all, err := s.db.RatingSummaries(ctx, counselor)
 	if err != nil {
 		return RatingSummary{}, err
 	}
-	out := RatingSummary{RatingSummary: store.RatingSummary{CounselorID: counselor}}
+	out := RatingSummary{RatingSummary: store.RatingSummary{CounselorID: counselor, DisplayName: c.DisplayName}}
 	if len(all) > 0 {
 		out = summarize(all[0])
 	} else {

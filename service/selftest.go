@@ -50,7 +50,8 @@ func AdviseSelfTest(phq4, who5 questionnaire.Result) Advice {
 
 // SubmitSelfTest scores and stores both parts of the self-test in one
 // transaction. Errors: EUNAUTHORIZED, EFORBIDDEN (not a client), EINVALID
-// (fields "phq4.N" / "who5.N" name the offending item).
+// (fields "phq4.answers.N" / "who5.answers.N" name the offending item,
+// "phq4.answers" a wrong count).
 func (s *Service) SubmitSelfTest(ctx context.Context, a eyelevel.Actor, in SelfTestInput) (SelfTest, error) {
 	if err := requireRole(a, eyelevel.RoleClient); err != nil {
 		return SelfTest{}, err

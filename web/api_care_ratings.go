@@ -89,15 +89,6 @@ func handleCounselorRatings(d Deps) http.Handler {
 		if !s.Suppressed && out.Comments == nil {
 			out.Comments = []string{}
 		}
-		// Without ratings the summary knows no name; the profile does.
-		if out.DisplayName == "" {
-			c, err := d.Service.Counselor(r.Context(), info(r).Actor, id)
-			if err != nil {
-				writeError(w, r, d, err)
-				return
-			}
-			out.DisplayName = c.DisplayName
-		}
 		encode(w, http.StatusOK, out)
 	})
 }

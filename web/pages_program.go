@@ -44,26 +44,12 @@ type stepData struct {
 	Max        int
 }
 
-// stepNumber parses the {n} of a step URL; anything but 1–7 is not found.
-func stepNumber(r *http.Request) (int, error) {
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 || n > program.Steps {
-		return 0, eyelevel.ErrNotFound()
-	}
-	return n, nil
-}
-
 func (v *views) stepPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if requireLogin(w, r, r.URL.Path) {
 			return
 		}
-		n, err := stepNumber(r)
-		if err != nil {
-			v.fail(w, r, err)
-			return
-		}
-		st, err := v.d.Service.ProgramStep(r.Context(), info(r).Actor, n)
+		st, err := v.d.Service.ProgramStep(r.Context(), info(r).Actor, stepOfPath(r))
 		if err != nil {
 			v.fail(w, r, err)
 			return
@@ -93,11 +79,7 @@ func (v *views) saveStep() http.Handler {
 		if requireLogin(w, r, r.URL.Path) {
 			return
 		}
-		n, err := stepNumber(r)
-		if err != nil {
-			v.fail(w, r, err)
-			return
-		}
+		n := stepOfPath(r)
 		if err := parseForm(w, r); err != nil {
 			v.fail(w, r, err)
 			return
