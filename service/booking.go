@@ -57,7 +57,7 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		return eyelevel.Appointment{}, err
 	}
 	c, ok := dir.Counselor(in.CounselorID)
-	if !ok || !s.onGrid(dir.Availability(c.ID), c, start) {
+	if !ok || !s.onGrid(s.plan(dir, c), start) {
 		// The copy may be older than the database: look again before refusing.
 		if dir, err = s.db.Directory(ctx, start); err != nil {
 			return eyelevel.Appointment{}, err
@@ -65,7 +65,7 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		if c, ok = dir.Counselor(in.CounselorID); !ok {
 			return eyelevel.Appointment{}, eyelevel.ErrNotFound()
 		}
-		if !s.onGrid(dir.Availability(c.ID), c, start) {
+		if !s.onGrid(s.plan(dir, c), start) {
 			return eyelevel.Appointment{}, notASlot()
 		}
 	}
@@ -91,7 +91,7 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 			if err != nil {
 				return err
 			}
-			if !s.onGrid(avs[c.ID], c, start) {
+			if !s.onGrid(slots.NewPlan(avs[c.ID], zoneOf(c.TimeZone), s.cfg.Rules), start) {
 				return notASlot()
 			}
 			appt.CounselorName = c.DisplayName
@@ -218,8 +218,8 @@ func (s *Service) CanCancel(a eyelevel.Actor, appt eyelevel.Appointment) bool {
 
 // onGrid reports whether start is a slot of the counselor's schedule, bookings
 // aside.
-func (s *Service) onGrid(av eyelevel.Availability, c eyelevel.Counselor, start time.Time) bool {
-	ok, _ := slots.IsFree(av, zoneOf(c.TimeZone), s.cfg.Rules, start, nil)
+func (s *Service) onGrid(p *slots.Plan, start time.Time) bool {
+	ok, _ := p.IsFree(start, nil)
 	return ok
 }
 

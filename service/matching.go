@@ -128,7 +128,7 @@ func (s *Service) nextSlots(ctx context.Context, dir *store.Directory, cs []eyel
 	}
 	pending := make([]candidate, 0, len(cs))
 	for _, c := range cs {
-		plan := slots.NewPlan(dir.Availability(c.ID), zoneOf(c.TimeZone), r)
+		plan := s.plan(dir, c)
 		if first := plan.Compute(from, end, nil, 1); len(first) > 0 {
 			pending = append(pending, candidate{c.ID, plan, first[0].Start})
 		}
@@ -170,6 +170,18 @@ func earlier(a, b time.Time) time.Time {
 // first reads bookings: with four or five slots in it, it holds a free one for
 // most counselors.
 const firstWindow = 4 * time.Hour
+
+// plan returns the counselor's schedule prepared for slot computations,
+// kept as long as dir is current.
+func (s *Service) plan(dir *store.Directory, c eyelevel.Counselor) *slots.Plan {
+	type key struct {
+		id    eyelevel.UserID
+		rules slots.Rules
+	}
+	return dir.Derived(key{c.ID, s.cfg.Rules}, func() any {
+		return slots.NewPlan(dir.Availability(c.ID), zoneOf(c.TimeZone), s.cfg.Rules)
+	}).(*slots.Plan)
+}
 
 // earliestStart is the first moment a session may be booked to start.
 func (s *Service) earliestStart() time.Time {

@@ -35,10 +35,12 @@ type plan struct {
 	step   time.Duration
 	weekly [7][]span // sorted and merged per weekday
 	days   map[dayKey]*dayRules
-	empty  bool   // no window and no extra hours: skip the day loop entirely
-	buf    []span // scratch for days with exceptions
-	tmp    []span
+	empty  bool // no window and no extra hours: skip the day loop entirely
 }
+
+// scratch is the memory windows works in, one per iteration of starts, so
+// that a plan stays read-only once made and can be shared.
+type scratch struct{ buf, tmp []span }
 
 // newPlan prepares av. It returns nil when r has no positive length, which
 // would make the grid step meaningless. Invalid windows and exceptions are
@@ -110,8 +112,9 @@ func clampSpan(start, end int) (span, bool) {
 
 // windows returns the merged windows of the civil date day (a UTC midnight).
 // Blocks win over extra hours, so the result does not depend on the order
-// in which exceptions were entered. The result is valid until the next call.
-func (p *plan) windows(day time.Time) []span {
+// in which exceptions were entered. The result is valid until the next call
+// with the same scratch.
+func (p *plan) windows(day time.Time, sc *scratch) []span {
 	base := p.weekly[day.Weekday()]
 	if p.days == nil {
 		return base
@@ -123,10 +126,10 @@ func (p *plan) windows(day time.Time) []span {
 	if dr.off {
 		return nil
 	}
-	ws := append(append(p.buf[:0], base...), dr.add...)
+	ws := append(append(sc.buf[:0], base...), dr.add...)
 	ws = mergeSpans(ws)
 	for _, b := range dr.block {
-		out := p.tmp[:0]
+		out := sc.tmp[:0]
 		for _, w := range ws {
 			if b.end <= w.start || w.end <= b.start {
 				out = append(out, w)
@@ -139,9 +142,9 @@ func (p *plan) windows(day time.Time) []span {
 				out = append(out, span{b.end, w.end})
 			}
 		}
-		ws, p.tmp = out, ws[:0]
+		ws, sc.tmp = out, ws[:0]
 	}
-	p.buf = ws
+	sc.buf = ws
 	return ws
 }
 
@@ -197,8 +200,9 @@ func (p *plan) starts(from, to time.Time) iter.Seq[time.Duration] {
 		lf, lt := from.In(p.loc), to.In(p.loc)
 		day := time.Date(lf.Year(), lf.Month(), lf.Day()-1, 0, 0, 0, 0, time.UTC)
 		last := time.Date(lt.Year(), lt.Month(), lt.Day()+1, 0, 0, 0, 0, time.UTC)
+		var sc scratch
 		for ; !day.After(last); day = day.AddDate(0, 0, 1) {
-			for _, w := range p.windows(day) {
+			for _, w := range p.windows(day, &sc) {
 				end := p.instant(day, w.end).Sub(from)
 				for o := p.instant(day, w.start).Sub(from); o+p.length <= end; o += p.step {
 					if o < 0 {

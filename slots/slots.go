@@ -37,9 +37,10 @@ func Compute(av eyelevel.Availability, loc *time.Location, r Rules, from, to tim
 	return newPlan(av, loc, r).compute(from, to, busy, limit)
 }
 
-// Plan is an availability prepared once for several computations, as when a
-// search looks for a counselor's first free slot in growing windows. It is
-// not safe for concurrent use.
+// Plan is an availability prepared once for many computations: a search
+// looks for each counselor's first free slot in growing windows, and keeps
+// plans as long as the schedules do not change. It is safe for concurrent
+// use.
 type Plan struct{ p *plan }
 
 // NewPlan prepares av in loc (nil means UTC) under r.
@@ -50,6 +51,11 @@ func NewPlan(av eyelevel.Availability, loc *time.Location, r Rules) *Plan {
 // Compute is Compute on the plan's availability.
 func (pl *Plan) Compute(from, to time.Time, busy []eyelevel.Slot, limit int) []eyelevel.Slot {
 	return pl.p.compute(from, to, busy, limit)
+}
+
+// IsFree is IsFree on the plan's availability.
+func (pl *Plan) IsFree(start time.Time, busy []eyelevel.Slot) (ok bool, reason string) {
+	return pl.p.isFree(start, busy)
 }
 
 func (p *plan) compute(from, to time.Time, busy []eyelevel.Slot, limit int) []eyelevel.Slot {
@@ -83,7 +89,10 @@ func (p *plan) compute(from, to time.Time, busy []eyelevel.Slot, limit int) []ey
 // IsFree reports whether start is exactly the start of a free slot, the check
 // used when booking. When it is not, reason is ReasonNotASlot or ReasonTaken.
 func IsFree(av eyelevel.Availability, loc *time.Location, r Rules, start time.Time, busy []eyelevel.Slot) (ok bool, reason string) {
-	p := newPlan(av, loc, r)
+	return newPlan(av, loc, r).isFree(start, busy)
+}
+
+func (p *plan) isFree(start time.Time, busy []eyelevel.Slot) (ok bool, reason string) {
 	if p == nil {
 		return false, ReasonNotASlot
 	}

@@ -306,11 +306,13 @@ func (db *DB) BusyIn(ctx context.Context, ws []Window) (map[eyelevel.UserID][]ey
 		if err != nil {
 			return nil, err
 		}
-		const w = `(SELECT value ->> 0 AS id, value ->> 1 AS lo, value ->> 2 AS hi FROM json_each($1)) w`
-		q = `SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
+		// Materialized, so that each window's JSON is read once rather than
+		// for every row the join looks at.
+		q = `WITH w AS MATERIALIZED (SELECT value ->> 0 AS id, value ->> 1 AS lo, value ->> 2 AS hi FROM json_each($1))
+			SELECT w.id, a.start_at, a.end_at FROM w JOIN appointments a ON a.counselor_id = w.id
 			WHERE a.status = 'booked' AND a.end_at - a.start_at <= 14400 AND a.start_at >= w.lo - 14400 AND a.start_at < w.hi AND a.end_at > w.lo
 			UNION ALL
-			SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
+			SELECT w.id, a.start_at, a.end_at FROM w JOIN appointments a ON a.counselor_id = w.id
 			WHERE a.status = 'booked' AND a.end_at - a.start_at > 14400 AND a.start_at < w.hi AND a.end_at > w.lo`
 		args = []any{string(js)}
 	}

@@ -27,6 +27,12 @@ type Directory struct {
 	since   string // exceptions dated before this YYYY-MM-DD are left out
 	byID    map[eyelevel.UserID]*dirEntry
 	byLang  map[string][]*dirEntry // by display name
+	derived sync.Map               // key → *derivedValue, see Derived
+}
+
+type derivedValue struct {
+	once sync.Once
+	v    any
 }
 
 type dirEntry struct {
@@ -166,6 +172,16 @@ func (d *Directory) Availability(id eyelevel.UserID) eyelevel.Availability {
 		return e.av
 	}
 	return eyelevel.Availability{}
+}
+
+// Derived returns build's result for key, built once per Directory: for data
+// computed from the directory (such as prepared schedules) that should live
+// exactly as long as it does. build must not call Derived with the same key.
+func (d *Directory) Derived(key any, build func() any) any {
+	dv, _ := d.derived.LoadOrStore(key, &derivedValue{})
+	v := dv.(*derivedValue)
+	v.once.Do(func() { v.v = build() })
+	return v.v
 }
 
 // counselor returns a copy that callers may modify.
