@@ -65,6 +65,9 @@ func (c Config) careDefaults() Config {
 	if c.FollowUpAfter == 0 {
 		c.FollowUpAfter = 90 * 24 * time.Hour
 	}
+	if c.CareAccess == 0 {
+		c.CareAccess = 180 * 24 * time.Hour
+	}
 	return c
 }
 

@@ -151,8 +151,13 @@ func TestOutcomeSchedule(t *testing.T) {
 		if r, _ := e.svc.SubmitResponse(e.ctx, a, "phq4", answers(1, 1, 1, 1)); r.Occasion != service.OccasionCheckIn {
 			t.Fatalf("phq4 occasion = %s", r.Occasion)
 		}
-		// After the last session: post.
+		// Right after the last session nothing is due yet: another
+		// session may follow. A week later the course is over: post.
 		e.clock.Advance(course[2].End.Sub(e.clock.Now()) + time.Minute)
+		if ts := tasks(); len(ts) != 0 {
+			t.Fatalf("right after the course: %+v", ts)
+		}
+		e.clock.Advance(7 * 24 * time.Hour)
 		ts := tasks()
 		if len(ts) != 1 || ts[0].Occasion != service.OccasionPost || len(ts[0].Instruments) != 3 {
 			t.Fatalf("after the course: %+v", ts)
@@ -175,6 +180,17 @@ func TestOutcomeSchedule(t *testing.T) {
 		e.clock.Advance(61 * 24 * time.Hour)
 		if ts := tasks(); len(ts) != 0 {
 			t.Fatalf("follow-up still due after its window: %+v", ts)
+		}
+		// A new booking months later starts a new course with its own intake.
+		later := e.clock.Now()
+		day := int(later.Sub(monday).Hours()/24) + 3
+		for later.AddDate(0, 0, 3).Weekday() == time.Saturday || later.AddDate(0, 0, 3).Weekday() == time.Sunday {
+			later = later.AddDate(0, 0, 1)
+			day++
+		}
+		e.book(a, x, at(day, 10, 0))
+		if ts := tasks(); len(ts) != 1 || ts[0].Occasion != service.OccasionIntake || len(ts[0].Instruments) != 3 {
+			t.Fatalf("second course: %+v", ts)
 		}
 	})
 }
@@ -239,6 +255,18 @@ func TestCareAuthorization(t *testing.T) {
 		wantCode(t, err, "")
 		if len(v.Scores) == 0 || v.Scores[0].Answers != nil || len(v.Shared) != 1 || v.Shared[0].Text != "shared text" {
 			t.Fatalf("client view = %+v", v)
+		}
+		// Half a year after the last session X is no longer A's counselor.
+		e.clock.Advance(ap.End.Sub(e.clock.Now()) + 179*24*time.Hour)
+		_, err = e.svc.Client(e.ctx, x, a.UserID)
+		wantCode(t, err, "")
+		e.clock.Advance(2 * 24 * time.Hour)
+		_, err = e.svc.Client(e.ctx, x, a.UserID)
+		wantCode(t, err, eyelevel.ENOTFOUND)
+		_, err = e.svc.RaiseAlert(e.ctx, a)
+		wantCode(t, err, "")
+		if alerts, _ := e.svc.SafetyAlerts(e.ctx, x); len(alerts) != 0 {
+			t.Fatalf("a former counselor sees alerts: %+v", alerts)
 		}
 	})
 }

@@ -19,13 +19,24 @@ type Task struct {
 // followUpWindow is how long a follow-up stays on the task list.
 const followUpWindow = 60 * 24 * time.Hour
 
-// OutcomeTasks returns the questionnaires due for the acting client:
-//   - intake: once a session is booked, until the end of the first session;
-//   - post: once the last booked session has ended, until follow-up time;
-//   - followup: FollowUpAfter (3 months) after that, for 60 days.
+// courseGap is the pause between sessions after which a new booking starts
+// a new course (with its own intake); postDelay is how long after a
+// session without a next one booked the course counts as finished, so
+// that clients who book one session at a time are not asked after each.
+const (
+	courseGap = 60 * 24 * time.Hour
+	postDelay = 7 * 24 * time.Hour
+)
+
+// OutcomeTasks returns the questionnaires due for the acting client in
+// their current course (sessions less than 60 days apart):
+//   - intake: once its first session is booked, until that session ends;
+//   - post: 7 days after its last session if no other is booked, until
+//     follow-up time;
+//   - followup: FollowUpAfter (3 months) after the last session, for 60 days.
 //
-// A questionnaire counts as done for an occasion when its response was
-// given for that occasion (after the last session, for post and followup).
+// A questionnaire counts as done for an occasion when a response was given
+// for it within the course (after the last session, for post and followup).
 // Errors: EUNAUTHORIZED, EFORBIDDEN.
 func (s *Service) OutcomeTasks(ctx context.Context, a eyelevel.Actor) ([]Task, error) {
 	if err := requireRole(a, eyelevel.RoleClient); err != nil {
@@ -43,8 +54,13 @@ func (s *Service) outcomeTasks(ctx context.Context, client eyelevel.UserID, now 
 	if err != nil {
 		return nil, err
 	}
-	first, last := appts[0], appts[0]
-	for _, ap := range appts {
+	// The current course: the latest run of sessions without a long gap.
+	// Appointments come by start time.
+	first, last, begun := appts[0], appts[0], time.Time{}
+	for i, ap := range appts {
+		if i > 0 && ap.Start.Sub(last.End) > courseGap {
+			first, begun = ap, last.End
+		}
 		if ap.End.After(last.End) {
 			last = ap
 		}
@@ -53,7 +69,7 @@ func (s *Service) outcomeTasks(ctx context.Context, client eyelevel.UserID, now 
 		var out []string
 		for _, inst := range OutcomeInstruments {
 			done := slices.ContainsFunc(rs, func(r store.Response) bool {
-				return r.Instrument == inst && r.Occasion == occasion && !r.CreatedAt.Before(since)
+				return r.Instrument == inst && r.Occasion == occasion && r.CreatedAt.After(since)
 			})
 			if !done {
 				out = append(out, inst)
@@ -70,9 +86,9 @@ func (s *Service) outcomeTasks(ctx context.Context, client eyelevel.UserID, now 
 			tasks = append(tasks, Task{Occasion: occasion, Instruments: left, Since: from})
 		}
 	}
-	add(OccasionIntake, time.Time{}, first.CreatedAt, first.End)
+	add(OccasionIntake, begun, first.CreatedAt, first.End)
 	follow := last.End.Add(s.cfg.FollowUpAfter)
-	add(OccasionPost, last.End, last.End, follow)
+	add(OccasionPost, last.End, last.End.Add(postDelay), follow)
 	add(OccasionFollowUp, last.End, follow, follow.Add(followUpWindow))
 	return tasks, nil
 }

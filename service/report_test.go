@@ -28,7 +28,7 @@ func (e *env) treat(x eyelevel.Actor, n, hour int, pre, post []int, prefix strin
 			e.t.Fatal(err)
 		}
 	}
-	e.clock.Advance(at(2, 9, 0).Sub(e.clock.Now()))
+	e.clock.Advance(at(9, 9, 0).Sub(e.clock.Now())) // a week after the session
 	for i, c := range clients {
 		r, err := e.svc.SubmitResponse(e.ctx, c, "phq9", answers(spread9(post[i])...))
 		if err != nil || r.Occasion != service.OccasionPost {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"eyelevel"
 	"eyelevel/store"
@@ -29,7 +30,7 @@ func (s *Service) SafetyAlerts(ctx context.Context, a eyelevel.Actor) ([]store.S
 	if err := requireRole(a, eyelevel.RoleCounselor); err != nil {
 		return nil, err
 	}
-	return s.db.OpenSafetyAlerts(ctx, a.UserID, "")
+	return s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince())
 }
 
 // AcknowledgeAlert records that the acting counselor has seen an alert of
@@ -44,7 +45,7 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, a eyelevel.Actor, id str
 		if err != nil {
 			return err
 		}
-		if ok, err := s.db.IsClientOf(ctx, a.UserID, al.ClientID); err != nil {
+		if ok, err := s.db.IsClientOf(ctx, a.UserID, al.ClientID, s.careSince()); err != nil {
 			return err
 		} else if !ok {
 			return eyelevel.ErrNotFound()
@@ -52,6 +53,10 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, a eyelevel.Actor, id str
 		return s.db.AcknowledgeSafetyAlert(ctx, id, a.UserID, s.now().UTC())
 	})
 }
+
+// careSince is the start of the window in which a counselor counts as a
+// client's counselor: their booked sessions ending after it, or upcoming.
+func (s *Service) careSince() time.Time { return s.now().UTC().Add(-s.cfg.CareAccess) }
 
 // ClientView is what a counselor sees of one of their clients: scores (not
 // the item answers), open safety alerts and the steps the client shared.
@@ -63,7 +68,8 @@ type ClientView struct {
 	Shared   []ReflectionView
 }
 
-// Client returns a counselor's view of one of their clients. Everyone else
+// Client returns a counselor's view of one of their clients (a booked
+// session with them that is upcoming or ended within CareAccess). Everyone else
 // — other counselors, admins, clients — gets ENOTFOUND, so nobody learns
 // who is whose client. Errors: EUNAUTHORIZED, ENOTFOUND, EUNAVAILABLE (the
 // key to the shared reflections is missing).
@@ -73,7 +79,7 @@ func (s *Service) Client(ctx context.Context, a eyelevel.Actor, client eyelevel.
 	} else if a.Role != eyelevel.RoleCounselor {
 		return ClientView{}, eyelevel.ErrNotFound()
 	}
-	if ok, err := s.db.IsClientOf(ctx, a.UserID, client); err != nil {
+	if ok, err := s.db.IsClientOf(ctx, a.UserID, client, s.careSince()); err != nil {
 		return ClientView{}, err
 	} else if !ok {
 		return ClientView{}, eyelevel.ErrNotFound()
@@ -91,7 +97,7 @@ func (s *Service) Client(ctx context.Context, a eyelevel.Actor, client eyelevel.
 	for i := range v.Scores {
 		v.Scores[i].Answers = nil
 	}
-	if v.Alerts, err = s.db.OpenSafetyAlerts(ctx, "", client); err != nil {
+	if v.Alerts, err = s.db.OpenSafetyAlerts(ctx, "", client, time.Time{}); err != nil {
 		return ClientView{}, err
 	}
 	v.Shared, err = s.reflections(ctx, client, a.Language, true)

@@ -43,6 +43,9 @@ type Config struct {
 	Keys          *vault.Keyring
 	Hotlines      []Hotline     // crisis numbers; nil: the German ones
 	FollowUpAfter time.Duration // follow-up questionnaires this long after the last session (90 days)
+	// CareAccess is how long after their last session with a client a
+	// counselor still sees the client's scores, alerts and shared steps (180 days).
+	CareAccess time.Duration
 }
 
 func (c Config) withDefaults() Config {

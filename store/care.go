@@ -109,15 +109,15 @@ func (db *DB) CreateSafetyAlert(ctx context.Context, a SafetyAlert) error {
 
 const alertSelect = `SELECT s.id, s.client_id, u.username, s.source, s.response_id, s.created_at, s.acknowledged_at, s.acknowledged_by FROM safety_alerts s JOIN users u ON u.id = s.client_id`
 
-// OpenSafetyAlerts lists the unacknowledged alerts of the clients who have
-// or had a booked appointment with the counselor, newest first; with
-// counselor "" those of one client.
-func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.UserID) ([]SafetyAlert, error) {
-	q, arg := alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id IN (SELECT client_id FROM appointments WHERE counselor_id = $1 AND status = 'booked') ORDER BY s.created_at DESC LIMIT 200`, string(counselor)
+// OpenSafetyAlerts lists the unacknowledged alerts of the counselor's
+// clients — those with a booked appointment with them that ends after
+// since — newest first; with counselor "" those of one client.
+func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.UserID, since time.Time) ([]SafetyAlert, error) {
+	q, args := alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id IN (SELECT client_id FROM appointments WHERE counselor_id = $1 AND status = 'booked' AND end_at > $2) ORDER BY s.created_at DESC LIMIT 200`, []any{string(counselor), unix(since)}
 	if counselor == "" {
-		q, arg = alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id = $1 ORDER BY s.created_at DESC LIMIT 200`, string(client)
+		q, args = alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id = $1 ORDER BY s.created_at DESC LIMIT 200`, []any{string(client)}
 	}
-	rows, err := db.rq(ctx).QueryContext(ctx, q, arg)
+	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select safety alerts")
 	}
@@ -153,10 +153,10 @@ func (db *DB) AcknowledgeSafetyAlert(ctx context.Context, id string, by eyelevel
 	return db.wrap(err, "update safety alert")
 }
 
-// IsClientOf reports whether the client has or had a booked appointment
-// with the counselor: that is what makes them "their" client.
-func (db *DB) IsClientOf(ctx context.Context, counselor, client eyelevel.UserID) (bool, error) {
+// IsClientOf reports whether the client has a booked appointment with the
+// counselor that ends after since: that is what makes them "their" client.
+func (db *DB) IsClientOf(ctx context.Context, counselor, client eyelevel.UserID, since time.Time) (bool, error) {
 	var n int
-	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM appointments WHERE counselor_id = $1 AND client_id = $2 AND status = 'booked'`, string(counselor), string(client)).Scan(&n)
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM appointments WHERE counselor_id = $1 AND client_id = $2 AND status = 'booked' AND end_at > $3`, string(counselor), string(client), unix(since)).Scan(&n)
 	return n > 0, db.wrap(err, "select appointments")
 }

@@ -17,8 +17,9 @@ func (db *DB) SessionsHeld(ctx context.Context, from, to, now time.Time) (sessio
 }
 
 // OutcomePairs returns, for each client whose latest post-course response to
-// the instrument falls in [from, to), their first intake score and that post
-// score. Clients without an intake are left out.
+// the instrument falls in [from, to), that post score and the intake score
+// of the same course (the latest intake before it). Clients without an
+// intake are left out.
 func (db *DB) OutcomePairs(ctx context.Context, instrument string, from, to time.Time) ([][2]int, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT client_id, occasion, score, created_at FROM responses
 		WHERE instrument = $1 AND occasion IN ('intake', 'post') AND client_id IN
@@ -30,12 +31,12 @@ func (db *DB) OutcomePairs(ctx context.Context, instrument string, from, to time
 	defer rows.Close()
 	var out [][2]int
 	var cur string
-	pre, post := -1, -1
+	intake, pair := -1, [2]int{-1, -1}
 	flush := func() {
-		if pre >= 0 && post >= 0 {
-			out = append(out, [2]int{pre, post})
+		if pair[0] >= 0 {
+			out = append(out, pair)
 		}
-		pre, post = -1, -1
+		intake, pair = -1, [2]int{-1, -1}
 	}
 	for rows.Next() {
 		var client, occasion string
@@ -49,10 +50,10 @@ func (db *DB) OutcomePairs(ctx context.Context, instrument string, from, to time
 			cur = client
 		}
 		switch {
-		case occasion == "intake" && pre < 0:
-			pre = score
-		case occasion == "post" && created >= unix(from) && created < unix(to):
-			post = score
+		case occasion == "intake":
+			intake = score
+		case occasion == "post" && created >= unix(from) && created < unix(to) && intake >= 0:
+			pair = [2]int{intake, score}
 		}
 	}
 	flush()

@@ -110,7 +110,7 @@ func (w *world) careSnapshot(tb testing.TB) string {
 		must(tb, err)
 		refl, err := w.db.Reflections(w.ctx, id, false)
 		must(tb, err)
-		alerts, err := w.db.OpenSafetyAlerts(w.ctx, "", id)
+		alerts, err := w.db.OpenSafetyAlerts(w.ctx, "", id, time.Time{})
 		must(tb, err)
 		unrated, err := w.db.UnratedSessions(w.ctx, id, time.Time{}, afterSessions.AddDate(1, 0, 0))
 		must(tb, err)
@@ -294,7 +294,7 @@ func TestCareAuthzTable(t *testing.T) {
 			want: expect{401, 201, 201, 403, 403, 403},
 			check: func(t *testing.T, c *careWorld, who role, r *response) {
 				for _, client := range []role{clientA, clientB} {
-					as, err := c.db.OpenSafetyAlerts(c.ctx, "", c.ids[client])
+					as, err := c.db.OpenSafetyAlerts(c.ctx, "", c.ids[client], time.Time{})
 					must(t, err)
 					want := map[role]int{clientA: 1, clientB: 0}[client]
 					if who == client {
@@ -309,7 +309,7 @@ func TestCareAuthzTable(t *testing.T) {
 			mutates: true,
 			want:    expect{401, 403, 403, 204, 404, 403},
 			check: func(t *testing.T, c *careWorld, who role, r *response) {
-				as, err := c.db.OpenSafetyAlerts(c.ctx, c.ids[counselorX], "")
+				as, err := c.db.OpenSafetyAlerts(c.ctx, c.ids[counselorX], "", time.Time{})
 				must(t, err)
 				if open := len(as) == 1; open == (r.Status == 204) {
 					t.Errorf("status %d, but %d alerts open", r.Status, len(as))

@@ -287,11 +287,11 @@ func TestAPIOutcomeTasks(t *testing.T) {
 	if len(ts.Tasks) != 1 || !slices.Equal(ts.Tasks[0].Instruments, []string{"phq9", "who5"}) {
 		t.Errorf("after GAD-7: %+v", ts)
 	}
-	// After the session: the post questionnaires.
-	w.clock.Advance(afterSessions.Sub(monday))
+	// A week after the session with none booked since: the post questionnaires.
+	w.clock.Advance(afterSessions.Sub(monday) + 7*24*time.Hour)
 	r := w.do(t, clientA, "GET", "/api/v1/outcome-tasks", nil)
 	r.decode(t, &ts)
-	if len(ts.Tasks) != 1 || ts.Tasks[0].Occasion != "post" || !ts.Tasks[0].Since.Equal(apptAStart.Add(50*time.Minute)) {
+	if len(ts.Tasks) != 1 || ts.Tasks[0].Occasion != "post" || !ts.Tasks[0].Since.Equal(apptAStart.Add(50*time.Minute+7*24*time.Hour)) {
 		t.Errorf("after the session: %s", r.Body)
 	}
 }

@@ -31,6 +31,7 @@ type chartPoint struct {
 	Band     string
 	Occasion string
 	At       time.Time
+	Safety   bool // a safety item was answered above 0: shown whatever the total
 }
 
 type chartTick struct {
@@ -102,7 +103,7 @@ func newChart(inst string, rs []service.Scored) chart {
 		}
 		p := chartPoint{
 			X: padLeft + step*float64(i), Y: padTop + float64(plotH)*(1-float64(v)/float64(c.Max)),
-			Value: v, Band: r.Band, Occasion: r.Occasion, At: r.CreatedAt,
+			Value: v, Band: r.Band, Occasion: r.Occasion, At: r.CreatedAt, Safety: r.Safety,
 		}
 		if len(rs) == 1 {
 			p.X = padLeft + plotW/2

@@ -54,7 +54,7 @@ func apiErrorOf(r *http.Request, d Deps, err error) apiError {
 	if len(e.Fields) > 0 {
 		out.Fields = make(map[string]string, len(e.Fields))
 		for f, key := range e.Fields {
-			out.Fields[f] = d.Catalog.T(lang, key)
+			out.Fields[f] = d.Catalog.T(lang, key, e.Args...)
 		}
 	}
 	return out

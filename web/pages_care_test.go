@@ -117,8 +117,12 @@ func TestCareProgramPages(t *testing.T) {
 	p = counselor.get("/clients/" + clientID)
 	mustContain(t, "shared step", p, "Mein Sohn und ich streiten jeden Abend.")
 
-	// After the session: asked once for a rating.
-	clk.Set(start.Add(time.Hour))
+	// A week after the session: asked once for a rating, and the post
+	// questionnaires are due.
+	clk.Set(start.Add(8 * 24 * time.Hour))
+	c.login("nour", "client-password") // the browser session has expired meanwhile
+	counselor.login("amira", "counselor-password")
+	admin.login("admin", "admin-password")
 	p = c.get("/appointments")
 	mustContain(t, "rating prompt", p, e.de("appointments.rate"), e.de("tasks.post"))
 	ratingURL := "/appointments/" + between(p.body, `href="/appointments/`, `/rating"`) + "/rating"

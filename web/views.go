@@ -253,7 +253,7 @@ func (v *views) formError(r *http.Request, p *page, err error) bool {
 	}
 	p.Message = v.message(r, err)
 	for f, key := range e.Fields {
-		p.Fields[f] = v.d.Catalog.T(info(r).Lang, key)
+		p.Fields[f] = v.d.Catalog.T(info(r).Lang, key, e.Args...)
 	}
 	return true
 }

@@ -64,6 +64,7 @@ func seedDemo(ctx context.Context, svc *service.Service, out io.Writer, url stri
 	if _, err := svc.AddUser(ctx, eyelevel.RoleClient, demoClient, demoPassword, "Europe/Berlin"); err != nil {
 		return err
 	}
+	var anna eyelevel.UserID
 	for _, d := range demoCounselors {
 		c, err := svc.CreateCounselor(ctx, service.Operator, service.CounselorInput{
 			Username: d.username, Password: demoPassword, DisplayName: d.name, Gender: d.gender,
@@ -81,10 +82,17 @@ func seedDemo(ctx context.Context, svc *service.Service, out io.Writer, url stri
 		if err := svc.SetAvailability(ctx, service.Operator, c.ID, av); err != nil {
 			return fmt.Errorf("availability of %s: %w", d.username, err)
 		}
+		if d.username == "anna" {
+			anna = c.ID
+		}
+	}
+	if err := seedDemoHistory(ctx, svc, anna); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "\nDemo data created. Open %s and log in with password %q as:\n", url, demoPassword)
 	fmt.Fprintf(out, "  %-12s admin (creates counselors)\n", demoAdmin)
 	fmt.Fprintf(out, "  %-12s client\n", demoClient)
+	fmt.Fprintf(out, "  %-12s clients with a finished course (demo-past-1 … demo-past-%d), for the impact report\n", "demo-past-1", demoHistoryClients)
 	for _, d := range demoCounselors {
 		fmt.Fprintf(out, "  %-12s counselor %s (%s)\n", d.username, d.name, d.langs)
 	}
