@@ -49,9 +49,9 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: in.CounselorID, ClientID: a.UserID,
 		Start: start, End: start.Add(s.cfg.Rules.Length), Status: eyelevel.StatusBooked, CreatedAt: now,
 	}
-	// The slot is checked against the schedule in memory, outside the write
-	// transaction; inside it BookIfFree makes sure that the schedule has not
-	// changed since and checks what bookings may have changed.
+	// The slot is checked against the schedule in memory, before any
+	// transaction; store.Book then makes sure under the locks that the
+	// schedule has not changed since, and checks the bookings.
 	dir, err := s.db.CachedDirectory(ctx, start)
 	if err != nil {
 		return eyelevel.Appointment{}, err
@@ -71,47 +71,13 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 	}
 	appt.CounselorName = c.DisplayName
 	check := store.BookingCheck{Version: dir.Version, Buffer: s.cfg.Rules.Buffer, OpenAfter: now, MaxOpen: s.cfg.MaxOpen}
-	err = s.db.InTx(ctx, func(ctx context.Context) error {
-		if err := s.db.LockBooking(ctx, in.CounselorID, a.UserID); err != nil {
-			return err
-		}
-		r, err := s.db.BookIfFree(ctx, appt, check)
-		if err != nil {
-			return err
-		}
-		if r.Outdated {
-			// Some counselor's data changed since the directory was read:
-			// check the slot against this counselor's schedule as it is
-			// now, which the lock keeps until the commit.
-			c, err := s.db.Counselor(ctx, in.CounselorID)
-			if err != nil {
-				return err
-			}
-			avs, err := s.db.AvailabilityFrom(ctx, []eyelevel.UserID{c.ID}, start)
-			if err != nil {
-				return err
-			}
-			if !s.onGrid(slots.NewPlan(avs[c.ID], zoneOf(c.TimeZone), s.cfg.Rules), start) {
-				return notASlot()
-			}
-			appt.CounselorName = c.DisplayName
-			check.Version = 0
-			if r, err = s.db.BookIfFree(ctx, appt, check); err != nil {
-				return err
-			}
-		}
-		switch {
-		case r.Taken:
-			return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
-		case r.Overlap:
-			return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.overlap", "You already have a session at this time.")
-		case r.Open >= s.cfg.MaxOpen:
-			return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.too_many", "You already have the most upcoming sessions one can hold.")
-		case !r.Booked:
-			return fmt.Errorf("book: not booked and no reason: %+v", r)
-		}
-		return nil
-	})
+	r, err := s.db.Book(ctx, appt, check)
+	if err == nil && r.Outdated {
+		r, err = s.bookRechecked(ctx, &appt, check)
+	}
+	if err == nil {
+		err = s.refusal(r)
+	}
 	if err != nil {
 		return eyelevel.Appointment{}, err
 	}
@@ -214,6 +180,50 @@ func (s *Service) CanCancel(a eyelevel.Actor, appt eyelevel.Appointment) bool {
 		return false
 	}
 	return a.Role != eyelevel.RoleClient || appt.Start.Sub(now) >= s.cfg.CancelNotice
+}
+
+// bookRechecked books appt after a counselor's data changed since the
+// directory Book checked it against was read (perhaps another counselor's):
+// it checks the slot against this counselor's schedule as it is now, which
+// the lock keeps until the commit.
+func (s *Service) bookRechecked(ctx context.Context, appt *eyelevel.Appointment, check store.BookingCheck) (store.BookingResult, error) {
+	var r store.BookingResult
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.db.LockBooking(ctx, appt.CounselorID, appt.ClientID); err != nil {
+			return err
+		}
+		c, err := s.db.Counselor(ctx, appt.CounselorID)
+		if err != nil {
+			return err
+		}
+		avs, err := s.db.AvailabilityFrom(ctx, []eyelevel.UserID{c.ID}, appt.Start)
+		if err != nil {
+			return err
+		}
+		if !s.onGrid(slots.NewPlan(avs[c.ID], zoneOf(c.TimeZone), s.cfg.Rules), appt.Start) {
+			return notASlot()
+		}
+		appt.CounselorName = c.DisplayName
+		check.Version = 0
+		r, err = s.db.BookIfFree(ctx, *appt, check)
+		return err
+	})
+	return r, err
+}
+
+// refusal returns the error for a booking that r says was not made, or nil.
+func (s *Service) refusal(r store.BookingResult) error {
+	switch {
+	case r.Taken:
+		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
+	case r.Overlap:
+		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.overlap", "You already have a session at this time.")
+	case r.Open >= s.cfg.MaxOpen:
+		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.too_many", "You already have the most upcoming sessions one can hold.")
+	case !r.Booked:
+		return fmt.Errorf("book: not booked and no reason: %+v", r)
+	}
+	return nil
 }
 
 // onGrid reports whether start is a slot of the counselor's schedule, bookings
