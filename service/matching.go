@@ -114,7 +114,7 @@ func cmpTrueFirst(a, b bool) int {
 // bound, found without I/O; counselors with none in the horizon have no slot.
 // For the others it reads, in one query, the bookings in a short window from
 // each one's own lower bound, and computes the first free slot there; those
-// whose window was full get a window twice as long from the next start their
+// whose window was full get one four times as long from the next start their
 // schedule allows, and so on. Most counselors have a free slot within a few
 // hours of their first possible one, so few bookings are read.
 func (s *Service) nextSlots(ctx context.Context, dir *store.Directory, cs []eyelevel.Counselor, from time.Time) (map[eyelevel.UserID]*eyelevel.Slot, error) {
@@ -133,7 +133,7 @@ func (s *Service) nextSlots(ctx context.Context, dir *store.Directory, cs []eyel
 			pending = append(pending, candidate{c.ID, plan, first[0].Start})
 		}
 	}
-	for span := firstWindow; len(pending) > 0; span *= 2 {
+	for span := firstWindow; len(pending) > 0; span *= 4 {
 		ws := make([]store.Window, len(pending))
 		for i, p := range pending {
 			to := earlier(p.lower.Add(span), end)
@@ -168,7 +168,9 @@ func earlier(a, b time.Time) time.Time {
 
 // firstWindow is how far past each counselor's first possible slot a search
 // first reads bookings: with four or five slots in it, it holds a free one for
-// most counselors.
+// most counselors. Growing by four, five queries cover an eight-week horizon
+// for the few counselors booked out for weeks (each is a round trip on
+// PostgreSQL).
 const firstWindow = 4 * time.Hour
 
 // plan returns the counselor's schedule prepared for slot computations,

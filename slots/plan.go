@@ -170,6 +170,9 @@ func mergeSpans(ws []span) []span {
 // estimate returns the number of slots the weekly windows give in [from, to),
 // rounded up, so Compute allocates its result once.
 func (p *plan) estimate(from, to time.Time, limit int) int {
+	if limit == 1 {
+		return 1 // a search's first free slot: not worth counting
+	}
 	perWeek := 0
 	for _, ws := range p.weekly {
 		for _, w := range ws {
