@@ -51,15 +51,16 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 	}
 	// The slot is checked against the schedule in memory, before any
 	// transaction; store.Book then makes sure under the locks that the
-	// schedule has not changed since, and checks the bookings.
-	dir, err := s.db.CachedDirectory(ctx, start)
+	// schedule has not changed since, and checks the bookings. (From now
+	// rather than start, so that searches can use the same directory.)
+	dir, err := s.db.CachedDirectory(ctx, now)
 	if err != nil {
 		return eyelevel.Appointment{}, err
 	}
 	c, ok := dir.Counselor(in.CounselorID)
 	if !ok || !s.onGrid(s.plan(dir, c), start) {
 		// The copy may be older than the database: look again before refusing.
-		if dir, err = s.db.Directory(ctx, start); err != nil {
+		if dir, err = s.db.Directory(ctx, now); err != nil {
 			return eyelevel.Appointment{}, err
 		}
 		if c, ok = dir.Counselor(in.CounselorID); !ok {
