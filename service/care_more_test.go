@@ -128,29 +128,50 @@ func TestRatings(t *testing.T) {
 		if unrated, _ := e.svc.UnratedSessions(e.ctx, a); len(unrated) != 0 {
 			t.Fatalf("asked again: %+v", unrated)
 		}
-		// Four ratings: the mean would be too close to individuals.
+		newYear := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		// Four clients, even once the quarter is over: too few to show.
+		e.clock.Advance(newYear.Sub(e.clock.Now()))
 		sum, err := e.svc.CounselorRatings(e.ctx, x, x.UserID)
 		wantCode(t, err, "")
-		if !sum.Suppressed || sum.Mean != 0 || sum.Comments != nil || sum.Count != 4 {
+		if !sum.Suppressed || sum.Mean != 0 || sum.Comments != nil || sum.Count != 0 {
 			t.Fatalf("4 ratings = %+v", sum)
 		}
+		e.clock.Advance(-30 * 24 * time.Hour)
 		// A declined rating is no rating.
 		_, err = e.svc.Rate(e.ctx, clients[4], appts[4].ID, service.RatingInput{Decline: true})
 		wantCode(t, err, "")
-		if sum, _ := e.svc.CounselorRatings(e.ctx, x, x.UserID); !sum.Suppressed {
-			t.Fatalf("declined counted: %+v", sum)
+		// Nor do several ratings of one client count as several raters.
+		d := clients[0]
+		for day := 3; day <= 4; day++ {
+			late := e.book(d, x, at(day, 9, 0))
+			e.clock.Advance(at(day, 12, 0).Sub(e.clock.Now()))
+			_, err = e.svc.Rate(e.ctx, d, late.ID, service.RatingInput{Stars: 2})
+			wantCode(t, err, "")
 		}
-		d := e.client("late")
-		late := e.book(d, x, at(3, 9, 0))
-		e.clock.Advance(2 * 24 * time.Hour)
-		_, err = e.svc.Rate(e.ctx, d, late.ID, service.RatingInput{Stars: 2})
+		e.clock.Advance(newYear.Sub(e.clock.Now()))
+		if sum, _ := e.svc.CounselorRatings(e.ctx, x, x.UserID); !sum.Suppressed {
+			t.Fatalf("declined or repeated ratings counted: %+v", sum)
+		}
+		// A fifth client rates in the same quarter: shown once it is over.
+		f := e.client("fifth")
+		e.clock.Advance(at(14, 8, 0).Sub(e.clock.Now()))
+		fa := e.book(f, x, at(15, 10, 0))
+		e.clock.Advance(fa.End.Sub(e.clock.Now()))
+		_, err = e.svc.Rate(e.ctx, f, fa.ID, service.RatingInput{Stars: 5, Comment: "good"})
 		wantCode(t, err, "")
+		if sum, _ := e.svc.CounselorRatings(e.ctx, x, x.UserID); !sum.Suppressed {
+			t.Fatalf("shown before the quarter is over: %+v", sum)
+		}
+		e.clock.Advance(newYear.Sub(e.clock.Now()))
 		sum, _ = e.svc.CounselorRatings(e.ctx, x, x.UserID)
-		if sum.Suppressed || sum.Count != 5 || sum.Mean != 3.6 || sum.Distribution != [6]int{0, 0, 1, 1, 2, 1} || len(sum.Comments) != 4 {
-			t.Fatalf("5 ratings = %+v", sum)
+		if sum.Suppressed || sum.Count != 7 || sum.Raters != 5 || sum.Mean != 3.6 || sum.Distribution != [6]int{0, 0, 2, 1, 2, 2} || len(sum.Comments) != 5 {
+			t.Fatalf("5 clients' ratings = %+v", sum)
+		}
+		if adm, _ := e.svc.CounselorRatings(e.ctx, e.admin, x.UserID); adm.Mean != 3.6 || adm.Comments != nil {
+			t.Fatalf("admin's view = %+v", adm)
 		}
 		all, err := e.svc.AllRatings(e.ctx, e.admin)
-		if err != nil || len(all) != 1 || all[0].Mean != 3.6 {
+		if err != nil || len(all) != 1 || all[0].Mean != 3.6 || all[0].Comments != nil {
 			t.Fatalf("all = %+v %v", all, err)
 		}
 	})

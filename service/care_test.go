@@ -237,7 +237,7 @@ func TestCareAuthorization(t *testing.T) {
 			{"all ratings", func(ac eyelevel.Actor) error { _, err := e.svc.AllRatings(e.ctx, ac); return err },
 				[]string{"unauthorized", "forbidden", "forbidden", "forbidden", "forbidden", ""}},
 			{"impact report", func(ac eyelevel.Actor) error {
-				_, err := e.svc.ImpactReport(e.ctx, ac, monday, monday.AddDate(0, 1, 0))
+				_, err := e.svc.ImpactReport(e.ctx, ac, monday.AddDate(-1, 0, 0), monday.AddDate(-1, 0, 0))
 				return err
 			}, []string{"unauthorized", "forbidden", "forbidden", "forbidden", "forbidden", ""}},
 			{"instrument list", func(ac eyelevel.Actor) error { _, err := e.svc.Forms(ac); return err },

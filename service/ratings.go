@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -79,17 +80,26 @@ func (s *Service) Rate(ctx context.Context, a eyelevel.Actor, id eyelevel.Appoin
 	return r, err
 }
 
-// RatingSummary is a counselor's aggregated ratings. Mean and Comments are
-// empty until MinGroup ratings exist, so no single rating can be read off.
+// RatingSummary is a counselor's aggregated ratings. Ratings count by
+// calendar quarter, and only once the quarter is over and at least MinGroup
+// different clients rated in it, so that a counselor cannot read one
+// client's rating off the change after a session. Suppressed means no
+// quarter qualifies yet; then nothing else is filled in.
 type RatingSummary struct {
-	store.RatingSummary
-	Suppressed bool
-	Mean       float64
-	Comments   []string
+	CounselorID  eyelevel.UserID
+	DisplayName  string
+	Suppressed   bool
+	Count        int // ratings in the quarters counted
+	Raters       int // different clients among them (per quarter, summed)
+	Mean         float64
+	Distribution [6]int // index = stars, 1–5
+	Comments     []string
 }
 
-// CounselorRatings returns one counselor's aggregated ratings to that
-// counselor or an admin. Errors: EUNAUTHORIZED, EFORBIDDEN.
+// CounselorRatings returns one counselor's aggregated ratings, with the
+// comments, to that counselor. Admins get the figures without comments:
+// those are the clients' words, meant for their counselor.
+// Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND.
 func (s *Service) CounselorRatings(ctx context.Context, a eyelevel.Actor, counselor eyelevel.UserID) (RatingSummary, error) {
 	if a.Anonymous() {
 		return RatingSummary{}, unauthorized()
@@ -100,47 +110,80 @@ func (s *Service) CounselorRatings(ctx context.Context, a eyelevel.Actor, counse
 	if err != nil {
 		return RatingSummary{}, err
 	}
-	all, err := s.db.RatingSummaries(ctx, counselor)
+	rows, err := s.db.RatingRows(ctx, counselor, quarterStart(s.now().UTC()))
 	if err != nil {
 		return RatingSummary{}, err
 	}
-	out := RatingSummary{RatingSummary: store.RatingSummary{CounselorID: counselor, DisplayName: c.DisplayName}}
-	if len(all) > 0 {
-		out = summarize(all[0])
-	} else {
-		out.Suppressed = true
-	}
-	if !out.Suppressed {
-		if out.Comments, err = s.db.RatingComments(ctx, counselor); err != nil {
-			return RatingSummary{}, err
-		}
+	out := summarize(counselor, c.DisplayName, rows)
+	if a.Role != eyelevel.RoleCounselor {
+		out.Comments = nil
 	}
 	return out, nil
 }
 
-// AllRatings returns every counselor's aggregated ratings, for admins.
-// Errors: EUNAUTHORIZED, EFORBIDDEN.
+// AllRatings returns every rated counselor's aggregated ratings, without
+// comments, for admins. Errors: EUNAUTHORIZED, EFORBIDDEN.
 func (s *Service) AllRatings(ctx context.Context, a eyelevel.Actor) ([]RatingSummary, error) {
 	if err := requireRole(a, eyelevel.RoleAdmin); err != nil {
 		return nil, err
 	}
-	all, err := s.db.RatingSummaries(ctx, "")
+	rows, err := s.db.RatingRows(ctx, "", quarterStart(s.now().UTC()))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RatingSummary, len(all))
-	for i, r := range all {
-		out[i] = summarize(r)
+	var out []RatingSummary
+	for i := 0; i < len(rows); {
+		j := i
+		for j < len(rows) && rows[j].CounselorID == rows[i].CounselorID {
+			j++
+		}
+		sum := summarize(rows[i].CounselorID, rows[i].DisplayName, rows[i:j])
+		sum.Comments = nil
+		out = append(out, sum)
+		i = j
 	}
 	return out, nil
 }
 
-func summarize(r store.RatingSummary) RatingSummary {
-	out := RatingSummary{RatingSummary: r, Suppressed: r.Count < MinGroup}
-	if out.Suppressed {
-		out.Distribution, out.Sum = [6]int{}, 0
-	} else {
-		out.Mean = round1(float64(r.Sum) / float64(r.Count))
+// summarize aggregates one counselor's ratings (from closed quarters) over
+// the quarters in which at least MinGroup different clients rated.
+func summarize(id eyelevel.UserID, name string, rows []store.RatingRow) RatingSummary {
+	out := RatingSummary{CounselorID: id, DisplayName: name}
+	type quarter struct {
+		clients  map[eyelevel.UserID]bool
+		ratings  []store.RatingRow
+		distinct int
 	}
+	quarters := map[time.Time]*quarter{}
+	for _, r := range rows {
+		k := quarterStart(r.CreatedAt)
+		q := quarters[k]
+		if q == nil {
+			q = &quarter{clients: map[eyelevel.UserID]bool{}}
+			quarters[k] = q
+		}
+		q.clients[r.ClientID] = true
+		q.ratings = append(q.ratings, r)
+	}
+	sum := 0
+	for _, q := range quarters {
+		if len(q.clients) < MinGroup {
+			continue
+		}
+		out.Raters += len(q.clients)
+		for _, r := range q.ratings {
+			out.Count++
+			sum += r.Stars
+			out.Distribution[r.Stars]++
+			if r.Comment != "" {
+				out.Comments = append(out.Comments, r.Comment)
+			}
+		}
+	}
+	if out.Count == 0 {
+		return RatingSummary{CounselorID: id, DisplayName: name, Suppressed: true}
+	}
+	out.Mean = round1(float64(sum) / float64(out.Count))
+	slices.Sort(out.Comments) // their order tells nothing about when or by whom
 	return out
 }

@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"eyelevel"
@@ -30,34 +32,77 @@ type Outcome struct {
 
 // ImpactReport is the operator's report for funders: aggregates only.
 type ImpactReport struct {
-	From, To           time.Time // whole months, UTC
+	Period             string    // "2026-Q3" or "2026"
+	From, To           time.Time // the period, UTC, To exclusive
 	Clients            Stat      // clients with at least one session held
 	Sessions           Stat      // sessions held
 	SessionsPerClient  Stat
 	Outcomes           []Outcome
-	FollowUpCompletion Stat // share (0–1) of due follow-ups filled in
+	FollowUpCompletion Stat // share (0–1) of follow-ups filled in within their window
 	Rating             Stat // mean stars
 }
 
-// ImpactReport aggregates the months from from to to (both snapped outward
-// to whole months, so that reports cannot be narrowed to a day around one
-// person). Every figure resting on fewer than MinGroup clients is suppressed.
+// ImpactReport aggregates one closed calendar quarter or one closed
+// calendar year: from and to are widened to whole quarters and must then
+// span exactly one of them. Only these fixed, non-overlapping periods exist
+// and only once they are over, so that no two reports differ by one person
+// (a day later, or a period one month longer). Every figure resting on
+// fewer than MinGroup people is suppressed, and a year's figure also when
+// it is suppressed in any of its quarters, so that the year minus the
+// other quarters cannot reveal it.
 // Errors: EUNAUTHORIZED, EFORBIDDEN (not an admin), EINVALID.
 func (s *Service) ImpactReport(ctx context.Context, a eyelevel.Actor, from, to time.Time) (ImpactReport, error) {
 	if err := requireRole(a, eyelevel.RoleAdmin); err != nil {
 		return ImpactReport{}, err
 	}
-	from = time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
-	if t := to.UTC(); t.Day() != 1 || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0 {
-		to = time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	ordered := !to.Before(from)
+	from, to = quarterStart(from.UTC()), quarterStart(to.UTC().Add(-time.Nanosecond)).AddDate(0, 3, 0)
+	year := from.Month() == time.January && to.Equal(from.AddDate(1, 0, 0))
+	if !ordered || (!to.Equal(from.AddDate(0, 3, 0)) && !year) {
+		return ImpactReport{}, fieldErr("to", "report.err.period", "A report covers one calendar quarter or one calendar year.")
 	}
-	to = to.UTC()
-	if !to.After(from) || to.Sub(from) > 20*366*24*time.Hour {
-		return ImpactReport{}, fieldErr("to", "report.err.period", "The end must be after the start, at most 20 years later.")
+	if to.After(quarterStart(s.now().UTC())) {
+		return ImpactReport{}, fieldErr("to", "report.err.open", "Reports cover only periods that are over.")
 	}
-	now := s.now().UTC()
-	r := ImpactReport{From: from, To: to}
-	sessions, clients, err := s.db.SessionsHeld(ctx, from, to, now)
+	r, err := s.periodReport(ctx, from, to)
+	if err != nil || !year {
+		return r, err
+	}
+	r.Period = strconv.Itoa(from.Year())
+	for q := from; q.Before(to); q = q.AddDate(0, 3, 0) {
+		qr, err := s.periodReport(ctx, q, q.AddDate(0, 3, 0))
+		if err != nil {
+			return r, err
+		}
+		suppressLike(&r.Clients, qr.Clients)
+		suppressLike(&r.Sessions, qr.Sessions)
+		suppressLike(&r.SessionsPerClient, qr.SessionsPerClient)
+		suppressLike(&r.FollowUpCompletion, qr.FollowUpCompletion)
+		suppressLike(&r.Rating, qr.Rating)
+		for i := range r.Outcomes {
+			if qr.Outcomes[i].Suppressed {
+				r.Outcomes[i] = Outcome{Instrument: r.Outcomes[i].Instrument, Suppressed: true}
+			}
+		}
+	}
+	return r, nil
+}
+
+// suppressLike suppresses a year's figure when a quarter's is.
+func suppressLike(year *Stat, quarter Stat) {
+	if quarter.Suppressed {
+		*year = Stat{Suppressed: true}
+	}
+}
+
+func quarterStart(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month()-(t.Month()-1)%3, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// periodReport computes the figures of [from, to), a closed period.
+func (s *Service) periodReport(ctx context.Context, from, to time.Time) (ImpactReport, error) {
+	r := ImpactReport{From: from, To: to, Period: fmt.Sprintf("%d-Q%d", from.Year(), (from.Month()+2)/3)}
+	sessions, clients, err := s.db.SessionsHeld(ctx, from, to, to)
 	if err != nil {
 		return r, err
 	}
@@ -75,7 +120,7 @@ func (s *Service) ImpactReport(ctx context.Context, a eyelevel.Actor, from, to t
 		}
 		r.Outcomes = append(r.Outcomes, outcome(inst, pairs, mult))
 	}
-	due, done, err := s.db.FollowUps(ctx, from, to, now, s.cfg.FollowUpAfter)
+	due, done, err := s.db.FollowUps(ctx, from, to, s.cfg.FollowUpAfter, followUpWindow)
 	if err != nil {
 		return r, err
 	}

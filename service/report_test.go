@@ -59,13 +59,18 @@ func TestImpactReportSuppressesSmallGroups(t *testing.T) {
 		x := e.counselor("xenia", eyelevel.GenderFemale, []string{"de*"}, officeHours...)
 		pre, post := []int{15, 12, 20, 10, 18}, []int{8, 9, 12, 6, 10}
 		e.treat(x, 4, 9, pre, post, "four")
-		e.clock.Advance(3 * 24 * time.Hour)
 		dec := time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC)
+		q4 := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+
+		// The quarter is not over yet: no report.
+		_, err := e.svc.ImpactReport(e.ctx, e.admin, dec, dec)
+		wantField(t, err, "to")
+		e.clock.Advance(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
 
 		r, err := e.svc.ImpactReport(e.ctx, e.admin, dec, dec)
 		wantCode(t, err, "")
-		if !r.From.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) || !r.To.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)) {
-			t.Fatalf("period %v–%v, want December", r.From, r.To)
+		if r.Period != "2026-Q4" || !r.From.Equal(q4) || !r.To.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Fatalf("period %s %v–%v, want the fourth quarter", r.Period, r.From, r.To)
 		}
 		if !r.Clients.Suppressed || !r.Sessions.Suppressed || !r.SessionsPerClient.Suppressed || !r.Rating.Suppressed || r.Sessions.Value != 0 {
 			t.Fatalf("4 clients shown: %+v", r)
@@ -77,10 +82,10 @@ func TestImpactReportSuppressesSmallGroups(t *testing.T) {
 		}
 
 		// A fifth client: now every group has five.
-		e.clock.Advance(-3 * 24 * time.Hour)
+		e.clock.Advance(monday.Sub(e.clock.Now()))
 		e.treat(x, 1, 13, pre[4:], post[4:], "five")
-		e.clock.Advance(3 * 24 * time.Hour)
-		r, err = e.svc.ImpactReport(e.ctx, e.admin, dec, dec)
+		e.clock.Advance(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
+		r, err = e.svc.ImpactReport(e.ctx, e.admin, q4, time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
 		wantCode(t, err, "")
 		if r.Clients.Suppressed || r.Clients.Value != 5 || r.Sessions.Value != 5 || r.SessionsPerClient.Value != 1 || r.Rating.Value != 4 {
 			t.Fatalf("5 clients: %+v", r)
@@ -101,11 +106,21 @@ func TestImpactReportSuppressesSmallGroups(t *testing.T) {
 		if !byInst["gad7"].Suppressed {
 			t.Fatalf("gad7 without responses shown: %+v", byInst["gad7"])
 		}
-		// Follow-ups fall due in March: none yet in December.
+		// Follow-up windows close in 2027: none in this quarter.
 		if !r.FollowUpCompletion.Suppressed {
 			t.Fatalf("follow-up = %+v", r.FollowUpCompletion)
 		}
-		_, err = e.svc.ImpactReport(e.ctx, e.admin, dec, dec.AddDate(0, -2, 0))
-		wantField(t, err, "to")
+		// The year: its first three quarters had nobody, so every figure
+		// is suppressed — else the year minus those quarters would be Q4.
+		y, err := e.svc.ImpactReport(e.ctx, e.admin, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+		wantCode(t, err, "")
+		if y.Period != "2026" || !y.Clients.Suppressed || !y.Rating.Suppressed || !y.Outcomes[0].Suppressed {
+			t.Fatalf("year 2026 = %+v", y)
+		}
+		// Anything but one quarter or one year is refused.
+		for _, p := range [][2]time.Time{{q4, q4.AddDate(0, 4, 0)}, {time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}} {
+			_, err = e.svc.ImpactReport(e.ctx, e.admin, p[0], p[1])
+			wantField(t, err, "to")
+		}
 	})
 }

@@ -51,63 +51,40 @@ func (db *DB) UnratedSessions(ctx context.Context, client eyelevel.UserID, since
 	return out, db.wrap(rows.Err(), "select unrated sessions")
 }
 
-// RatingSummary aggregates one counselor's ratings.
-type RatingSummary struct {
-	CounselorID  eyelevel.UserID
-	DisplayName  string
-	Count        int
-	Sum          int
-	Distribution [6]int // index = stars, 1–5
+// RatingRow is one rating with what aggregating needs; the service never
+// passes rows on, only aggregates of enough clients.
+type RatingRow struct {
+	CounselorID eyelevel.UserID
+	DisplayName string
+	ClientID    eyelevel.UserID
+	Stars       int
+	Comment     string
+	CreatedAt   time.Time
 }
 
-// RatingSummaries aggregates the ratings of one counselor, or of every
-// counselor with counselor "", by display name. Declined ratings are left out.
-func (db *DB) RatingSummaries(ctx context.Context, counselor eyelevel.UserID) ([]RatingSummary, error) {
-	q, args := `SELECT r.counselor_id, c.display_name, r.stars, count(*) FROM ratings r JOIN counselors c ON c.user_id = r.counselor_id WHERE r.stars > 0`, []any{}
+// RatingRows returns the ratings given before before — of one counselor, or
+// of every counselor with counselor "" — by display name, counselor and
+// time. Declined ratings are left out.
+func (db *DB) RatingRows(ctx context.Context, counselor eyelevel.UserID, before time.Time) ([]RatingRow, error) {
+	q, args := `SELECT r.counselor_id, c.display_name, r.client_id, r.stars, r.comment, r.created_at FROM ratings r JOIN counselors c ON c.user_id = r.counselor_id
+		WHERE r.stars > 0 AND r.created_at < $1`, []any{unix(before)}
 	if counselor != "" {
-		q, args = q+` AND r.counselor_id = $1`, append(args, string(counselor))
+		q, args = q+` AND r.counselor_id = $2`, append(args, string(counselor))
 	}
-	rows, err := db.rq(ctx).QueryContext(ctx, q+` GROUP BY r.counselor_id, c.display_name, r.stars ORDER BY c.display_name, r.counselor_id`, args...)
+	rows, err := db.rq(ctx).QueryContext(ctx, q+` ORDER BY c.display_name, r.counselor_id, r.created_at`, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select ratings")
 	}
 	defer rows.Close()
-	var out []RatingSummary
+	var out []RatingRow
 	for rows.Next() {
-		var id eyelevel.UserID
-		var name string
-		var stars, n int
-		if err := rows.Scan(&id, &name, &stars, &n); err != nil {
-			return nil, db.wrap(err, "scan ratings")
+		var r RatingRow
+		var created int64
+		if err := rows.Scan(&r.CounselorID, &r.DisplayName, &r.ClientID, &r.Stars, &r.Comment, &created); err != nil {
+			return nil, db.wrap(err, "scan rating")
 		}
-		if len(out) == 0 || out[len(out)-1].CounselorID != id {
-			out = append(out, RatingSummary{CounselorID: id, DisplayName: name})
-		}
-		s := &out[len(out)-1]
-		s.Count += n
-		s.Sum += stars * n
-		if stars >= 1 && stars <= 5 {
-			s.Distribution[stars] += n
-		}
+		r.CreatedAt = fromUnix(created)
+		out = append(out, r)
 	}
 	return out, db.wrap(rows.Err(), "select ratings")
-}
-
-// RatingComments returns a counselor's rating comments in alphabetical
-// order, so that their order tells nothing about when or by whom.
-func (db *DB) RatingComments(ctx context.Context, counselor eyelevel.UserID) ([]string, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT comment FROM ratings WHERE counselor_id = $1 AND stars > 0 AND comment <> '' ORDER BY comment LIMIT 200`, string(counselor))
-	if err != nil {
-		return nil, db.wrap(err, "select comments")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, db.wrap(err, "scan comment")
-		}
-		out = append(out, c)
-	}
-	return out, db.wrap(rows.Err(), "select comments")
 }

@@ -60,16 +60,17 @@ func (db *DB) OutcomePairs(ctx context.Context, instrument string, from, to time
 	return out, db.wrap(rows.Err(), "select outcomes")
 }
 
-// FollowUps counts the clients whose follow-up questionnaire fell due in
-// [from, to) and by now — after since their last booked session ended —
-// and how many of them filled one in after that session.
-func (db *DB) FollowUps(ctx context.Context, from, to, now time.Time, after time.Duration) (due, done int, err error) {
-	d := int64(after / time.Second)
+// FollowUps counts the clients whose follow-up window — opening after
+// since their last booked session and open for window — closed in
+// [from, to), and how many of them filled in a follow-up questionnaire
+// in it. Counting by the window's close makes a closed period's figure final.
+func (db *DB) FollowUps(ctx context.Context, from, to time.Time, after, window time.Duration) (due, done int, err error) {
+	d, w := int64(after/time.Second), int64(window/time.Second)
 	err = db.rq(ctx).QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN EXISTS (
-			SELECT 1 FROM responses r WHERE r.client_id = l.client_id AND r.occasion = 'followup' AND r.created_at >= l.last_end) THEN 1 ELSE 0 END), 0)
+			SELECT 1 FROM responses r WHERE r.client_id = l.client_id AND r.occasion = 'followup' AND r.created_at >= l.last_end AND r.created_at < l.last_end + $1 + $2) THEN 1 ELSE 0 END), 0)
 		FROM (SELECT client_id, max(end_at) AS last_end FROM appointments WHERE status = 'booked' GROUP BY client_id) l
-		WHERE l.last_end + $1 >= $2 AND l.last_end + $1 < $3 AND l.last_end + $1 <= $4`,
-		d, unix(from), unix(to), unix(now)).Scan(&due, &done)
+		WHERE l.last_end + $1 + $2 >= $3 AND l.last_end + $1 + $2 < $4`,
+		d, w, unix(from), unix(to)).Scan(&due, &done)
 	return due, done, db.wrap(err, "select follow-ups")
 }
 

@@ -116,7 +116,7 @@ func (w *world) careSnapshot(tb testing.TB) string {
 		must(tb, err)
 		state[string(who)] = []any{rs, refl, alerts, unrated}
 	}
-	ratings, err := w.db.RatingSummaries(w.ctx, "")
+	ratings, err := w.db.RatingRows(w.ctx, "", afterSessions.AddDate(10, 0, 0))
 	must(tb, err)
 	state["ratings"] = ratings
 	b, err := json.Marshal(state)
@@ -342,7 +342,7 @@ func TestCareAuthzTable(t *testing.T) {
 			want: expect{401, 403, 403, 403, 200, 200}},
 
 		// Reports.
-		{name: "GET impact report", method: "GET", path: careFixed("/api/v1/reports/impact?from=2026-01-01&to=2026-12-31"),
+		{name: "GET impact report", method: "GET", path: careFixed("/api/v1/reports/impact?from=2025-01-01&to=2025-12-31"),
 			want: expect{401, 403, 403, 403, 403, 200}},
 	}
 

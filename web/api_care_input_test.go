@@ -203,8 +203,15 @@ func TestInputImpactReport(t *testing.T) {
 	w := newCareWorld(t)
 	rep := func(name, query string, fields ...string) inputCase {
 		c := inputCase{name: name, who: admin, method: "GET", path: "/api/v1/reports/impact" + query, status: 400, code: eyelevel.EINVALID, fields: fields}
-		if len(fields) > 0 && query != "?from=2026-12-01&to=2026-10-31" && query != "?from=2000-01-01&to=2026-12-31" {
-			c.key = "api.err.date"
+		switch query {
+		case "?from=2026-12-01&to=2026-10-31", "?from=2000-01-01&to=2025-12-31", "?from=2026-01-01&to=2026-06-30":
+			c.key = "report.err.period"
+		case "?from=2026-10-01&to=2026-12-31", "?from=2026-01-01&to=2026-12-31":
+			c.key = "report.err.open"
+		default:
+			if len(fields) > 0 {
+				c.key = "api.err.date"
+			}
 		}
 		return c
 	}
@@ -219,7 +226,10 @@ func TestInputImpactReport(t *testing.T) {
 		rep("unencoded plus", "?from=2026-01-01T00:00:00+01:00&to=2026-12-31", "from"),
 		rep("to garbage", "?from=2026-01-01&to=%00", "to"),
 		rep("to before from", "?from=2026-12-01&to=2026-10-31", "to"),
-		rep("over 20 years", "?from=2000-01-01&to=2026-12-31", "to"),
+		rep("many years", "?from=2000-01-01&to=2025-12-31", "to"),
+		rep("half a year", "?from=2026-01-01&to=2026-06-30", "to"),
+		rep("the current quarter", "?from=2026-10-01&to=2026-12-31", "to"),
+		rep("the current year", "?from=2026-01-01&to=2026-12-31", "to"),
 		{name: "a counselor", who: counselorX, method: "GET", path: "/api/v1/reports/impact?from=2026-01-01&to=2026-12-31", status: 403, code: eyelevel.EFORBIDDEN},
 	})
 }

@@ -134,6 +134,7 @@ type outcomeJSON struct {
 }
 
 type reportJSON struct {
+	Period             string        `json:"period"`
 	From               string        `json:"from"`
 	To                 string        `json:"to"`
 	Clients            statJSON      `json:"clients"`
@@ -179,7 +180,7 @@ func handleImpactReport(d Deps) http.Handler {
 			return
 		}
 		out := reportJSON{
-			From: rep.From.UTC().Format(time.RFC3339), To: rep.To.UTC().Format(time.RFC3339),
+			Period: rep.Period, From: rep.From.UTC().Format(time.RFC3339), To: rep.To.UTC().Format(time.RFC3339),
 			Clients: statOf(rep.Clients), Sessions: statOf(rep.Sessions), SessionsPerClient: statOf(rep.SessionsPerClient),
 			Outcomes:           make([]outcomeJSON, len(rep.Outcomes)),
 			FollowUpCompletion: statOf(rep.FollowUpCompletion), AverageRating: statOf(rep.Rating),

@@ -86,18 +86,26 @@ func TestAPIRatings(t *testing.T) {
 			t.Errorf("rating %d = %s", i, r.Body)
 		}
 		w.doToken(t, tok, "POST", target, map[string]any{"stars": 1}).wantError(t, 409, eyelevel.ECONFLICT)
-		if i == 3 {
-			// Four ratings: only the count.
-			if s, body := get(counselorX); !s.Suppressed || s.Count != 4 || s.Mean != nil || s.Distribution != nil || s.Comments != nil {
-				t.Errorf("four ratings: %s", body)
-			}
+		// While the quarter runs, nothing but that it is suppressed.
+		if s, body := get(counselorX); !s.Suppressed || s.Count != 0 || s.Mean != nil || s.Distribution != nil || s.Comments != nil {
+			t.Errorf("%d ratings in a running quarter: %s", i+1, body)
 		}
+	}
+	// Once the quarter is over, five clients' ratings show; comments only
+	// to the counselor.
+	w.clock.Advance(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).Sub(w.clock.Now()))
+	for _, who := range []role{counselorX, admin} {
+		w.tokens[who] = w.login(t, w.names[who]) // the old tokens have expired
 	}
 	for _, who := range []role{counselorX, admin} {
 		s, body := get(who)
+		wantComments := []string{"Again soon.", "Danke!", "Too short.", "Zuhören hat geholfen."}
+		if who == admin {
+			wantComments = nil
+		}
 		if s.Suppressed || s.Count != 5 || s.Mean == nil || *s.Mean != 4.2 ||
 			!mapsEqual(s.Distribution, map[string]int{"1": 0, "2": 0, "3": 1, "4": 2, "5": 2}) ||
-			!slices.Equal(s.Comments, []string{"Again soon.", "Danke!", "Too short.", "Zuhören hat geholfen."}) {
+			!slices.Equal(s.Comments, wantComments) {
 			t.Errorf("%s: five ratings: %s", who, body)
 		}
 		if strings.Contains(body, "sum") {
@@ -128,14 +136,14 @@ func mapsEqual(a, b map[string]int) bool {
 }
 
 // TestAPIImpactReport: a small deployment's report is all suppressed; the
-// period is widened to whole months.
+// period is widened to one whole quarter or year.
 func TestAPIImpactReport(t *testing.T) {
 	w := newWorld(t)
 	for _, c := range []struct{ query, from, to string }{
-		{"from=2026-11-15&to=2026-12-31", "2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z"},
-		{"from=2026-11-15&to=2026-11-30", "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"},
-		{"from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z", "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"},
-		{"from=2026-11-01T00:00:00%2B01:00&to=2026-12-01T00:00:00Z", "2026-10-01T00:00:00Z", "2026-12-01T00:00:00Z"},
+		{"from=2026-08-15&to=2026-09-30", "2026-07-01T00:00:00Z", "2026-10-01T00:00:00Z"},
+		{"from=2026-07-01&to=2026-07-01", "2026-07-01T00:00:00Z", "2026-10-01T00:00:00Z"},
+		{"from=2026-04-01T00:00:00Z&to=2026-07-01T00:00:00Z", "2026-04-01T00:00:00Z", "2026-07-01T00:00:00Z"},
+		{"from=2025-01-01&to=2025-12-31", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z"},
 	} {
 		r := w.do(t, admin, "GET", "/api/v1/reports/impact?"+c.query, nil)
 		r.wantStatus(t, 200)

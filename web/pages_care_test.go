@@ -141,11 +141,12 @@ func TestCareProgramPages(t *testing.T) {
 	}
 
 	// The admin's views.
-	p = admin.get("/admin/report?from=2026-12&to=2026-12")
+	p = admin.get("/admin/report")
 	mustStatus(t, "report", p, http.StatusOK)
 	mustContain(t, "report", p, e.de("report.clients"), e.de("report.suppressed"))
-	p = admin.get("/admin/report?from=december")
-	mustStatus(t, "bad report month", p, http.StatusBadRequest)
+	mustContain(t, "report", p, `<option value="2026-Q3" selected>`, `<option value="2025">`)
+	mustStatus(t, "bad report period", admin.get("/admin/report?period=december"), http.StatusBadRequest)
+	mustStatus(t, "open report period", admin.get("/admin/report?period=2026-Q4"), http.StatusBadRequest)
 	p = admin.get("/admin/instruments")
 	mustContain(t, "instruments", p, e.de("instruments.validated"), e.de("instruments.not_validated"), "PHQ-9")
 	mustStatus(t, "client on report", c.get("/admin/report"), http.StatusForbidden)

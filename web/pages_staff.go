@@ -1,8 +1,11 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"eyelevel"
@@ -79,51 +82,62 @@ func (v *views) ratingsPage() http.Handler {
 
 type reportData struct {
 	service.ImpactReport
-	Months   []string // the month choices, "2026-11"
+	Periods  []string // the closed quarters and years to choose from, newest first
 	MinGroup int
+	UTC      *time.Location // periods are calendar quarters in UTC
 }
 
-// reportPage is the impact report for admins. The period is chosen in
-// whole months (?from=2026-01&to=2026-06, both included).
+// reportPage is the impact report for admins, for one closed calendar
+// quarter (?period=2026-Q3) or year (?period=2025); by default the last
+// quarter that is over.
 func (v *views) reportPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if requireLogin(w, r, "/admin/report") {
 			return
 		}
-		q := r.URL.Query()
 		now := v.d.Service.Now().UTC()
-		thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-		from, to := thisMonth.AddDate(-1, 0, 0), thisMonth
+		current := time.Date(now.Year(), now.Month()-(now.Month()-1)%3, 1, 0, 0, 0, 0, time.UTC)
+		data := reportData{MinGroup: service.MinGroup, UTC: time.UTC}
+		for q := current.AddDate(0, -3, 0); !q.Before(current.AddDate(-2, 0, 0)); q = q.AddDate(0, -3, 0) {
+			data.Periods = append(data.Periods, fmt.Sprintf("%d-Q%d", q.Year(), (q.Month()+2)/3))
+		}
+		for y := now.Year() - 1; y >= now.Year()-3; y-- {
+			data.Periods = append(data.Periods, strconv.Itoa(y))
+		}
 		p := newPage(r, "report.title")
-		var bad error
-		if s := q.Get("from"); s != "" {
-			if t, err := time.Parse("2006-01", s); err == nil {
-				from = t
-			} else {
-				bad = fieldError("from", "report.err.month")
+		period := r.URL.Query().Get("period")
+		if period == "" {
+			period = data.Periods[0]
+		}
+		p.Form.Set("period", period)
+		from, to, ok := parsePeriod(period)
+		var err error
+		if !ok {
+			err = fieldError("period", "report.err.period")
+		} else {
+			data.ImpactReport, err = v.d.Service.ImpactReport(r.Context(), info(r).Actor, from, to)
+			if e := (*eyelevel.Error)(nil); errors.As(err, &e) && e.Fields["to"] != "" {
+				e.Fields = map[string]string{"period": e.Fields["to"]}
 			}
-		}
-		if s := q.Get("to"); s != "" {
-			if t, err := time.Parse("2006-01", s); err == nil {
-				to = t
-			} else {
-				bad = fieldError("to", "report.err.month")
-			}
-		}
-		p.Form.Set("from", from.Format("2006-01"))
-		p.Form.Set("to", to.Format("2006-01"))
-		rep, err := v.d.Service.ImpactReport(r.Context(), info(r).Actor, from, to.AddDate(0, 1, 0))
-		if bad != nil && err == nil {
-			err = bad
-		}
-		data := reportData{ImpactReport: rep, MinGroup: service.MinGroup}
-		for m := thisMonth.AddDate(-3, 0, 0); !m.After(thisMonth); m = m.AddDate(0, 1, 0) {
-			data.Months = append(data.Months, m.Format("2006-01"))
 		}
 		p.Data = data
-		p.Self = "/admin/report?" + url.Values{"from": {p.Form.Get("from")}, "to": {p.Form.Get("to")}}.Encode()
+		p.Self = "/admin/report?period=" + url.QueryEscape(period)
 		v.renderAfter(w, r, "report", p, err)
 	})
+}
+
+// parsePeriod reads "2026-Q3" or "2026" as a span of time.
+func parsePeriod(s string) (from, to time.Time, ok bool) {
+	var y, q int
+	if n, err := fmt.Sscanf(s, "%4d-Q%1d", &y, &q); err == nil && n == 2 && len(s) == 7 && q >= 1 && q <= 4 {
+		from = time.Date(y, time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC)
+		return from, from.AddDate(0, 3, 0), true
+	}
+	if y, err := strconv.Atoi(s); err == nil && len(s) == 4 && y > 1900 {
+		from = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+		return from, from.AddDate(1, 0, 0), true
+	}
+	return time.Time{}, time.Time{}, false
 }
 
 func fieldError(field, key string) error {

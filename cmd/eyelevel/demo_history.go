@@ -49,7 +49,8 @@ func seedDemoHistory(ctx context.Context, svc *service.Service, counselor eyelev
 			}
 			course = append(course, ap)
 		}
-		pre, post := 14+i%5, 7+i%4
+		pre := 9 + (i*7)%12
+		post := pre - 1 - (i*3)%8
 		answer := func(inst string, total, items, most int) error {
 			vs := make([]int, items)
 			for j := range vs {
