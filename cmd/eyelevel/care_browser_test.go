@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +26,13 @@ func TestBrowserSelfTestInArabic(t *testing.T) {
 	ar := func(key string, args ...any) string { return cat.T("ar", key, args...) }
 
 	do := stepper(t, ctx)
+	shots := filepath.Join(repoRoot(), "build", "screenshots")
+	os.MkdirAll(shots, 0o755)
+	shot := func(name string) {
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+		}
+	}
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -50,6 +59,7 @@ func TestBrowserSelfTestInArabic(t *testing.T) {
 	if h := text("main h1"); h != ar("selftest.heading") {
 		t.Fatalf("self-test heading %q, want %q", h, ar("selftest.heading"))
 	}
+	shot("selftest-ar")
 	// Right to left: each radio button sits at the right end of its label.
 	pos, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
 		const input = document.querySelector('input[name="phq4.1"]'), label = input.closest("label");
@@ -75,6 +85,7 @@ func TestBrowserSelfTestInArabic(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".advice")),
 	)
 	do("answer the self-test", answers...)
+	shot("selftest-result-ar")
 	if got := text(".advice p"); got != ar("selftest.advice.counseling") {
 		t.Fatalf("recommendation %q, want %q", got, ar("selftest.advice.counseling"))
 	}
@@ -92,6 +103,7 @@ func TestBrowserSelfTestInArabic(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.reflection button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
+	shot("step1-ar")
 	if got := text(".notice"); got != ar("notice.saved") {
 		t.Fatalf("notice %q, want %q", got, ar("notice.saved"))
 	}
