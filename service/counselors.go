@@ -25,13 +25,36 @@ func (in *CounselorInput) Valid() map[string]string {
 	p := problems{}
 	p.check(validUsername(in.Username), "username", "account.err.username")
 	p.check(validPassword(in.Password), "password", "account.err.password")
+	p.check(validEmail(in.Email), "email", "account.err.email")
+	profile := ProfileInput{in.DisplayName, in.Gender, in.Languages, in.TimeZone, in.Bio, in.Qualifications}
+	profile.check(p)
+	return p
+}
+
+// ProfileInput is a counselor's public profile.
+type ProfileInput struct {
+	DisplayName    string                   `json:"display_name"`
+	Gender         eyelevel.Gender          `json:"gender"`
+	Languages      []eyelevel.LanguageSkill `json:"languages"`
+	TimeZone       string                   `json:"timezone"`
+	Bio            string                   `json:"bio"`
+	Qualifications string                   `json:"qualifications"`
+}
+
+// Valid returns problems per field and canonicalizes language codes in place.
+func (in *ProfileInput) Valid() map[string]string {
+	p := problems{}
+	in.check(p)
+	return p
+}
+
+func (in *ProfileInput) check(p problems) {
 	p.check(validText(in.DisplayName, 80) && in.DisplayName != "", "display_name", "counselor.err.display_name")
 	p.check(in.Gender.Valid(), "gender", "counselor.err.gender")
 	_, ok := LoadZone(in.TimeZone)
 	p.check(ok, "timezone", "account.err.timezone")
 	p.check(validText(in.Bio, 2000), "bio", "counselor.err.bio")
 	p.check(validText(in.Qualifications, 2000), "qualifications", "counselor.err.qualifications")
-	p.check(validEmail(in.Email), "email", "account.err.email")
 	p.check(len(in.Languages) >= 1 && len(in.Languages) <= 20, "languages", "counselor.err.languages")
 	seen := map[string]bool{}
 	for i := range in.Languages {
@@ -40,7 +63,6 @@ func (in *CounselorInput) Valid() map[string]string {
 		in.Languages[i].Code = code
 		seen[code] = true
 	}
-	return p
 }
 
 // CreateCounselor creates a counselor account with its profile. Only admins
@@ -73,6 +95,47 @@ func (s *Service) CreateCounselor(ctx context.Context, a eyelevel.Actor, in Coun
 		return eyelevel.Counselor{}, err
 	}
 	s.log.Info("counselor created", "user", u.ID, "by", a.UserID)
+	return c, nil
+}
+
+// EditableCounselor returns a counselor's profile for editing, to the
+// counselor themself or an admin. Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND.
+func (s *Service) EditableCounselor(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID) (eyelevel.Counselor, error) {
+	if a.Anonymous() {
+		return eyelevel.Counselor{}, unauthorized()
+	} else if !mayManage(a, id) {
+		return eyelevel.Counselor{}, forbidden()
+	}
+	return s.db.Counselor(ctx, id)
+}
+
+// UpdateCounselor replaces a counselor's public profile; the counselor or
+// an admin may. A new time zone also becomes the account's, and the weekly
+// windows keep their clock times in it. Existing bookings stay.
+// Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EINVALID.
+func (s *Service) UpdateCounselor(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID, in ProfileInput) (eyelevel.Counselor, error) {
+	if a.Anonymous() {
+		return eyelevel.Counselor{}, unauthorized()
+	} else if !mayManage(a, id) {
+		return eyelevel.Counselor{}, forbidden()
+	}
+	if err := problems(in.Valid()).err(); err != nil {
+		return eyelevel.Counselor{}, err
+	}
+	var c eyelevel.Counselor
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if c, err = s.db.Counselor(ctx, id); err != nil {
+			return err
+		}
+		c.DisplayName, c.Gender, c.Languages, c.TimeZone = in.DisplayName, in.Gender, in.Languages, in.TimeZone
+		c.Bio, c.Qualifications = in.Bio, in.Qualifications
+		return s.db.UpdateCounselor(ctx, c)
+	})
+	if err != nil {
+		return eyelevel.Counselor{}, err
+	}
+	s.log.Info("counselor profile changed", "user", id, "by", a.UserID)
 	return c, nil
 }
 

@@ -169,3 +169,48 @@ func TestSetAvailability(t *testing.T) {
 		}
 	})
 }
+
+func TestUpdateCounselorProfile(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		x := e.counselor("xenia", eyelevel.GenderFemale, []string{"de*"}, officeHours...)
+		y := e.counselor("yusuf", eyelevel.GenderMale, []string{"de*"}, officeHours...)
+		a := e.client("anna")
+		in := service.ProfileInput{DisplayName: "Xenia P.", Gender: eyelevel.GenderFemale, TimeZone: "Europe/Berlin",
+			Languages: []eyelevel.LanguageSkill{{Code: "DE", Native: true}, {Code: "uk"}}, Bio: "Neu.", Qualifications: "M.Sc."}
+		for _, c := range []struct {
+			who  eyelevel.Actor
+			id   eyelevel.UserID
+			want string
+		}{
+			{eyelevel.Actor{}, x.UserID, eyelevel.EUNAUTHORIZED},
+			{a, x.UserID, eyelevel.EFORBIDDEN},
+			{y, x.UserID, eyelevel.EFORBIDDEN},
+			{e.admin, "nobody", eyelevel.ENOTFOUND},
+			{x, x.UserID, ""},
+			{e.admin, x.UserID, ""},
+		} {
+			_, err := e.svc.UpdateCounselor(e.ctx, c.who, c.id, in)
+			wantCode(t, err, c.want)
+		}
+		got, err := e.svc.Counselor(e.ctx, eyelevel.Actor{}, x.UserID)
+		wantCode(t, err, "")
+		if got.DisplayName != "Xenia P." || got.TimeZone != "Europe/Berlin" || len(got.Languages) != 2 || got.Languages[0].Code != "de" || got.Bio != "Neu." {
+			t.Fatalf("profile = %+v", got)
+		}
+		// Search sees the new language at once.
+		ms, err := e.svc.Search(e.ctx, a, service.SearchInput{Language: "uk"})
+		wantCode(t, err, "")
+		if len(ms) != 1 || ms[0].Counselor.ID != x.UserID || ms[0].Native {
+			t.Fatalf("search for Ukrainian = %+v", ms)
+		}
+		bad := in
+		bad.DisplayName, bad.Languages, bad.TimeZone = "", nil, "Mars/Base"
+		_, err = e.svc.UpdateCounselor(e.ctx, e.admin, x.UserID, bad)
+		wantField(t, err, "display_name")
+		wantField(t, err, "languages")
+		wantField(t, err, "timezone")
+		if got, _ := e.svc.Counselor(e.ctx, eyelevel.Actor{}, x.UserID); got.DisplayName != "Xenia P." {
+			t.Fatalf("a refused change was written: %+v", got)
+		}
+	})
+}

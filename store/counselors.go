@@ -26,6 +26,33 @@ func (db *DB) CreateCounselor(ctx context.Context, c eyelevel.Counselor) error {
 	})
 }
 
+// UpdateCounselor replaces a counselor's profile and languages; the
+// account takes the profile's time zone.
+func (db *DB) UpdateCounselor(ctx context.Context, c eyelevel.Counselor) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		res, err := db.wq(ctx).ExecContext(ctx, `UPDATE counselors SET display_name = $2, gender = $3, timezone = $4, bio = $5, qualifications = $6 WHERE user_id = $1`,
+			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications)
+		if err != nil {
+			return db.wrap(err, "update counselor")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return eyelevel.ErrNotFound()
+		}
+		if _, err := db.wq(ctx).ExecContext(ctx, `UPDATE users SET timezone = $2 WHERE id = $1`, c.ID, c.TimeZone); err != nil {
+			return db.wrap(err, "update user zone")
+		}
+		if _, err := db.wq(ctx).ExecContext(ctx, `DELETE FROM counselor_languages WHERE counselor_id = $1`, c.ID); err != nil {
+			return db.wrap(err, "delete counselor languages")
+		}
+		for _, l := range c.Languages {
+			if _, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO counselor_languages (counselor_id, code, native) VALUES ($1, $2, $3)`, c.ID, l.Code, l.Native); err != nil {
+				return db.wrap(err, "insert counselor language")
+			}
+		}
+		return nil
+	})
+}
+
 const counselorSelect = `SELECT c.user_id, u.username, c.display_name, c.gender, c.timezone, c.bio, c.qualifications FROM counselors c JOIN users u ON u.id = c.user_id`
 
 // Counselor returns one counselor's profile or ENOTFOUND.

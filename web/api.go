@@ -213,6 +213,22 @@ func handleGetCounselor(d Deps) http.Handler {
 	})
 }
 
+func handleUpdateCounselor(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[service.ProfileInput](w, r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		c, err := d.Service.UpdateCounselor(r.Context(), info(r).Actor, eyelevel.UserID(r.PathValue("id")), in)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusOK, counselorOf(c))
+	})
+}
+
 func handleSlots(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()

@@ -131,6 +131,22 @@ func TestAuthzTable(t *testing.T) {
 					t.Errorf("status %d but availability now %+v", r.Status, av)
 				}
 			}},
+		{name: "PUT profile of X", method: "PUT", path: func(w *world) string { return "/api/v1/counselors/" + string(w.ids[counselorX]) },
+			body: func(*world, role) any {
+				return map[string]any{"display_name": "X renamed", "gender": "female", "timezone": "Europe/Berlin",
+					"languages": []map[string]any{{"code": "de", "native": true}}, "bio": "", "qualifications": ""}
+			},
+			mutates: true,
+			want:    expect{401, 403, 403, 200, 403, 200},
+			check: func(t *testing.T, w *world, who role, r *response) {
+				c, err := w.db.Counselor(w.ctx, w.ids[counselorX])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if changed := c.DisplayName == "X renamed"; changed != (r.Status == 200) {
+					t.Errorf("status %d but the name is now %q", r.Status, c.DisplayName)
+				}
+			}},
 		{name: "PUT availability of Y", method: "PUT", path: func(w *world) string { return "/api/v1/counselors/" + string(w.ids[counselorY]) + "/availability" },
 			body: validAvailability, mutates: true,
 			want: expect{401, 403, 403, 403, 200, 200}},

@@ -262,6 +262,25 @@ func TestInputCounselorLookups(t *testing.T) {
 	})
 }
 
+func TestInputUpdateProfile(t *testing.T) {
+	w := newWorld(t)
+	path := "/api/v1/counselors/" + string(w.ids[counselorX])
+	valid := map[string]any{"display_name": "X", "gender": "female", "timezone": "Europe/Berlin",
+		"languages": []map[string]any{{"code": "de", "native": true}}, "bio": "", "qualifications": ""}
+	runInput(t, w, []inputCase{
+		{name: "malformed", who: counselorX, method: "PUT", path: path, body: `{"display_name":`, status: 400, code: eyelevel.EINVALID},
+		{name: "unknown field", who: counselorX, method: "PUT", path: path, body: jsonWith(valid, "username", "new"), status: 400, code: eyelevel.EINVALID},
+		{name: "no name", who: counselorX, method: "PUT", path: path, body: jsonWith(valid, "display_name", ""), status: 400, code: eyelevel.EINVALID, fields: []string{"display_name"}},
+		{name: "long name", who: counselorX, method: "PUT", path: path, body: jsonWith(valid, "display_name", strings.Repeat("x", 81)), status: 400, code: eyelevel.EINVALID, fields: []string{"display_name"}},
+		{name: "bad gender", who: counselorX, method: "PUT", path: path, body: jsonWith(valid, "gender", "robot"), status: 400, code: eyelevel.EINVALID, fields: []string{"gender"}},
+		{name: "bad zone", who: counselorX, method: "PUT", path: path, body: jsonWith(valid, "timezone", "Mars/Base"), status: 400, code: eyelevel.EINVALID, fields: []string{"timezone"}},
+		{name: "no languages", who: counselorX, method: "PUT", path: path, body: jsonWith(valid, "languages", []any{}), status: 400, code: eyelevel.EINVALID, fields: []string{"languages"}},
+		{name: "bad language", who: counselorX, method: "PUT", path: path, body: jsonWith(valid, "languages", []map[string]any{{"code": "xx-yy-zz"}}), status: 400, code: eyelevel.EINVALID, fields: []string{"languages"}},
+		{name: "long bio", who: counselorX, method: "PUT", path: path, body: jsonWith(valid, "bio", strings.Repeat("b", 2001)), status: 400, code: eyelevel.EINVALID, fields: []string{"bio"}},
+		{name: "nobody, as admin", who: admin, method: "PUT", path: "/api/v1/counselors/nobody", body: valid, status: 404, code: eyelevel.ENOTFOUND},
+	})
+}
+
 func TestInputAvailability(t *testing.T) {
 	w := newWorld(t)
 	path := "/api/v1/counselors/" + string(w.ids[counselorX]) + "/availability"

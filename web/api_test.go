@@ -205,7 +205,7 @@ func TestAPIWrongMethod(t *testing.T) {
 	for _, c := range []struct{ method, path, allow string }{
 		{"DELETE", "/api/v1/me", "GET"},
 		{"PUT", "/api/v1/appointments", "GET, POST"},
-		{"PATCH", "/api/v1/counselors/" + x, "GET"},
+		{"PATCH", "/api/v1/counselors/" + x, "GET, PUT"},
 		{"POST", "/api/v1/counselors/" + x + "/slots", "GET"},
 		{"GET", "/api/v1/tokens", "POST"},
 		{"PUT", "/api/v1/appointments/" + string(w.apptA), "GET, DELETE"},

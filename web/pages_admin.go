@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"eyelevel"
@@ -29,20 +30,123 @@ func (v *views) adminCounselors() http.Handler {
 	})
 }
 
+// newCounselorData feeds the counselor form, which creates a counselor
+// (account and profile) or, with Edit, changes a profile.
 type newCounselorData struct {
 	Languages []option
 	Genders   []eyelevel.Gender
 	Zone      zoneData
+	Edit      bool
+	Action    string
 }
 
 func (v *views) renderNewCounselor(w http.ResponseWriter, r *http.Request, status int, p *page) {
 	p.Self = "/admin/counselors/new"
+	v.renderCounselorForm(w, r, status, p, false, p.Self)
+}
+
+func (v *views) renderCounselorForm(w http.ResponseWriter, r *http.Request, status int, p *page, edit bool, action string) {
 	p.Data = newCounselorData{
 		Languages: serviceLanguages(),
 		Genders:   []eyelevel.Gender{eyelevel.GenderFemale, eyelevel.GenderMale, eyelevel.GenderDiverse},
 		Zone:      zoneChoice(p.Form),
+		Edit:      edit,
+		Action:    action,
 	}
 	v.render(w, r, status, "admin_new_counselor", p)
+}
+
+// profileURL is where a counselor's profile is edited: /profile for their
+// own, with ?counselor= for an admin.
+func profileURL(r *http.Request, id eyelevel.UserID) string {
+	if id == info(r).Actor.UserID {
+		return "/profile"
+	}
+	return "/profile?counselor=" + url.QueryEscape(string(id))
+}
+
+// profileForm shows a counselor's profile for editing.
+func (v *views) profileForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, r.URL.RequestURI()) {
+			return
+		}
+		a := info(r).Actor
+		if a.Role == eyelevel.RoleAdmin && r.URL.Query().Get("counselor") == "" {
+			http.Redirect(w, r, "/admin/counselors", http.StatusSeeOther)
+			return
+		}
+		c, err := v.d.Service.EditableCounselor(r.Context(), a, editedCounselor(r, r.URL.Query().Get("counselor")))
+		if err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		p := newPage(r, "profile.title")
+		p.Self = profileURL(r, c.ID)
+		f := p.Form
+		f.Set("display_name", c.DisplayName)
+		f.Set("gender", string(c.Gender))
+		f.Set("timezone", c.TimeZone)
+		if !slices.Contains(commonZones, c.TimeZone) {
+			f.Set("timezone_other", c.TimeZone)
+		}
+		f.Set("bio", c.Bio)
+		f.Set("qualifications", c.Qualifications)
+		var other []string
+		for _, l := range c.Languages {
+			switch {
+			case service.IsUILanguage(l.Code):
+				f.Set("lang."+l.Code, "yes")
+				if l.Native {
+					f.Set("native."+l.Code, "yes")
+				}
+			case l.Native:
+				other = append(other, l.Code+"*")
+			default:
+				other = append(other, l.Code)
+			}
+		}
+		f.Set("other_languages", strings.Join(other, ", "))
+		v.renderCounselorForm(w, r, http.StatusOK, p, true, p.Self)
+	})
+}
+
+func (v *views) saveProfile() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, r.URL.RequestURI()) {
+			return
+		}
+		if err := parseForm(w, r); err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		f := r.PostForm
+		id := editedCounselor(r, r.URL.Query().Get("counselor"))
+		in := service.ProfileInput{
+			DisplayName: strings.TrimSpace(f.Get("display_name")), Gender: eyelevel.Gender(f.Get("gender")),
+			Languages: formLanguages(f), TimeZone: zoneInput(f), Bio: f.Get("bio"), Qualifications: f.Get("qualifications"),
+		}
+		if _, err := v.d.Service.UpdateCounselor(r.Context(), info(r).Actor, id, in); err != nil {
+			p := newPage(r, "profile.title")
+			if !v.formError(r, p, err) || eyelevel.ErrorCode(err) == eyelevel.EFORBIDDEN || eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+				v.fail(w, r, err)
+				return
+			}
+			names := []string{"display_name", "gender", "timezone", "timezone_other", "bio", "qualifications", "other_languages"}
+			for _, code := range service.UILanguages {
+				names = append(names, "lang."+code, "native."+code)
+			}
+			p.Form = keep(f, names...)
+			p.Self = profileURL(r, id)
+			v.renderCounselorForm(w, r, statusOf(err), p, true, p.Self)
+			return
+		}
+		sep := "?"
+		if strings.Contains(profileURL(r, id), "?") {
+			sep = "&"
+		}
+		http.Redirect(w, r, profileURL(r, id)+sep+"notice=saved", http.StatusSeeOther)
+	})
 }
 
 func (v *views) newCounselorForm() http.Handler {
