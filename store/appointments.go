@@ -123,22 +123,7 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 	if err != nil {
 		return nil, db.wrap(err, "select busy")
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id eyelevel.UserID
-		var s, e int64
-		if err := rows.Scan(&id, &s, &e); err != nil {
-			return nil, db.wrap(err, "scan busy")
-		}
-		out[id] = append(out[id], eyelevel.Slot{Start: fromUnix(s), End: fromUnix(e)})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.wrap(err, "select busy")
-	}
-	for _, b := range out {
-		slices.SortFunc(b, func(x, y eyelevel.Slot) int { return x.Start.Compare(y.Start) })
-	}
-	return out, nil
+	return out, db.scanBusy(rows, out)
 }
 
 // longAppointment is the length in seconds beyond which Busy looks an
@@ -226,20 +211,26 @@ func (db *DB) BusyIn(ctx context.Context, ws []Window) (map[eyelevel.UserID][]ey
 	if err != nil {
 		return nil, db.wrap(err, "select busy")
 	}
+	return out, db.scanBusy(rows, out)
+}
+
+// scanBusy adds rows of (counselor, start, end) to out, each counselor's
+// times sorted by start, and closes rows.
+func (db *DB) scanBusy(rows *sql.Rows, out map[eyelevel.UserID][]eyelevel.Slot) error {
 	defer rows.Close()
 	for rows.Next() {
 		var id eyelevel.UserID
 		var s, e int64
 		if err := rows.Scan(&id, &s, &e); err != nil {
-			return nil, db.wrap(err, "scan busy")
+			return db.wrap(err, "scan busy")
 		}
 		out[id] = append(out[id], eyelevel.Slot{Start: fromUnix(s), End: fromUnix(e)})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, db.wrap(err, "select busy")
+		return db.wrap(err, "select busy")
 	}
 	for _, b := range out {
 		slices.SortFunc(b, func(x, y eyelevel.Slot) int { return x.Start.Compare(y.Start) })
 	}
-	return out, nil
+	return nil
 }

@@ -71,12 +71,11 @@ func (v *views) profileForm() http.Handler {
 		if requireLogin(w, r, r.URL.RequestURI()) {
 			return
 		}
-		a := info(r).Actor
-		if a.Role == eyelevel.RoleAdmin && r.URL.Query().Get("counselor") == "" {
-			http.Redirect(w, r, "/admin/counselors", http.StatusSeeOther)
+		id, ok := pickCounselor(w, r)
+		if !ok {
 			return
 		}
-		c, err := v.d.Service.EditableCounselor(r.Context(), a, editedCounselor(r, r.URL.Query().Get("counselor")))
+		c, err := v.d.Service.EditableCounselor(r.Context(), info(r).Actor, id)
 		if err != nil {
 			v.fail(w, r, err)
 			return

@@ -222,6 +222,17 @@ func (pa *parsedAvailability) place(fields map[string]string, lang func(string) 
 	}
 }
 
+// pickCounselor returns whose schedule or profile a GET is about. Admins
+// have neither of their own: without ?counselor= they are sent to pick one
+// from the list, and pickCounselor reports false.
+func pickCounselor(w http.ResponseWriter, r *http.Request) (eyelevel.UserID, bool) {
+	if info(r).Actor.Role == eyelevel.RoleAdmin && r.URL.Query().Get("counselor") == "" {
+		http.Redirect(w, r, "/admin/counselors", http.StatusSeeOther)
+		return "", false
+	}
+	return editedCounselor(r, r.URL.Query().Get("counselor")), true
+}
+
 // editedCounselor is whose schedule a request is about: ?counselor= (for
 // admins), else the actor's own. The service decides whether that is allowed.
 func editedCounselor(r *http.Request, id string) eyelevel.UserID {
@@ -252,12 +263,10 @@ func (v *views) availabilityForm() http.Handler {
 			return
 		}
 		a := info(r).Actor
-		if a.Role == eyelevel.RoleAdmin && r.URL.Query().Get("counselor") == "" {
-			// Admins have no schedule of their own; they pick a counselor.
-			http.Redirect(w, r, "/admin/counselors", http.StatusSeeOther)
+		id, ok := pickCounselor(w, r)
+		if !ok {
 			return
 		}
-		id := editedCounselor(r, r.URL.Query().Get("counselor"))
 		av, err := v.d.Service.Availability(r.Context(), a, id)
 		if err != nil {
 			v.fail(w, r, err)
