@@ -176,3 +176,35 @@ func TestRatings(t *testing.T) {
 		}
 	})
 }
+
+func TestExportOwnData(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		x := e.counselor("xenia", eyelevel.GenderFemale, []string{"de*"}, officeHours...)
+		a, b := e.client("anna"), e.client("bert")
+		e.book(a, x, at(1, 10, 0))
+		_, err := e.svc.SubmitResponse(e.ctx, a, "gad7", answers(1, 2, 3, 0, 1, 2, 3))
+		wantCode(t, err, "")
+		_, err = e.svc.SaveReflection(e.ctx, a, 4, service.ReflectionInput{Text: "what matters to my mother", Shared: true})
+		wantCode(t, err, "")
+		_, err = e.svc.SaveReflection(e.ctx, b, 4, service.ReflectionInput{Text: "bert's own"})
+		wantCode(t, err, "")
+		xp, err := e.svc.Export(e.ctx, a)
+		wantCode(t, err, "")
+		if xp.Account.Username != "anna" || xp.Account.PasswordHash != "" || len(xp.Appointments) != 1 || len(xp.Responses) != 1 ||
+			len(xp.Reflections) != 1 || xp.Reflections[0].Text != "what matters to my mother" || !xp.Reflections[0].Shared {
+			t.Fatalf("export = %+v", xp)
+		}
+		if got := xp.Responses[0].Answers; len(got) != 7 || got[2] != 3 {
+			t.Fatalf("answers = %v", got)
+		}
+		for _, who := range []eyelevel.Actor{x, e.admin} {
+			_, err := e.svc.Export(e.ctx, who)
+			wantCode(t, err, eyelevel.EFORBIDDEN)
+		}
+		_, err = e.svc.Export(e.ctx, eyelevel.Actor{})
+		wantCode(t, err, eyelevel.EUNAUTHORIZED)
+		lost := servicetest.NewServiceConfig(t, e.db, service.Config{Keys: servicetest.Keys(7)}, e.clock.Now)
+		_, err = lost.Export(e.ctx, a)
+		wantCode(t, err, eyelevel.EUNAVAILABLE)
+	})
+}

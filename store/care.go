@@ -109,6 +109,16 @@ func (db *DB) CreateSafetyAlert(ctx context.Context, a SafetyAlert) error {
 
 const alertSelect = `SELECT s.id, s.client_id, u.username, s.source, s.response_id, s.created_at, s.acknowledged_at, s.acknowledged_by FROM safety_alerts s JOIN users u ON u.id = s.client_id`
 
+// ClientSafetyAlerts lists all of a client's alerts, oldest first (for the
+// client's own data export).
+func (db *DB) ClientSafetyAlerts(ctx context.Context, client eyelevel.UserID) ([]SafetyAlert, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, alertSelect+` WHERE s.client_id = $1 ORDER BY s.created_at LIMIT 10000`, string(client))
+	if err != nil {
+		return nil, db.wrap(err, "select safety alerts")
+	}
+	return db.scanAlerts(rows)
+}
+
 // OpenSafetyAlerts lists the unacknowledged alerts of the counselor's
 // clients — those with a booked appointment with them that ends after
 // since — newest first; with counselor "" those of one client.
@@ -121,6 +131,10 @@ func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.U
 	if err != nil {
 		return nil, db.wrap(err, "select safety alerts")
 	}
+	return db.scanAlerts(rows)
+}
+
+func (db *DB) scanAlerts(rows *sql.Rows) ([]SafetyAlert, error) {
 	defer rows.Close()
 	var out []SafetyAlert
 	for rows.Next() {

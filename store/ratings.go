@@ -88,3 +88,24 @@ func (db *DB) RatingRows(ctx context.Context, counselor eyelevel.UserID, before 
 	}
 	return out, db.wrap(rows.Err(), "select ratings")
 }
+
+// ClientRatings returns the ratings a client gave, declined ones included,
+// oldest first (for the client's own data export).
+func (db *DB) ClientRatings(ctx context.Context, client eyelevel.UserID) ([]Rating, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT appointment_id, counselor_id, client_id, stars, comment, created_at FROM ratings WHERE client_id = $1 ORDER BY created_at LIMIT 10000`, string(client))
+	if err != nil {
+		return nil, db.wrap(err, "select ratings")
+	}
+	defer rows.Close()
+	var out []Rating
+	for rows.Next() {
+		var r Rating
+		var created int64
+		if err := rows.Scan(&r.AppointmentID, &r.CounselorID, &r.ClientID, &r.Stars, &r.Comment, &created); err != nil {
+			return nil, db.wrap(err, "scan rating")
+		}
+		r.CreatedAt = fromUnix(created)
+		out = append(out, r)
+	}
+	return out, db.wrap(rows.Err(), "select ratings")
+}

@@ -341,6 +341,24 @@ func TestCareAuthzTable(t *testing.T) {
 		{name: "GET ratings of Y", method: "GET", path: func(c *careWorld) string { return "/api/v1/counselors/" + id(counselorY)(c) + "/ratings" },
 			want: expect{401, 403, 403, 403, 200, 200}},
 
+		// The client's own copy of their data.
+		{name: "GET own data export", method: "GET", path: careFixed("/api/v1/me/export"),
+			want: expect{401, 200, 200, 403, 403, 403},
+			check: func(t *testing.T, c *careWorld, who role, r *response) {
+				if r.Status != 200 {
+					return
+				}
+				own := map[role][]string{clientA: {privateA, sharedA, `"answers":[1,0,0,0,0,0,0,0,0]`, `"source":"client"`}, clientB: {privateB}}[who]
+				for _, want := range own {
+					if !strings.Contains(string(r.Body), want) {
+						t.Errorf("%s: export lacks %s: %s", who, want, r.Body)
+					}
+				}
+				if !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment;") {
+					t.Errorf("%s: Content-Disposition %q", who, r.Header.Get("Content-Disposition"))
+				}
+			}},
+
 		// Reports.
 		{name: "GET impact report", method: "GET", path: careFixed("/api/v1/reports/impact?from=2025-01-01&to=2025-12-31"),
 			want: expect{401, 403, 403, 403, 403, 200}},

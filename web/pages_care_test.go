@@ -153,7 +153,19 @@ func TestCareProgramPages(t *testing.T) {
 
 	// The progress page charts the scores with a table as text alternative.
 	p = c.get("/progress")
-	mustContain(t, "progress", p, `role="img"`, "<table", e.de("occasion.selftest"))
+	mustContain(t, "progress", p, `role="img"`, "<table", e.de("occasion.selftest"), `href="/export"`)
+
+	// The client downloads a copy of their data; others may not.
+	p = c.raw(http.MethodGet, "/export", nil)
+	mustStatus(t, "export", p, http.StatusOK)
+	mustContain(t, "export", p, "Mein Sohn und ich streiten jeden Abend.", `"instrument":"phq9"`, `"stars":5`)
+	if cd := p.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
+		t.Errorf("export Content-Disposition = %q", cd)
+	}
+	mustStatus(t, "counselor export", counselor.get("/export"), http.StatusForbidden)
+	if r := e.browser().raw(http.MethodGet, "/export", nil); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/login") {
+		t.Errorf("anonymous export: %d %q", r.status, r.location)
+	}
 }
 
 // between returns the text after the first before and up to after.
