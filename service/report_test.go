@@ -12,7 +12,7 @@ import (
 
 // treat gives n clients one session each with x on day 1 (from hour on),
 // a PHQ-9 and WHO-5 at intake with pre and after it with post, and a rating.
-func (e *env) treat(x eyelevel.Actor, n, hour int, pre, post []int, prefix string) {
+func (e *env) treat(x eyelevel.Actor, n, hour int, pre, post []int, prefix string) []eyelevel.Actor {
 	e.t.Helper()
 	start := e.clock.Now()
 	var clients []eyelevel.Actor
@@ -42,6 +42,7 @@ func (e *env) treat(x eyelevel.Actor, n, hour int, pre, post []int, prefix strin
 		}
 	}
 	e.clock.Advance(start.Sub(e.clock.Now()))
+	return clients
 }
 
 // spread9 returns PHQ-9 answers totalling t with item 9 at 0.
@@ -121,6 +122,40 @@ func TestImpactReportSuppressesSmallGroups(t *testing.T) {
 		for _, p := range [][2]time.Time{{q4, q4.AddDate(0, 4, 0)}, {time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}} {
 			_, err = e.svc.ImpactReport(e.ctx, e.admin, p[0], p[1])
 			wantField(t, err, "to")
+		}
+	})
+}
+
+// Follow-ups count in the quarter in which their 60-day window closes, done
+// only when answered within it.
+func TestImpactReportFollowUps(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		x := e.counselor("xenia", eyelevel.GenderFemale, []string{"de*"}, officeHours...)
+		pre, post := []int{15, 12, 20, 10, 18}, []int{8, 9, 12, 6, 10}
+		clients := e.treat(x, 5, 9, pre, post, "client")
+		// Sessions end on 1 December 2026: follow-ups are due from 1 March
+		// 2027 and their windows close on 30 April, in the second quarter.
+		e.clock.Advance(time.Date(2027, 3, 5, 9, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
+		for i := range 3 {
+			r, err := e.svc.SubmitResponse(e.ctx, clients[i], "who5", answers(4, 4, 4, 4, 4))
+			if err != nil || r.Occasion != service.OccasionFollowUp {
+				t.Fatalf("follow-up %d: %v %s", i, err, r.Occasion)
+			}
+		}
+		e.clock.Advance(time.Date(2027, 5, 5, 9, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
+		if r, _ := e.svc.SubmitResponse(e.ctx, clients[3], "who5", answers(4, 4, 4, 4, 4)); r.Occasion == service.OccasionFollowUp {
+			t.Fatalf("a follow-up after its window counts as one")
+		}
+		e.clock.Advance(time.Date(2027, 7, 2, 0, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
+		q2 := time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)
+		r, err := e.svc.ImpactReport(e.ctx, e.admin, q2, q2.AddDate(0, 3, 0))
+		wantCode(t, err, "")
+		if f := r.FollowUpCompletion; f.Suppressed || f.N != 5 || f.Value != 0.6 {
+			t.Fatalf("follow-up completion = %+v", f)
+		}
+		q1 := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		if r, _ := e.svc.ImpactReport(e.ctx, e.admin, q1, q1.AddDate(0, 3, 0)); !r.FollowUpCompletion.Suppressed {
+			t.Fatalf("first quarter follow-ups = %+v", r.FollowUpCompletion)
 		}
 	})
 }

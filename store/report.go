@@ -65,12 +65,18 @@ func (db *DB) OutcomePairs(ctx context.Context, instrument string, from, to time
 // [from, to), and how many of them filled in a follow-up questionnaire
 // in it. Counting by the window's close makes a closed period's figure final.
 func (db *DB) FollowUps(ctx context.Context, from, to time.Time, after, window time.Duration) (due, done int, err error) {
-	d, w := int64(after/time.Second), int64(window/time.Second)
+	shift := int64((after + window) / time.Second)
+	// Only clients with a session ending in the shifted period can have
+	// their last one there: the end_at index finds them, the client index
+	// then their other sessions.
+	lo, hi := unix(from)-shift, unix(to)-shift
 	err = db.rq(ctx).QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN EXISTS (
-			SELECT 1 FROM responses r WHERE r.client_id = l.client_id AND r.occasion = 'followup' AND r.created_at >= l.last_end AND r.created_at < l.last_end + $1 + $2) THEN 1 ELSE 0 END), 0)
-		FROM (SELECT client_id, max(end_at) AS last_end FROM appointments WHERE status = 'booked' GROUP BY client_id) l
-		WHERE l.last_end + $1 + $2 >= $3 AND l.last_end + $1 + $2 < $4`,
-		d, w, unix(from), unix(to)).Scan(&due, &done)
+			SELECT 1 FROM responses r WHERE r.client_id = l.client_id AND r.occasion = 'followup' AND r.created_at >= l.last_end AND r.created_at < l.last_end + $1) THEN 1 ELSE 0 END), 0)
+		FROM (SELECT client_id, max(end_at) AS last_end FROM appointments
+			WHERE status = 'booked' AND client_id IN (SELECT client_id FROM appointments WHERE status = 'booked' AND end_at >= $2 AND end_at < $3)
+			GROUP BY client_id) l
+		WHERE l.last_end >= $2 AND l.last_end < $3`,
+		shift, lo, hi).Scan(&due, &done)
 	return due, done, db.wrap(err, "select follow-ups")
 }
 
