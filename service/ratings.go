@@ -121,26 +121,30 @@ func (s *Service) CounselorRatings(ctx context.Context, a eyelevel.Actor, counse
 	return out, nil
 }
 
-// AllRatings returns every rated counselor's aggregated ratings, without
-// comments, for admins. Errors: EUNAUTHORIZED, EFORBIDDEN.
+// AllRatings returns every counselor's aggregated ratings, without
+// comments, by display name, for admins; counselors without any counted
+// ratings are listed as suppressed. Errors: EUNAUTHORIZED, EFORBIDDEN.
 func (s *Service) AllRatings(ctx context.Context, a eyelevel.Actor) ([]RatingSummary, error) {
 	if err := requireRole(a, eyelevel.RoleAdmin); err != nil {
+		return nil, err
+	}
+	cs, err := s.db.Counselors(ctx)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.db.RatingRows(ctx, "", quarterStart(s.now().UTC()))
 	if err != nil {
 		return nil, err
 	}
-	var out []RatingSummary
-	for i := 0; i < len(rows); {
-		j := i
-		for j < len(rows) && rows[j].CounselorID == rows[i].CounselorID {
-			j++
-		}
-		sum := summarize(rows[i].CounselorID, rows[i].DisplayName, rows[i:j])
+	byCounselor := map[eyelevel.UserID][]store.RatingRow{}
+	for _, r := range rows {
+		byCounselor[r.CounselorID] = append(byCounselor[r.CounselorID], r)
+	}
+	out := make([]RatingSummary, 0, len(cs))
+	for _, c := range cs {
+		sum := summarize(c.ID, c.DisplayName, byCounselor[c.ID])
 		sum.Comments = nil
 		out = append(out, sum)
-		i = j
 	}
 	return out, nil
 }
