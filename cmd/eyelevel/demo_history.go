@@ -72,11 +72,13 @@ func seedDemoHistory(ctx context.Context, svc *service.Service, counselor eyelev
 			}
 			return answer("who5", who, 5, 5)
 		}
-		if err := outcome(pre, pre-2, 8+i%3); err != nil {
+		whoPre := 6 + (i*5)%9
+		whoPost := whoPre + 3 + (i*3)%7
+		if err := outcome(pre, pre-2, whoPre); err != nil {
 			return fmt.Errorf("demo history: intake: %w", err)
 		}
 		clk = course[len(course)-1].End.Add(8 * 24 * time.Hour) // the course is over a week after its last session
-		if err := outcome(post, post-1, 14+i%4); err != nil {
+		if err := outcome(post, post-1, whoPost); err != nil {
 			return fmt.Errorf("demo history: after: %w", err)
 		}
 		for j, ap := range course {
@@ -86,7 +88,7 @@ func seedDemoHistory(ctx context.Context, svc *service.Service, counselor eyelev
 		}
 		if i < demoHistoryClients-2 {
 			clk = course[len(course)-1].End.Add(91 * 24 * time.Hour)
-			if err := outcome(post-1, post-2, 15); err != nil {
+			if err := outcome(post-1, post-2, whoPost); err != nil {
 				return fmt.Errorf("demo history: follow-up: %w", err)
 			}
 		}
