@@ -133,6 +133,7 @@ type questionnaireData struct {
 	Parts    []formPart
 	Action   string
 	SelfTest bool
+	Preview  bool // staff see the questions clients see, without answering
 }
 
 func (v *views) selfTestForm() http.Handler {
@@ -155,7 +156,7 @@ func (v *views) renderSelfTest(w http.ResponseWriter, r *http.Request, err error
 	if !ok {
 		return
 	}
-	data := questionnaireData{Action: "/selftest", SelfTest: true}
+	data := questionnaireData{Action: "/selftest", SelfTest: true, Preview: info(r).Actor.Role != eyelevel.RoleClient}
 	for _, id := range service.SelfTestInstruments {
 		f, ferr := v.d.Service.Form(id, lang)
 		if ferr != nil {
@@ -235,7 +236,7 @@ func (v *views) renderQuestionnaire(w http.ResponseWriter, r *http.Request, err 
 	if !ok {
 		return
 	}
-	p.Data = questionnaireData{Action: p.Self, Parts: []formPart{formPartOf(f, id, p.Form, p.Fields)}}
+	p.Data = questionnaireData{Action: p.Self, Parts: []formPart{formPartOf(f, id, p.Form, p.Fields)}, Preview: info(r).Actor.Role != eyelevel.RoleClient}
 	v.render(w, r, status, "questionnaire", p)
 }
 

@@ -147,6 +147,12 @@ func TestCareProgramPages(t *testing.T) {
 	mustContain(t, "report", p, `<option value="2026-Q3" selected>`, `<option value="2025">`)
 	mustStatus(t, "bad report period", admin.get("/admin/report?period=december"), http.StatusBadRequest)
 	mustStatus(t, "open report period", admin.get("/admin/report?period=2026-Q4"), http.StatusBadRequest)
+	// Staff see the questions as a preview, without a send button.
+	p = counselor.get("/questionnaires/phq9")
+	mustContain(t, "preview", p, e.de("questionnaire.preview"), `name="phq9.9"`)
+	if strings.Contains(p.body, e.de("questionnaire.submit")) {
+		t.Error("counselor gets a send button")
+	}
 	p = admin.get("/admin/instruments")
 	mustContain(t, "instruments", p, e.de("instruments.validated"), e.de("instruments.not_validated"), "PHQ-9")
 	mustStatus(t, "client on report", c.get("/admin/report"), http.StatusForbidden)
