@@ -71,6 +71,11 @@ func (db *DB) Appointments(ctx context.Context, f AppointmentFilter) ([]eyelevel
 		f.Limit = 500
 	}
 	args = append(args, unix(f.EndsAfter), f.Limit)
+	return db.queryAppointments(ctx, q, args...)
+}
+
+// queryAppointments runs a query of appointmentSelect and scans the rows.
+func (db *DB) queryAppointments(ctx context.Context, q string, args ...any) ([]eyelevel.Appointment, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select appointments")

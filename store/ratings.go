@@ -34,21 +34,8 @@ func (db *DB) Rated(ctx context.Context, id eyelevel.AppointmentID) (bool, error
 // UnratedSessions lists a client's booked sessions that ended in
 // (since, until] and have no rating yet, newest first.
 func (db *DB) UnratedSessions(ctx context.Context, client eyelevel.UserID, since, until time.Time) ([]eyelevel.Appointment, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, appointmentSelect+` WHERE a.client_id = $1 AND a.status = 'booked' AND a.end_at > $2 AND a.end_at <= $3
+	return db.queryAppointments(ctx, appointmentSelect+` WHERE a.client_id = $1 AND a.status = 'booked' AND a.end_at > $2 AND a.end_at <= $3
 		AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.appointment_id = a.id) ORDER BY a.end_at DESC LIMIT 20`, string(client), unix(since), unix(until))
-	if err != nil {
-		return nil, db.wrap(err, "select unrated sessions")
-	}
-	defer rows.Close()
-	var out []eyelevel.Appointment
-	for rows.Next() {
-		a, err := scanAppointment(rows)
-		if err != nil {
-			return nil, db.wrap(err, "scan appointment")
-		}
-		out = append(out, a)
-	}
-	return out, db.wrap(rows.Err(), "select unrated sessions")
 }
 
 // RatingRow is one rating with what aggregating needs; the service never

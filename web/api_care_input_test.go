@@ -12,24 +12,7 @@ import (
 // every case must be refused as stated and write nothing.
 func runCareInput(t *testing.T, w *careWorld, cases []inputCase) {
 	t.Helper()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			before := w.careSnapshot(t)
-			e := w.do(t, c.who, c.method, c.path, c.body).wantError(t, c.status, c.code, c.fields...)
-			if c.key != "" {
-				got, want := e.Message, w.cat.T("de", c.key)
-				if len(c.fields) > 0 {
-					got = e.Fields[c.fields[0]]
-				}
-				if got != want {
-					t.Errorf("message = %q, want %q (%s)", got, want, c.key)
-				}
-			}
-			if after := w.careSnapshot(t); after != before {
-				t.Errorf("refused request changed the database:\nbefore %s\nafter  %s", before, after)
-			}
-		})
-	}
+	runInputSnapshot(t, w.world, w.careSnapshot, cases)
 }
 
 func TestInputResponse(t *testing.T) {

@@ -29,9 +29,15 @@ type inputCase struct {
 // stated, never with a 5xx, and leave the database as it was.
 func runInput(t *testing.T, w *world, cases []inputCase) {
 	t.Helper()
+	runInputSnapshot(t, w, w.snapshot, cases)
+}
+
+// runInputSnapshot is runInput with snapshot saying what must stay unchanged.
+func runInputSnapshot(t *testing.T, w *world, snapshot func(testing.TB) string, cases []inputCase) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := w.snapshot(t)
+			before := snapshot(t)
 			e := w.do(t, c.who, c.method, c.path, c.body).wantError(t, c.status, c.code, c.fields...)
 			if c.key != "" {
 				got, want := e.Message, w.cat.T("de", c.key)
@@ -42,7 +48,7 @@ func runInput(t *testing.T, w *world, cases []inputCase) {
 					t.Errorf("message = %q, want %q (%s)", got, want, c.key)
 				}
 			}
-			if after := w.snapshot(t); after != before {
+			if after := snapshot(t); after != before {
 				t.Errorf("refused request changed the database:\nbefore %s\nafter  %s", before, after)
 			}
 		})

@@ -55,7 +55,7 @@ func TestCatalogKeysExist(t *testing.T) {
 		}
 	}
 	var goFiles []string
-	for _, dir := range []string{".", "../service", "../slots", "../signaling", "../store", ".."} {
+	for _, dir := range []string{".", "../service", "../slots", "../signaling", "../store", "../questionnaire", "../program", "../vault", ".."} {
 		fs, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		goFiles = append(goFiles, fs...)
 	}
