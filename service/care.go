@@ -7,7 +7,6 @@ import (
 	"eyelevel"
 	"eyelevel/program"
 	"eyelevel/questionnaire"
-	"eyelevel/store"
 )
 
 // Hotline is a crisis number shown on the help page. Label names the
@@ -109,7 +108,7 @@ type ResponseInput struct {
 
 // Scored is a stored response with its score.
 type Scored struct {
-	store.Response
+	eyelevel.Response
 	Result questionnaire.Result
 	Form   *questionnaire.Form
 }
@@ -153,7 +152,7 @@ func (s *Service) score(a eyelevel.Actor, instrument string, answers []*int) (Sc
 	if err != nil {
 		return Scored{}, err
 	}
-	r := store.Response{
+	r := eyelevel.Response{
 		ID: eyelevel.NewID(), ClientID: a.UserID, Instrument: instrument, Language: form.Language,
 		Score: res.Score, Band: res.Band, Safety: res.SafetyAlert(), CreatedAt: s.now().UTC(),
 	}
@@ -165,7 +164,7 @@ func (s *Service) score(a eyelevel.Actor, instrument string, answers []*int) (Sc
 
 // storeResponse stores a response and, for a safety signal, an alert for
 // the client's counselors, in the caller's transaction.
-func (s *Service) storeResponse(ctx context.Context, r store.Response) error {
+func (s *Service) storeResponse(ctx context.Context, r eyelevel.Response) error {
 	if err := s.db.CreateResponse(ctx, r); err != nil {
 		return err
 	}
@@ -174,7 +173,7 @@ func (s *Service) storeResponse(ctx context.Context, r store.Response) error {
 	}
 	// Logged without content or score: only that an alert exists.
 	s.log.Warn("safety alert raised", "source", "questionnaire")
-	return s.db.CreateSafetyAlert(ctx, store.SafetyAlert{
+	return s.db.CreateSafetyAlert(ctx, eyelevel.SafetyAlert{
 		ID: eyelevel.NewID(), ClientID: r.ClientID, Source: "questionnaire", ResponseID: r.ID, CreatedAt: r.CreatedAt,
 	})
 }
@@ -205,12 +204,12 @@ func (s *Service) Response(ctx context.Context, a eyelevel.Actor, id string) (Sc
 	} else if r.ClientID != a.UserID {
 		return Scored{}, eyelevel.ErrNotFound()
 	}
-	return s.rescore([]store.Response{r}, a.Language)[0], nil
+	return s.rescore([]eyelevel.Response{r}, a.Language)[0], nil
 }
 
 // rescore recomputes results of stored responses (subscales and percent are
 // not stored), in the viewer's language.
-func (s *Service) rescore(rs []store.Response, lang string) []Scored {
+func (s *Service) rescore(rs []eyelevel.Response, lang string) []Scored {
 	out := make([]Scored, 0, len(rs))
 	for _, r := range rs {
 		sc := Scored{Response: r}

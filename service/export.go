@@ -14,10 +14,10 @@ type Export struct {
 	ExportedAt   time.Time
 	Account      eyelevel.User // without the password hash
 	Appointments []eyelevel.Appointment
-	Responses    []store.Response
+	Responses    []eyelevel.Response
 	Reflections  []ReflectionView
-	Ratings      []store.Rating
-	SafetyAlerts []store.SafetyAlert
+	Ratings      []eyelevel.Rating
+	SafetyAlerts []eyelevel.SafetyAlert
 	Waitlist     []Waitlisted
 }
 

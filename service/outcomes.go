@@ -68,7 +68,7 @@ func (s *Service) outcomeTasks(ctx context.Context, client eyelevel.UserID, now 
 	pending := func(occasion string, since time.Time) []string {
 		var out []string
 		for _, inst := range OutcomeInstruments {
-			done := slices.ContainsFunc(rs, func(r store.Response) bool {
+			done := slices.ContainsFunc(rs, func(r eyelevel.Response) bool {
 				return r.Instrument == inst && r.Occasion == occasion && r.CreatedAt.After(since)
 			})
 			if !done {

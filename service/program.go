@@ -21,7 +21,7 @@ type ReflectionView struct {
 	Text   string
 	Done   bool
 	Shared bool
-	store.Reflection
+	eyelevel.Reflection
 }
 
 // Program returns the seven steps in the actor's language with the acting
@@ -98,7 +98,7 @@ func (s *Service) SaveReflection(ctx context.Context, a eyelevel.Actor, n int, i
 		return ReflectionView{}, err
 	}
 	now := s.now().UTC()
-	r := store.Reflection{ClientID: a.UserID, Step: n, Done: in.Done, UpdatedAt: now}
+	r := eyelevel.Reflection{ClientID: a.UserID, Step: n, Done: in.Done, UpdatedAt: now}
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		key, err := s.dataKey(ctx, a.UserID, true)
 		if err != nil {

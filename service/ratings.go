@@ -43,9 +43,9 @@ const MaxComment = 1000
 // after it has started. Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND (not
 // their session, or cancelled), EINVALID, ECONFLICT (rated already, or the
 // session has not started).
-func (s *Service) Rate(ctx context.Context, a eyelevel.Actor, id eyelevel.AppointmentID, in RatingInput) (store.Rating, error) {
+func (s *Service) Rate(ctx context.Context, a eyelevel.Actor, id eyelevel.AppointmentID, in RatingInput) (eyelevel.Rating, error) {
 	if err := requireRole(a, eyelevel.RoleClient); err != nil {
-		return store.Rating{}, err
+		return eyelevel.Rating{}, err
 	}
 	p := problems{}
 	if in.Decline {
@@ -56,10 +56,10 @@ func (s *Service) Rate(ctx context.Context, a eyelevel.Actor, id eyelevel.Appoin
 	in.Comment = strings.TrimSpace(in.Comment)
 	p.check(utf8.ValidString(in.Comment) && utf8.RuneCountInString(in.Comment) <= MaxComment, "comment", "rating.err.comment")
 	if err := p.err(); err != nil {
-		return store.Rating{}, err
+		return eyelevel.Rating{}, err
 	}
 	now := s.now().UTC()
-	var r store.Rating
+	var r eyelevel.Rating
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		ap, err := s.db.Appointment(ctx, id)
 		if err != nil {
@@ -69,7 +69,7 @@ func (s *Service) Rate(ctx context.Context, a eyelevel.Actor, id eyelevel.Appoin
 		} else if now.Before(ap.Start) {
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "rating.err.not_yet", "You can rate this session once it has taken place.")
 		}
-		r = store.Rating{AppointmentID: id, CounselorID: ap.CounselorID, ClientID: a.UserID, Stars: in.Stars, Comment: in.Comment, CreatedAt: now}
+		r = eyelevel.Rating{AppointmentID: id, CounselorID: ap.CounselorID, ClientID: a.UserID, Stars: in.Stars, Comment: in.Comment, CreatedAt: now}
 		if err := s.db.CreateRating(ctx, r); eyelevel.ErrorCode(err) == eyelevel.ECONFLICT {
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "rating.err.done", "You have rated this session already.")
 		} else if err != nil {

@@ -5,19 +5,18 @@ import (
 	"time"
 
 	"eyelevel"
-	"eyelevel/store"
 )
 
 // RaiseAlert lets a client tell their counselors that they need help now
 // (from the crisis page). It records only that, and when.
 // Errors: EUNAUTHORIZED, EFORBIDDEN (not a client).
-func (s *Service) RaiseAlert(ctx context.Context, a eyelevel.Actor) (store.SafetyAlert, error) {
+func (s *Service) RaiseAlert(ctx context.Context, a eyelevel.Actor) (eyelevel.SafetyAlert, error) {
 	if err := requireRole(a, eyelevel.RoleClient); err != nil {
-		return store.SafetyAlert{}, err
+		return eyelevel.SafetyAlert{}, err
 	}
-	al := store.SafetyAlert{ID: eyelevel.NewID(), ClientID: a.UserID, Source: "client", CreatedAt: s.now().UTC()}
+	al := eyelevel.SafetyAlert{ID: eyelevel.NewID(), ClientID: a.UserID, Source: "client", CreatedAt: s.now().UTC()}
 	if err := s.db.CreateSafetyAlert(ctx, al); err != nil {
-		return store.SafetyAlert{}, err
+		return eyelevel.SafetyAlert{}, err
 	}
 	s.log.Warn("safety alert raised", "source", "client")
 	return al, nil
@@ -26,7 +25,7 @@ func (s *Service) RaiseAlert(ctx context.Context, a eyelevel.Actor) (store.Safet
 // SafetyAlerts returns the open alerts of the acting counselor's clients.
 // Admins get none: an alert is about one person, and admins see aggregates
 // only. Errors: EUNAUTHORIZED, EFORBIDDEN (not a counselor).
-func (s *Service) SafetyAlerts(ctx context.Context, a eyelevel.Actor) ([]store.SafetyAlert, error) {
+func (s *Service) SafetyAlerts(ctx context.Context, a eyelevel.Actor) ([]eyelevel.SafetyAlert, error) {
 	if err := requireRole(a, eyelevel.RoleCounselor); err != nil {
 		return nil, err
 	}
@@ -64,7 +63,7 @@ type ClientView struct {
 	ID       eyelevel.UserID
 	Username string
 	Scores   []Scored // Answers cleared
-	Alerts   []store.SafetyAlert
+	Alerts   []eyelevel.SafetyAlert
 	Shared   []ReflectionView
 }
 

@@ -5,6 +5,7 @@
 package service
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -120,8 +121,14 @@ func (s *Service) Config() Config { return s.cfg }
 // Now returns the service's current time, so pages agree with the rules.
 func (s *Service) Now() time.Time { return s.now() }
 
-// Store returns the underlying store (for health checks and seeding).
-func (s *Service) Store() *store.DB { return s.db }
+// Ping reports whether the database answers (for the health check).
+func (s *Service) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// WithClock returns a service on the same database and configuration whose
+// clock is now; the demo uses it to leave a plausible past.
+func (s *Service) WithClock(now func() time.Time) *Service {
+	return New(s.db, s.cfg, s.log, now)
+}
 
 func unauthorized() error {
 	return eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "error.unauthorized", "Please log in.")

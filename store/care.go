@@ -11,22 +11,8 @@ import (
 	"eyelevel"
 )
 
-// Response is one filled-in questionnaire.
-type Response struct {
-	ID         string
-	ClientID   eyelevel.UserID
-	Instrument string
-	Language   string
-	Occasion   string // selftest, intake, post, followup or checkin
-	Answers    []int
-	Score      int
-	Band       string
-	Safety     bool
-	CreatedAt  time.Time
-}
-
 // CreateResponse stores a response.
-func (db *DB) CreateResponse(ctx context.Context, r Response) error {
+func (db *DB) CreateResponse(ctx context.Context, r eyelevel.Response) error {
 	parts := make([]string, len(r.Answers))
 	for i, a := range r.Answers {
 		parts[i] = strconv.Itoa(a)
@@ -39,7 +25,7 @@ func (db *DB) CreateResponse(ctx context.Context, r Response) error {
 const responseSelect = `SELECT id, client_id, instrument, language, occasion, answers, score, band, safety, created_at FROM responses`
 
 // Responses lists a client's responses, oldest first; instrument "" for all.
-func (db *DB) Responses(ctx context.Context, client eyelevel.UserID, instrument string) ([]Response, error) {
+func (db *DB) Responses(ctx context.Context, client eyelevel.UserID, instrument string) ([]eyelevel.Response, error) {
 	q, args := responseSelect+` WHERE client_id = $1 ORDER BY created_at, id LIMIT 1000`, []any{string(client)}
 	if instrument != "" {
 		q, args = responseSelect+` WHERE client_id = $1 AND instrument = $2 ORDER BY created_at, id LIMIT 1000`, append(args, instrument)
@@ -49,7 +35,7 @@ func (db *DB) Responses(ctx context.Context, client eyelevel.UserID, instrument 
 		return nil, db.wrap(err, "select responses")
 	}
 	defer rows.Close()
-	var out []Response
+	var out []eyelevel.Response
 	for rows.Next() {
 		r, err := scanResponse(rows)
 		if err != nil {
@@ -61,7 +47,7 @@ func (db *DB) Responses(ctx context.Context, client eyelevel.UserID, instrument 
 }
 
 // Response returns one response or ENOTFOUND.
-func (db *DB) Response(ctx context.Context, id string) (Response, error) {
+func (db *DB) Response(ctx context.Context, id string) (eyelevel.Response, error) {
 	r, err := scanResponse(db.rq(ctx).QueryRowContext(ctx, responseSelect+` WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, eyelevel.ErrNotFound()
@@ -69,8 +55,8 @@ func (db *DB) Response(ctx context.Context, id string) (Response, error) {
 	return r, db.wrap(err, "select response")
 }
 
-func scanResponse(row interface{ Scan(...any) error }) (Response, error) {
-	var r Response
+func scanResponse(row interface{ Scan(...any) error }) (eyelevel.Response, error) {
+	var r eyelevel.Response
 	var answers string
 	var created int64
 	if err := row.Scan(&r.ID, &r.ClientID, &r.Instrument, &r.Language, &r.Occasion, &answers, &r.Score, &r.Band, &r.Safety, &created); err != nil {
@@ -87,21 +73,8 @@ func scanResponse(row interface{ Scan(...any) error }) (Response, error) {
 	return r, nil
 }
 
-// SafetyAlert is a signal that a client may be in danger: a safety item
-// answered above 0, or the client asking for their counselor to know.
-type SafetyAlert struct {
-	ID             string
-	ClientID       eyelevel.UserID
-	ClientUsername string
-	Source         string // questionnaire or client
-	ResponseID     string
-	CreatedAt      time.Time
-	AcknowledgedAt time.Time
-	AcknowledgedBy eyelevel.UserID
-}
-
 // CreateSafetyAlert stores an alert.
-func (db *DB) CreateSafetyAlert(ctx context.Context, a SafetyAlert) error {
+func (db *DB) CreateSafetyAlert(ctx context.Context, a eyelevel.SafetyAlert) error {
 	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO safety_alerts (id, client_id, source, response_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		a.ID, string(a.ClientID), a.Source, a.ResponseID, unix(a.CreatedAt))
 	return db.wrap(err, "insert safety alert")
@@ -111,7 +84,7 @@ const alertSelect = `SELECT s.id, s.client_id, u.username, s.source, s.response_
 
 // ClientSafetyAlerts lists all of a client's alerts, oldest first (for the
 // client's own data export).
-func (db *DB) ClientSafetyAlerts(ctx context.Context, client eyelevel.UserID) ([]SafetyAlert, error) {
+func (db *DB) ClientSafetyAlerts(ctx context.Context, client eyelevel.UserID) ([]eyelevel.SafetyAlert, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, alertSelect+` WHERE s.client_id = $1 ORDER BY s.created_at LIMIT 10000`, string(client))
 	if err != nil {
 		return nil, db.wrap(err, "select safety alerts")
@@ -122,7 +95,7 @@ func (db *DB) ClientSafetyAlerts(ctx context.Context, client eyelevel.UserID) ([
 // OpenSafetyAlerts lists the unacknowledged alerts of the counselor's
 // clients — those with a booked appointment with them that ends after
 // since — newest first; with counselor "" those of one client.
-func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.UserID, since time.Time) ([]SafetyAlert, error) {
+func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.UserID, since time.Time) ([]eyelevel.SafetyAlert, error) {
 	q, args := alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id IN (SELECT client_id FROM appointments WHERE counselor_id = $1 AND status = 'booked' AND end_at > $2) ORDER BY s.created_at DESC LIMIT 200`, []any{string(counselor), unix(since)}
 	if counselor == "" {
 		q, args = alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id = $1 ORDER BY s.created_at DESC LIMIT 200`, []any{string(client)}
@@ -134,11 +107,11 @@ func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.U
 	return db.scanAlerts(rows)
 }
 
-func (db *DB) scanAlerts(rows *sql.Rows) ([]SafetyAlert, error) {
+func (db *DB) scanAlerts(rows *sql.Rows) ([]eyelevel.SafetyAlert, error) {
 	defer rows.Close()
-	var out []SafetyAlert
+	var out []eyelevel.SafetyAlert
 	for rows.Next() {
-		var a SafetyAlert
+		var a eyelevel.SafetyAlert
 		var created, acked int64
 		if err := rows.Scan(&a.ID, &a.ClientID, &a.ClientUsername, &a.Source, &a.ResponseID, &created, &acked, &a.AcknowledgedBy); err != nil {
 			return nil, db.wrap(err, "scan safety alert")
@@ -150,8 +123,8 @@ func (db *DB) scanAlerts(rows *sql.Rows) ([]SafetyAlert, error) {
 }
 
 // SafetyAlert returns one alert or ENOTFOUND.
-func (db *DB) SafetyAlert(ctx context.Context, id string) (SafetyAlert, error) {
-	var a SafetyAlert
+func (db *DB) SafetyAlert(ctx context.Context, id string) (eyelevel.SafetyAlert, error) {
+	var a eyelevel.SafetyAlert
 	var created, acked int64
 	err := db.rq(ctx).QueryRowContext(ctx, alertSelect+` WHERE s.id = $1`, id).Scan(&a.ID, &a.ClientID, &a.ClientUsername, &a.Source, &a.ResponseID, &created, &acked, &a.AcknowledgedBy)
 	if errors.Is(err, sql.ErrNoRows) {

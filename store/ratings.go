@@ -7,18 +7,8 @@ import (
 	"eyelevel"
 )
 
-// Rating is a client's rating of one session; Stars 0 means they declined.
-type Rating struct {
-	AppointmentID eyelevel.AppointmentID
-	CounselorID   eyelevel.UserID
-	ClientID      eyelevel.UserID
-	Stars         int
-	Comment       string
-	CreatedAt     time.Time
-}
-
 // CreateRating stores a rating; ECONFLICT if the session has one.
-func (db *DB) CreateRating(ctx context.Context, r Rating) error {
+func (db *DB) CreateRating(ctx context.Context, r eyelevel.Rating) error {
 	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO ratings (appointment_id, counselor_id, client_id, stars, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		string(r.AppointmentID), string(r.CounselorID), string(r.ClientID), r.Stars, r.Comment, unix(r.CreatedAt))
 	return db.wrap(err, "insert rating")
@@ -78,15 +68,15 @@ func (db *DB) RatingRows(ctx context.Context, counselor eyelevel.UserID, before 
 
 // ClientRatings returns the ratings a client gave, declined ones included,
 // oldest first (for the client's own data export).
-func (db *DB) ClientRatings(ctx context.Context, client eyelevel.UserID) ([]Rating, error) {
+func (db *DB) ClientRatings(ctx context.Context, client eyelevel.UserID) ([]eyelevel.Rating, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT appointment_id, counselor_id, client_id, stars, comment, created_at FROM ratings WHERE client_id = $1 ORDER BY created_at LIMIT 10000`, string(client))
 	if err != nil {
 		return nil, db.wrap(err, "select ratings")
 	}
 	defer rows.Close()
-	var out []Rating
+	var out []eyelevel.Rating
 	for rows.Next() {
-		var r Rating
+		var r eyelevel.Rating
 		var created int64
 		if err := rows.Scan(&r.AppointmentID, &r.CounselorID, &r.ClientID, &r.Stars, &r.Comment, &created); err != nil {
 			return nil, db.wrap(err, "scan rating")

@@ -53,18 +53,8 @@ func (db *DB) KeyIDsInUse(ctx context.Context) ([]string, error) {
 	return out, db.wrap(rows.Err(), "select key ids")
 }
 
-// Reflection is a client's sealed text on one program step.
-type Reflection struct {
-	ClientID  eyelevel.UserID
-	Step      int
-	Sealed    []byte
-	Done      bool
-	SharedAt  time.Time // zero when not shared with the counselor
-	UpdatedAt time.Time
-}
-
 // PutReflection inserts or replaces a client's reflection on a step.
-func (db *DB) PutReflection(ctx context.Context, r Reflection) error {
+func (db *DB) PutReflection(ctx context.Context, r eyelevel.Reflection) error {
 	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO reflections (client_id, step, sealed, done, shared_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (client_id, step) DO UPDATE SET sealed = excluded.sealed, done = excluded.done, shared_at = excluded.shared_at, updated_at = excluded.updated_at`,
 		string(r.ClientID), r.Step, r.Sealed, r.Done, unix(r.SharedAt), unix(r.UpdatedAt))
@@ -73,7 +63,7 @@ func (db *DB) PutReflection(ctx context.Context, r Reflection) error {
 
 // Reflections returns a client's reflections by step; sharedOnly leaves out
 // those not shared with the counselor.
-func (db *DB) Reflections(ctx context.Context, client eyelevel.UserID, sharedOnly bool) ([]Reflection, error) {
+func (db *DB) Reflections(ctx context.Context, client eyelevel.UserID, sharedOnly bool) ([]eyelevel.Reflection, error) {
 	q := `SELECT step, sealed, done, shared_at, updated_at FROM reflections WHERE client_id = $1`
 	if sharedOnly {
 		q += ` AND shared_at > 0`
@@ -83,9 +73,9 @@ func (db *DB) Reflections(ctx context.Context, client eyelevel.UserID, sharedOnl
 		return nil, db.wrap(err, "select reflections")
 	}
 	defer rows.Close()
-	var out []Reflection
+	var out []eyelevel.Reflection
 	for rows.Next() {
-		r := Reflection{ClientID: client}
+		r := eyelevel.Reflection{ClientID: client}
 		var shared, updated int64
 		if err := rows.Scan(&r.Step, &r.Sealed, &r.Done, &shared, &updated); err != nil {
 			return nil, db.wrap(err, "scan reflection")

@@ -10,7 +10,6 @@ import (
 	"eyelevel"
 	"eyelevel/service"
 	"eyelevel/service/servicetest"
-	"eyelevel/store"
 	"eyelevel/web"
 )
 
@@ -237,7 +236,7 @@ func TestCareAuthzTable(t *testing.T) {
 				for _, client := range []role{clientA, clientB} {
 					rs, err := c.db.Reflections(c.ctx, c.ids[client], false)
 					must(t, err)
-					has := slices.ContainsFunc(rs, func(r store.Reflection) bool { return r.Step == 3 })
+					has := slices.ContainsFunc(rs, func(r eyelevel.Reflection) bool { return r.Step == 3 })
 					if has != (who == client) {
 						t.Errorf("after %s wrote: %s has a step 3 reflection = %v", who, client, has)
 					}

@@ -7,7 +7,6 @@ import (
 
 	"eyelevel"
 	"eyelevel/service"
-	"eyelevel/store"
 )
 
 // The seven-step program, the counselor's view of a client, and safety alerts.
@@ -135,11 +134,11 @@ type alertJSON struct {
 	CreatedAt      string          `json:"created_at"`
 }
 
-func alertOf(a store.SafetyAlert) alertJSON {
+func alertOf(a eyelevel.SafetyAlert) alertJSON {
 	return alertJSON{ID: a.ID, ClientID: a.ClientID, ClientUsername: a.ClientUsername, Source: a.Source, CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
-func alertsOf(as []store.SafetyAlert) []alertJSON {
+func alertsOf(as []eyelevel.SafetyAlert) []alertJSON {
 	out := make([]alertJSON, len(as))
 	for i, a := range as {
 		out[i] = alertOf(a)

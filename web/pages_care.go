@@ -9,7 +9,6 @@ import (
 	"eyelevel"
 	"eyelevel/questionnaire"
 	"eyelevel/service"
-	"eyelevel/store"
 )
 
 type hotlineView struct{ Number, Dial, Label string }
@@ -338,7 +337,7 @@ type care struct {
 // alertList is what the alerts partial shows: open safety alerts, in the
 // viewer's zone, with links to the clients' pages when Link is set.
 type alertList struct {
-	Items []store.SafetyAlert
+	Items []eyelevel.SafetyAlert
 	Zone  *time.Location
 	Link  bool
 }

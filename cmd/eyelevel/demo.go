@@ -8,6 +8,7 @@ import (
 
 	"eyelevel"
 	"eyelevel/service"
+	"eyelevel/store"
 )
 
 // Demo logins, printed at start. They exist only in a database that was
@@ -49,8 +50,8 @@ var demoCounselors = []demoCounselor{
 
 // seedDemo fills an empty database with an admin, a client and counselors
 // with weekly availability, and prints the logins.
-func seedDemo(ctx context.Context, svc *service.Service, out io.Writer, url string) error {
-	n, err := svc.Store().CountUsers(ctx)
+func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Writer, url string) error {
+	n, err := db.CountUsers(ctx)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func seedDemoHistory(ctx context.Context, svc *service.Service, counselor eyelev
 	now := svc.Now().UTC()
 	start := time.Date(now.Year(), now.Month(), now.Day(), 5, 0, 0, 0, time.UTC).AddDate(0, 0, -130)
 	var clk time.Time
-	past := service.New(svc.Store(), svc.Config(), nil, func() time.Time { return clk })
+	past := svc.WithClock(func() time.Time { return clk })
 
 	for i := range demoHistoryClients {
 		clk = start

@@ -167,7 +167,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	url := "http://" + ln.Addr().String()
 	if c.demo {
-		if err := seedDemo(ctx, svc, stdout, url); err != nil {
+		if err := seedDemo(ctx, db, svc, stdout, url); err != nil {
 			ln.Close()
 			return fmt.Errorf("demo data: %w", err)
 		}
