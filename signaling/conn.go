@@ -2,7 +2,8 @@ package signaling
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -17,53 +18,26 @@ const (
 
 // Serve runs one participant's WebSocket until it closes, the peer is
 // dropped, or until (the room's closing time) passes. The calling goroutine
-// reads; one goroutine writes, and also pings, so writes never interleave.
+// reads; one goroutine writes, and also pings, so writes never interleave;
+// with p.Check, one more rechecks the session.
 func (h *Hub) Serve(parent context.Context, c *websocket.Conn, p *Peer, until time.Time) {
 	ctx, cancel := context.WithDeadline(parent, until)
 	defer cancel()
 	c.SetReadLimit(MaxMessage)
-	h.Join(p)
-	defer h.Leave(p)
+	if !h.Join(p) {
+		c.Close(p.closeStatus())
+		return
+	}
 
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
 		defer cancel() // a failed write ends the reader too
-		ping := time.NewTicker(pingInterval)
-		defer ping.Stop()
-		for {
-			select {
-			case b := <-p.out:
-				wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
-				err := c.Write(wctx, websocket.MessageText, b)
-				wcancel()
-				if err != nil {
-					return
-				}
-			case <-ping.C:
-				pctx, pcancel := context.WithTimeout(ctx, writeTimeout)
-				err := c.Ping(pctx)
-				pcancel()
-				if err != nil {
-					return
-				}
-			case <-p.done:
-				// Flush what was queued before the drop (e.g. "replaced", "ended").
-				for {
-					select {
-					case b := <-p.out:
-						wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
-						c.Write(wctx, websocket.MessageText, b)
-						wcancel()
-					default:
-						return
-					}
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+		h.write(ctx, c, p)
+	})
+	if p.Check != nil {
+		wg.Go(func() { h.recheck(ctx, p) })
+	}
 
 	closed := make(chan struct{})
 	go func() {
@@ -71,34 +45,127 @@ func (h *Hub) Serve(parent context.Context, c *websocket.Conn, p *Peer, until ti
 		// fails, or the peer is dropped; Close unblocks Read.
 		defer close(closed)
 		select {
-		case <-writerDone:
+		case <-ctx.Done():
 		case <-p.done:
-			<-writerDone
 		}
 		cancel()
-		status, reason := websocket.StatusNormalClosure, ""
-		if ctx.Err() == context.DeadlineExceeded {
+		wg.Wait() // the writer has flushed what was queued before a drop
+		status, reason := p.closeStatus()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && !isDropped(p) {
 			status, reason = websocket.StatusGoingAway, "room closed"
 		}
 		c.Close(status, reason)
 	}()
 
+	limit := bucket{burst: float64(h.cfg.Burst), perSecond: h.cfg.PerSecond, tokens: float64(h.cfg.Burst), last: time.Now()}
 	for {
 		typ, data, err := c.Read(parent)
 		if err != nil {
+			break
+		}
+		if !limit.take(time.Now()) {
+			p.drop(websocket.StatusPolicyViolation, "too many messages")
 			break
 		}
 		if typ != websocket.MessageText {
 			continue
 		}
 		if reply := h.Handle(p, data); reply != nil {
-			b, _ := json.Marshal(reply)
+			p.enqueue(*reply, false, controlQueue) // dropped if the sender does not read its errors
+		}
+	}
+	h.Leave(p) // at once: the other side learns it before our close handshake ends
+	cancel()
+	<-closed
+}
+
+func isDropped(p *Peer) bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// write sends p's queue until ctx ends, a write fails or p is dropped;
+// then it flushes what was queued before (e.g. "replaced", "ended").
+func (h *Hub) write(ctx context.Context, c *websocket.Conn, p *Peer) {
+	ping := time.NewTicker(pingInterval)
+	defer ping.Stop()
+	send := func(q queued) error {
+		p.sent(q)
+		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+		defer wcancel()
+		return c.Write(wctx, websocket.MessageText, q.b)
+	}
+	for {
+		select {
+		case q := <-p.out:
+			if send(q) != nil {
+				return
+			}
+			continue
+		case <-ping.C:
+			pctx, pcancel := context.WithTimeout(ctx, writeTimeout)
+			err := c.Ping(pctx)
+			pcancel()
+			if err != nil {
+				return
+			}
+			continue
+		case <-p.done:
+		case <-ctx.Done():
+		}
+		for {
 			select {
-			case p.out <- b:
+			case q := <-p.out:
+				if send(q) != nil {
+					return
+				}
 			default:
+				return
 			}
 		}
 	}
-	cancel()
-	<-closed
+}
+
+// recheck calls p.Check every Config.Recheck, and when poked, until ctx
+// ends; a revoked session drops p.
+func (h *Hub) recheck(ctx context.Context, p *Peer) {
+	t := time.NewTicker(h.cfg.Recheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.done:
+			return
+		case <-t.C:
+		case <-p.poke:
+		}
+		if err := p.Check(ctx); errors.Is(err, ErrRevoked) {
+			p.drop(StatusRevoked, "session ended")
+			return
+		}
+	}
+}
+
+// bucket is a token bucket: burst messages at once, perSecond sustained.
+type bucket struct {
+	tokens, burst, perSecond float64
+	last                     time.Time
+}
+
+// take reports whether one more message at now is within the limit.
+func (b *bucket) take(now time.Time) bool {
+	if d := now.Sub(b.last); d > 0 {
+		b.tokens = min(b.burst, b.tokens+d.Seconds()*b.perSecond)
+		b.last = now
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }

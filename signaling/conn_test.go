@@ -3,6 +3,8 @@ package signaling
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -107,6 +109,142 @@ func TestServeClosesWhenRoomCloses(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// dialRoom connects as role to room r and returns the connection and a
+// channel of the types of the messages it receives; the channel closes
+// with the connection, after which *status holds the close code.
+func dialRoom(t *testing.T, ctx context.Context, url, role string, status *websocket.StatusCode) (*websocket.Conn, <-chan string) {
+	t.Helper()
+	c, _, err := websocket.Dial(ctx, url+"?room=r&role="+role, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	types := make(chan string, 4096)
+	go func() {
+		defer close(types)
+		for {
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				*status = websocket.CloseStatus(err)
+				return
+			}
+			var m Message
+			json.Unmarshal(b, &m)
+			types <- m.Type
+		}
+	}()
+	return c, types
+}
+
+// await reads types until want arrives and fails if the connection closes first.
+func await(t *testing.T, types <-chan string, want string) {
+	t.Helper()
+	for typ := range types {
+		if typ == want {
+			return
+		}
+	}
+	t.Fatalf("connection closed before %q", want)
+}
+
+// TestServeFlooderClosed: a participant that sends thousands of messages
+// is closed with 1008; the other stays connected, learns that its peer
+// left, and goes on with the flooder's next connection both ways.
+func TestServeFlooderClosed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := New(Config{Burst: 50, PerSecond: 1})
+	srv := serveHub(t, h, time.Now().Add(time.Hour))
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	var clientStatus, floodStatus, counselorStatus websocket.StatusCode
+	client, clientGot := dialRoom(t, ctx, url, "client", &clientStatus)
+	await(t, clientGot, TypeWaiting)
+	flooder, flooderGot := dialRoom(t, ctx, url, "counselor", &floodStatus)
+	await(t, flooderGot, TypeClientWaiting)
+	flooder.Write(ctx, websocket.MessageText, []byte(`{"type":"admit"}`))
+	await(t, clientGot, TypeReady)
+	cand := []byte(`{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0}}`)
+	for i := 0; i < 5000; i++ {
+		if flooder.Write(ctx, websocket.MessageText, cand) != nil {
+			break
+		}
+	}
+	for range flooderGot {
+	}
+	if floodStatus != websocket.StatusPolicyViolation {
+		t.Errorf("flooder closed with %d, want 1008", floodStatus)
+	}
+	await(t, clientGot, TypePeerLeft)
+
+	counselor, counselorGot := dialRoom(t, ctx, url, "counselor", &counselorStatus)
+	await(t, counselorGot, TypeReady)
+	await(t, clientGot, TypeReady)
+	counselor.Write(ctx, websocket.MessageText, []byte(`{"type":"description","description":{"type":"offer","sdp":"v=0"}}`))
+	await(t, clientGot, TypeDescription)
+	client.Write(ctx, websocket.MessageText, cand)
+	await(t, counselorGot, TypeCandidate) // the client's own messages still go through
+}
+
+// TestServeRevoked: a connection whose Check reports the session revoked
+// is closed with 4401 once the hub is asked to recheck the user.
+func TestServeRevoked(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := New(Config{Recheck: time.Hour})
+	var revoked atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		p := NewPeer("r", "u", eyelevel.RoleClient)
+		p.Check = func(context.Context) error {
+			if revoked.Load() {
+				return ErrRevoked
+			}
+			return errors.New("database unavailable") // keeps the connection
+		}
+		h.Serve(r.Context(), c, p, time.Now().Add(time.Hour))
+	}))
+	defer srv.Close()
+	var status websocket.StatusCode
+	_, got := dialRoom(t, ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), "client", &status)
+	await(t, got, TypeWaiting)
+	h.Recheck("u") // the check fails for another reason: nothing happens
+	h.Recheck("other")
+	revoked.Store(true)
+	h.Recheck("u")
+	for range got {
+	}
+	if status != StatusRevoked {
+		t.Errorf("closed with %d, want %d", status, StatusRevoked)
+	}
+}
+
+// TestCloseEndsConnections: Close closes the connections with 1001 and
+// returns once their leave events are written.
+func TestCloseEndsConnections(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var events atomic.Int64
+	h := NewHub(func(eyelevel.AppointmentID, eyelevel.UserID, string) { events.Add(1) })
+	srv := serveHub(t, h, time.Now().Add(time.Hour))
+	var status websocket.StatusCode
+	_, got := dialRoom(t, ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), "client", &status)
+	await(t, got, TypeWaiting)
+	if err := h.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := events.Load(); n != 2 {
+		t.Errorf("%d events written, want joined and left", n)
+	}
+	for range got {
+	}
+	if status != websocket.StatusGoingAway {
+		t.Errorf("closed with %d, want 1001", status)
 	}
 }
 

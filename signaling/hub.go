@@ -5,60 +5,62 @@
 package signaling
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"eyelevel"
+
+	"github.com/coder/websocket"
 )
 
-// Peer is one participant's connection to a room. The hub writes to Out;
-// the connection's single writer drains it.
-type Peer struct {
-	Room eyelevel.AppointmentID
-	User eyelevel.UserID
-	Role eyelevel.Role // RoleClient or RoleCounselor
-
-	out  chan []byte
-	done chan struct{}
-	once sync.Once
-}
-
-// NewPeer returns a peer with a bounded send queue.
-func NewPeer(room eyelevel.AppointmentID, user eyelevel.UserID, role eyelevel.Role) *Peer {
-	return &Peer{Room: room, User: user, Role: role, out: make(chan []byte, 32), done: make(chan struct{})}
-}
-
-// Out delivers the messages to send, in order.
-func (p *Peer) Out() <-chan []byte { return p.out }
-
-// Done is closed when the hub drops the peer (replaced, ended, too slow).
-func (p *Peer) Done() <-chan struct{} { return p.done }
-
-func (p *Peer) drop() { p.once.Do(func() { close(p.done) }) }
-
-// send queues a message; a peer that does not keep up is dropped rather
-// than let it hold up the room.
-func (p *Peer) send(m Message) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return
-	}
-	select {
-	case p.out <- b:
-	default:
-		p.drop()
-	}
-}
-
 // Events receives joins and leaves (to record them as the only metadata).
+// The hub calls it from one goroutine, in the order the events happened,
+// never while holding its lock: a slow database stalls no room.
 type Events func(room eyelevel.AppointmentID, user eyelevel.UserID, event string)
+
+// Config tunes a hub; a zero field takes its default.
+type Config struct {
+	Events Events
+	Log    *slog.Logger
+	// Burst and PerSecond bound the messages one connection may send (a
+	// token bucket). A call setup sends a few dozen; a flooder is closed
+	// with 1008 policy violation. Defaults 200 and 50.
+	Burst     int
+	PerSecond float64
+	// Recheck is how often a connection's session is checked again (Peer.Check).
+	// Default 30 s.
+	Recheck time.Duration
+}
+
+// eventQueue bounds the room events waiting for the database. When it is
+// full (the database is stuck), further events are counted as lost and
+// logged instead of holding up the rooms.
+const eventQueue = 4096
+
+type event struct {
+	room  eyelevel.AppointmentID
+	user  eyelevel.UserID
+	event string
+}
 
 // Hub keeps the rooms of one server process. A room lives only while
 // someone is in it.
 type Hub struct {
-	mu     sync.Mutex
-	rooms  map[eyelevel.AppointmentID]*room
-	events Events
+	cfg Config
+
+	mu      sync.Mutex
+	rooms   map[eyelevel.AppointmentID]*room
+	closing bool           // Close was called: nobody joins any more
+	serving sync.WaitGroup // joined peers that have not left
+
+	events       chan event // nil without Config.Events
+	eventsClosed bool       // Close closed events (guarded by mu)
+	eventsDone   chan struct{}
+	lost         atomic.Int64
 }
 
 type room struct {
@@ -67,12 +69,92 @@ type room struct {
 	ended             bool // the counselor ended the session
 }
 
-// NewHub returns an empty hub; events may be nil.
-func NewHub(events Events) *Hub {
-	if events == nil {
-		events = func(eyelevel.AppointmentID, eyelevel.UserID, string) {}
+// NewHub returns an empty hub with the default limits; events may be nil.
+func NewHub(events Events) *Hub { return New(Config{Events: events}) }
+
+// New returns an empty hub. With Config.Events, Close must be called to
+// write the last events.
+func New(cfg Config) *Hub {
+	if cfg.Burst <= 0 {
+		cfg.Burst = 200
 	}
-	return &Hub{rooms: map[eyelevel.AppointmentID]*room{}, events: events}
+	if cfg.PerSecond <= 0 {
+		cfg.PerSecond = 50
+	}
+	if cfg.Recheck <= 0 {
+		cfg.Recheck = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	h := &Hub{cfg: cfg, rooms: map[eyelevel.AppointmentID]*room{}}
+	if cfg.Events != nil {
+		h.events = make(chan event, eventQueue)
+		h.eventsDone = make(chan struct{})
+		go h.writeEvents()
+	}
+	return h
+}
+
+// writeEvents hands the queued events to Config.Events, one at a time.
+func (h *Hub) writeEvents() {
+	defer close(h.eventsDone)
+	for e := range h.events {
+		h.cfg.Events(e.room, e.user, e.event)
+		if n := h.lost.Swap(0); n > 0 {
+			h.cfg.Log.Error("room events lost: the queue was full", "count", n)
+		}
+	}
+}
+
+// record queues an event; the caller holds h.mu.
+func (h *Hub) record(room eyelevel.AppointmentID, user eyelevel.UserID, ev string) {
+	if h.events == nil || h.eventsClosed {
+		return
+	}
+	select {
+	case h.events <- event{room, user, ev}:
+	default:
+		h.lost.Add(1)
+	}
+}
+
+// Close shuts the hub down: it closes every connection (1001 going away),
+// waits until each has left, and until the events are written. ctx bounds
+// the wait.
+func (h *Hub) Close(ctx context.Context) error {
+	h.mu.Lock()
+	if !h.closing {
+		h.closing = true
+		for _, r := range h.rooms {
+			for _, p := range []*Peer{r.client, r.counselor} {
+				if p != nil {
+					p.drop(websocket.StatusGoingAway, "server shutting down")
+				}
+			}
+		}
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.serving.Wait()
+		h.mu.Lock()
+		if h.events != nil && !h.eventsClosed {
+			h.eventsClosed = true
+			close(h.events)
+		}
+		h.mu.Unlock()
+		if h.eventsDone != nil {
+			<-h.eventsDone
+		}
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (r *room) slot(role eyelevel.Role) **Peer {
@@ -90,10 +172,17 @@ func (r *room) other(p *Peer) *Peer {
 }
 
 // Join enters p into its room. A second connection of the same side (a
-// reload, another tab) replaces the first.
-func (h *Hub) Join(p *Peer) {
+// reload, another tab) replaces the first. It reports false, and drops p,
+// once the hub is closing; else p must Leave.
+func (h *Hub) Join(p *Peer) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closing {
+		p.drop(websocket.StatusGoingAway, "server shutting down")
+		return false
+	}
+	h.serving.Add(1)
+	p.counted = true
 	r := h.rooms[p.Room]
 	if r == nil {
 		r = &room{}
@@ -101,47 +190,69 @@ func (h *Hub) Join(p *Peer) {
 	}
 	slot := r.slot(p.Role)
 	if old := *slot; old != nil {
-		old.send(Message{Type: TypeReplaced})
-		old.drop()
+		tell(old, Message{Type: TypeReplaced})
+		old.drop(websocket.StatusNormalClosure, "")
 	}
 	*slot = p
-	h.events(p.Room, p.User, eyelevel.RoomJoined)
+	h.record(p.Room, p.User, eyelevel.RoomJoined)
 	if p.Role == eyelevel.RoleCounselor && r.ended {
 		// The counselor coming back reopens the session; the client waits again.
 		r.ended, r.admitted = false, false
 	}
 	other := r.other(p)
-	p.send(Message{Type: TypeWelcome, Role: string(p.Role), Polite: p.Role == eyelevel.RoleClient, PeerPresent: other != nil, Admitted: r.admitted})
+	tell(p, Message{Type: TypeWelcome, Role: string(p.Role), Polite: p.Role == eyelevel.RoleClient, PeerPresent: other != nil, Admitted: r.admitted})
 	switch {
 	case r.ended:
-		p.send(Message{Type: TypeEnded})
+		tell(p, Message{Type: TypeEnded})
 	case r.admitted && other != nil:
-		p.send(Message{Type: TypeReady})
-		other.send(Message{Type: TypeReady})
+		tell(p, Message{Type: TypeReady})
+		notify(p, other, Message{Type: TypeReady})
 	case !r.admitted && r.client != nil:
-		r.client.send(Message{Type: TypeWaiting, PeerPresent: r.counselor != nil})
+		notify(p, r.client, Message{Type: TypeWaiting, PeerPresent: r.counselor != nil})
 		if r.counselor != nil {
-			r.counselor.send(Message{Type: TypeClientWaiting})
+			notify(p, r.counselor, Message{Type: TypeClientWaiting})
 		}
 	}
+	return true
 }
 
 // Leave removes p; the other side learns that its peer left.
 func (h *Hub) Leave(p *Peer) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	p.drop()
+	p.drop(websocket.StatusNormalClosure, "")
+	if p.counted {
+		p.counted = false
+		defer h.serving.Done()
+	}
 	r := h.rooms[p.Room]
 	if r == nil || *r.slot(p.Role) != p {
 		return // already replaced
 	}
 	*r.slot(p.Role) = nil
-	h.events(p.Room, p.User, eyelevel.RoomLeft)
+	h.record(p.Room, p.User, eyelevel.RoomLeft)
 	if other := r.other(p); other != nil && !r.ended {
-		other.send(Message{Type: TypePeerLeft})
+		tell(other, Message{Type: TypePeerLeft})
 	}
 	if r.client == nil && r.counselor == nil {
 		delete(h.rooms, p.Room)
+	}
+}
+
+// Recheck makes the connections of user check their session now (after a
+// logout), instead of at the next Config.Recheck.
+func (h *Hub) Recheck(user eyelevel.UserID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.rooms {
+		for _, p := range []*Peer{r.client, r.counselor} {
+			if p != nil && p.User == user {
+				select {
+				case p.poke <- struct{}{}:
+				default: // a check is pending anyway
+				}
+			}
+		}
 	}
 }
 
@@ -182,8 +293,8 @@ func (h *Hub) Handle(p *Peer, raw []byte) *Message {
 			return errorMessage("conflict", "signal.err.no_client")
 		}
 		r.admitted = true
-		r.client.send(Message{Type: TypeReady})
-		r.counselor.send(Message{Type: TypeReady})
+		notify(p, r.client, Message{Type: TypeReady})
+		tell(p, Message{Type: TypeReady})
 	case TypeEnd:
 		if p.Role != eyelevel.RoleCounselor {
 			return errorMessage("forbidden", "signal.err.forbidden")
@@ -191,7 +302,7 @@ func (h *Hub) Handle(p *Peer, raw []byte) *Message {
 		r.ended, r.admitted = true, false
 		for _, q := range []*Peer{r.client, r.counselor} {
 			if q != nil {
-				q.send(Message{Type: TypeEnded})
+				notify(p, q, Message{Type: TypeEnded})
 			}
 		}
 	case TypeDescription, TypeCandidate:
@@ -199,7 +310,7 @@ func (h *Hub) Handle(p *Peer, raw []byte) *Message {
 			return errorMessage("conflict", "signal.err.not_ready")
 		}
 		if msg, ok := m.relayable(); ok {
-			other.send(msg)
+			relay(p, other, msg)
 		} else {
 			return errorMessage("invalid", "signal.err.invalid")
 		}

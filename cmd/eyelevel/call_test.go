@@ -63,6 +63,7 @@ type pionPeer struct {
 	pc        *webrtc.PeerConnection
 	connected chan struct{}
 	got       map[string]*atomic.Int64 // packets received per kind
+	sent      atomic.Int64             // signaling messages sent (to size the rate limit)
 	wmu       sync.Mutex
 }
 
@@ -129,6 +130,7 @@ func joinRoom(ctx context.Context, t testing.TB, w *callWorld, tok, role string,
 
 func (p *pionPeer) send(ctx context.Context, m any) {
 	b, _ := json.Marshal(m)
+	p.sent.Add(1)
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
 	p.ws.Write(ctx, websocket.MessageText, b)
@@ -260,6 +262,7 @@ func testCall(t *testing.T, relayOnly bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	for _, p := range []*pionPeer{client, counselor} {
+		t.Logf("%s sent %d signaling messages", p.role, p.sent.Load())
 		if p.got["audio"].Load() < 20 || p.got["video"].Load() < 20 {
 			t.Errorf("%s received audio %d, video %d RTP packets; want ≥ 20 each", p.role, p.got["audio"].Load(), p.got["video"].Load())
 		}
