@@ -129,7 +129,6 @@ func TestWaitingRoomAdmitRelayEnd(t *testing.T) {
 	}
 }
 
-
 // admitted returns a hub with client and counselor admitted in room a1,
 // their queues emptied.
 func admitted(t *testing.T, h *Hub) (client, counselor *Peer) {
@@ -303,7 +302,9 @@ func TestEventsOutsideLock(t *testing.T) {
 // for the peers to leave.
 func TestCloseRefusesJoins(t *testing.T) {
 	var events []string
-	h := NewHub(func(_ eyelevel.AppointmentID, u eyelevel.UserID, ev string) { events = append(events, string(u)+" "+ev) })
+	h := NewHub(func(_ eyelevel.AppointmentID, u eyelevel.UserID, ev string) {
+		events = append(events, string(u)+" "+ev)
+	})
 	p := NewPeer("a1", "c", eyelevel.RoleClient)
 	h.Join(p)
 	closed := make(chan error)
