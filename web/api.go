@@ -119,6 +119,7 @@ func handleDeleteToken(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
+		d.Hub.Recheck(info(r).Actor.UserID) // ends this token's video-room signaling at once
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,8 +71,28 @@ func handleSignal(d Deps) http.Handler {
 		if err != nil {
 			return // Accept has answered (400 for a request that is no upgrade)
 		}
-		d.Hub.Serve(r.Context(), c, signaling.NewPeer(id, a.UserID, room.Role), room.ClosesAt)
+		p := signaling.NewPeer(id, a.UserID, room.Role)
+		p.Check = sessionCheck(d, info(r).Token, a.UserID)
+		// The room closes by the service's clock, which tests and the demo set.
+		d.Hub.Serve(r.Context(), c, p, time.Now().Add(d.Service.Until(room.ClosesAt)))
 	})
+}
+
+// sessionCheck tells the hub whether the session that opened a signaling
+// connection still exists, so a logout also ends the call's signaling.
+// Only a missing session counts: when the database cannot answer, the
+// connection stays.
+func sessionCheck(d Deps, token string, user eyelevel.UserID) func(context.Context) error {
+	return func(ctx context.Context) error {
+		a, err := d.Service.Authenticate(ctx, token)
+		switch {
+		case eyelevel.ErrorCode(err) == eyelevel.EUNAUTHORIZED || err == nil && a.UserID != user:
+			return signaling.ErrRevoked
+		case err != nil && ctx.Err() == nil:
+			d.Log.Warn("rechecking a signaling connection's session", "err", err)
+		}
+		return nil
+	}
 }
 
 // sameOrigin reports whether a browser's Origin header names this host.

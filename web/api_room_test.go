@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,10 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/signaling"
+	"eyelevel/web"
+
+	"github.com/coder/websocket"
 )
 
 // TestAPIRoom covers the room endpoint's answers by caller and time; the
@@ -84,5 +89,63 @@ func TestAPISignalOrigin(t *testing.T) {
 	}
 	if st, code := upgrade(anon, srv.URL); st != 401 || code != eyelevel.EUNAUTHORIZED {
 		t.Errorf("anonymous: %d %q, want 401", st, code)
+	}
+}
+
+// signalAfterLogout opens client A's signaling connection on a server
+// whose hub rechecks sessions every recheck, calls logout with the
+// connection's token, and returns the code the server closed it with.
+func signalAfterLogout(t *testing.T, recheck time.Duration, logout func(w *world, base, tok string)) websocket.StatusCode {
+	w := newWorld(t)
+	w.clock.Advance(apptAStart.Add(-5 * time.Minute).Sub(w.clock.Now()))
+	hub := signaling.New(signaling.Config{Recheck: recheck})
+	srv := httptest.NewServer(web.NewServer(web.Deps{Service: w.svc, Catalog: w.cat, Hub: hub}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tok := w.login(t, w.names[clientA])
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/appointments/" + string(w.apptA) + "/room/signal"
+	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + tok}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if _, b, err := c.Read(ctx); err != nil || !strings.Contains(string(b), `"welcome"`) {
+		t.Fatalf("first message %s, %v", b, err)
+	}
+	logout(w, srv.URL, tok)
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			return websocket.CloseStatus(err)
+		}
+	}
+}
+
+// TestAPISignalClosedAfterLogout: a signaling connection does not outlive
+// its session. The periodic recheck finds a session ended elsewhere; the
+// logout endpoint closes the connection at once.
+func TestAPISignalClosedAfterLogout(t *testing.T) {
+	st := signalAfterLogout(t, 10*time.Millisecond, func(w *world, _, tok string) {
+		if err := w.svc.Logout(w.ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if st != signaling.StatusRevoked {
+		t.Errorf("periodic recheck: closed with %d, want %d", st, signaling.StatusRevoked)
+	}
+	st = signalAfterLogout(t, time.Hour, func(_ *world, base, tok string) {
+		req, _ := http.NewRequest("DELETE", base+"/api/v1/tokens/current", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNoContent {
+			t.Fatalf("logout: %d", res.StatusCode)
+		}
+	})
+	if st != signaling.StatusRevoked {
+		t.Errorf("logout: closed with %d, want %d", st, signaling.StatusRevoked)
 	}
 }

@@ -159,6 +159,7 @@ func (v *views) logout() http.Handler {
 				v.fail(w, r, err)
 				return
 			}
+			v.d.Hub.Recheck(info(r).Actor.UserID) // ends this session's video-room signaling at once
 		}
 		clearSession(w)
 		http.Redirect(w, r, "/", http.StatusSeeOther)

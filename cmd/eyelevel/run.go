@@ -152,11 +152,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	svc := service.New(db, scfg, log, nil)
-	hub := signaling.NewHub(func(room eyelevel.AppointmentID, user eyelevel.UserID, event string) {
+	hub := signaling.New(signaling.Config{Log: log, Events: func(room eyelevel.AppointmentID, user eyelevel.UserID, event string) {
 		if err := svc.RecordRoomEvent(context.WithoutCancel(ctx), room, user, event); err != nil {
 			log.Error("recording room event", "err", err)
 		}
-	})
+	}})
+	// Before the database closes: end the video rooms' connections (the
+	// server's Shutdown leaves upgraded connections alone) and write their
+	// last events.
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hub.Close(closeCtx); err != nil {
+			log.Error("closing video rooms", "err", err)
+		}
+	}()
 	cat, err := i18n.Load()
 	if err != nil {
 		return err
