@@ -13,7 +13,7 @@ import (
 // translations to the script in a JSON data block, so the script carries
 // no text of its own.
 var roomKeys = []string{
-	"room.chat.client", "room.chat.counselor", "room.chat.failed", "room.chat.you",
+	"room.chat.client", "room.chat.counselor", "room.chat.failed", "room.chat.you", "room.cue.title",
 	"room.device.camera_n", "room.device.microphone_n",
 	"room.end.confirm",
 	"room.err.closed", "room.err.gone", "room.err.in_use", "room.err.load", "room.err.login",

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"os"
 	"regexp"
@@ -70,6 +71,20 @@ func TestRoomPage(t *testing.T) {
 		}
 		if got := strings.Contains(body, `id="room-end"`); got != (who == counselorX) {
 			t.Errorf("%s: end button shown = %v", who, got)
+		}
+		// The client's waiting room says what comes next, checks the
+		// camera and microphone, and links the crisis page; the counselor
+		// learns how a waiting client is announced.
+		lang := regexp.MustCompile(`<html lang="([^"]+)"`).FindStringSubmatch(body)[1]
+		clientLobby := []string{`id="room-lobby-preview"`, `id="room-lobby-level"`, `<p class="room-crisis">` + w.cat.T(lang, "room.lobby.crisis") + ` <a class="help-now" href="/help"`,
+			template.HTMLEscapeString(w.cat.T(lang, "room.lobby.next"))}
+		for _, want := range clientLobby {
+			if got := strings.Contains(body, want); got != (who == clientA) {
+				t.Errorf("%s: page has %s: %v", who, want, got)
+			}
+		}
+		if got := strings.Contains(body, template.HTMLEscapeString(w.cat.T(lang, "room.lobby.counselor_hint"))); got != (who == counselorX) {
+			t.Errorf("%s: counselor's hint shown = %v", who, got)
 		}
 		if strings.Contains(body, "style=") {
 			t.Errorf("%s: inline style", who)

@@ -307,7 +307,13 @@ func videoCall(t *testing.T, relay bool) *videoSession {
 	if got, want := co.text("#room-status"), cat.T("en", "room.status.client_waiting"); got != want {
 		t.Errorf("counselor's status %q, want %q", got, want)
 	}
+	// The tab's title tells a counselor working in another tab.
+	title := cat.T("en", "room.title") + " – " + cat.T("en", "app.name")
+	if got, err := eval[string](co, `document.title`); err != nil || got != cat.T("en", "room.cue.title", "title", title) {
+		t.Errorf("counselor's title while the client waits %q (%v), want %q", got, err, cat.T("en", "room.cue.title", "title", title))
+	}
 	co.do("admit the client", chromedp.Click(chromedp.CSS("#room-admit")))
+	waitUntil(co, "title after admitting", `document.title`, 10*time.Second, func(s string) bool { return s == title })
 
 	// Both receive video: frames are decoded and keep coming.
 	first := map[*videoPage]int{}

@@ -47,7 +47,7 @@
     setup: $("room-setup"), preview: $("room-preview"), previewOff: $("room-preview-off"),
     camera: $("room-camera"), microphone: $("room-microphone"), audioOnlyChoice: $("room-audio-only-choice"),
     join: $("room-join"), retry: $("room-retry"),
-    lobby: $("room-lobby"), admit: $("room-admit"),
+    lobby: $("room-lobby"), admit: $("room-admit"), lobbyPreview: $("room-lobby-preview"), level: $("room-lobby-level"),
     call: $("room-call"), remote: $("room-remote"), remoteOff: $("room-remote-off"), local: $("room-local"),
     play: $("room-play"), mute: $("room-mute"), cameraOff: $("room-camera-off"), audioOnly: $("room-audio-only"),
     lowQuality: $("room-low-quality"), hangup: $("room-hangup"), end: $("room-end"),
@@ -64,6 +64,11 @@
     }
     for (const s of [el.setup, el.lobby, el.call, el.done]) {
       s.hidden = s !== stage;
+    }
+    if (stage === el.lobby) {
+      levelStart();
+    } else {
+      levelStop();
     }
     const focused = document.activeElement;
     if (!focused || focused === document.body || focused.closest("[hidden]")) {
@@ -112,6 +117,7 @@
       media.stream.getTracks().forEach((tr) => tr.stop());
     }
     media.stream = null;
+    levelStop();
     refreshPreviews();
   }
   function videoConstraints() {
@@ -182,6 +188,9 @@
     media.muted = false;
     await listDevices();
     refreshPreviews();
+    if (!el.lobby.hidden) {
+      levelStart();
+    }
 
     function fail(err) {
       console.warn("room: getUserMedia", err);
@@ -223,8 +232,8 @@
 
   function refreshPreviews() {
     const hasVideo = !!videoTrack();
-    for (const v of [el.preview, el.local]) {
-      if (v.srcObject !== media.stream) {
+    for (const v of [el.preview, el.local, el.lobbyPreview]) {
+      if (v && v.srcObject !== media.stream) {
         v.srcObject = media.stream;
       }
     }
@@ -316,11 +325,16 @@
       }
       queue = queue.then(() => (ws === sock ? handle(m) : null)).catch((err) => console.warn("room:", m.type, err));
     };
-    sock.onclose = () => {
+    sock.onclose = (ev) => {
       if (ws !== sock) {
         return;
       }
       ws = null;
+      if (ev.code === 4401) {
+        // The session ended (logout elsewhere, expiry): docs/signaling.md.
+        finish(t("room.err.login"), true);
+        return;
+      }
       if (!stopped) {
         reconnectLater();
       }
@@ -407,6 +421,7 @@
   function lobby(key) {
     closeCall();
     show(el.lobby);
+    cue(key === "room.status.client_waiting");
     if (el.admit) {
       el.admit.hidden = key !== "room.status.client_waiting";
     }
@@ -415,6 +430,7 @@
 
   // done shows a final message with the ways on: join again, or leave.
   function done(text) {
+    cue(false);
     el.doneText.textContent = text;
     show(el.done);
     status("");
@@ -437,6 +453,109 @@
     el.rejoin.hidden = !rejoin;
   }
 
+  // ---- Waiting room: the client's sound check, the counselor's cue ----
+
+  let audioCtx = null;
+  // audio returns the page's AudioContext. The first call comes from the
+  // Join click: browsers let only such a context play sound.
+  function audio() {
+    if (!audioCtx) {
+      const AC = window.AudioContext || window.webkitAudioContext;
+      if (!AC) {
+        return null;
+      }
+      try {
+        audioCtx = new AC();
+      } catch (err) {
+        return null;
+      }
+    }
+    if (audioCtx.state === "suspended") {
+      audioCtx.resume().catch(() => {});
+    }
+    return audioCtx;
+  }
+
+  // The client's level meter shows that the microphone hears them.
+  let level = null; // { source, timer } while it runs
+  function levelStart() {
+    levelStop();
+    const track = audioTrack();
+    const ctx = el.level && track && audioCtx ? audio() : null;
+    if (!ctx) {
+      return;
+    }
+    let source;
+    try {
+      source = ctx.createMediaStreamSource(new MediaStream([track]));
+    } catch (err) {
+      return;
+    }
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 512;
+    source.connect(analyser); // not to the speakers: no echo
+    const samples = new Float32Array(analyser.fftSize);
+    const timer = setInterval(() => {
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const x of samples) {
+        sum += x * x;
+      }
+      el.level.value = Math.min(1, 4 * Math.sqrt(sum / samples.length));
+    }, 150);
+    level = { source: source, timer: timer };
+  }
+  function levelStop() {
+    if (level) {
+      clearInterval(level.timer);
+      level.source.disconnect();
+      level = null;
+    }
+    if (el.level) {
+      el.level.value = 0;
+    }
+  }
+
+  // cue tells the counselor that the client is waiting, also when this tab
+  // is in the background: in the tab's title while they wait, and with one
+  // short tone (made here, no sound file).
+  const baseTitle = document.title;
+  let cueing = false;
+  function cue(on) {
+    if (role !== "counselor" || on === cueing) {
+      return;
+    }
+    cueing = on;
+    document.title = on ? t("room.cue.title", { title: baseTitle }) : baseTitle;
+    if (on) {
+      chime();
+    }
+  }
+  function chime() {
+    const ctx = audioCtx && audio();
+    if (!ctx) {
+      return;
+    }
+    try {
+      const start = ctx.currentTime + 0.05;
+      [660, 880].forEach((freq, i) => {
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        const at = start + i * 0.18;
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, at);
+        gain.gain.exponentialRampToValueAtTime(0.15, at + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.3);
+        osc.connect(gain);
+        gain.connect(ctx.destination);
+        osc.start(at);
+        osc.stop(at + 0.32);
+      });
+    } catch (err) {
+      console.warn("room: tone", err);
+    }
+  }
+
   // ---- The call ----
 
   let pc = null;
@@ -454,6 +573,7 @@
 
   function startCall() {
     closeCall();
+    cue(false);
     show(el.call);
     status(role === "client" ? "room.status.admitted" : "room.status.connecting");
     const config = { iceServers: iceServers };
@@ -778,6 +898,7 @@
   if (el.admit) {
     el.admit.addEventListener("click", () => {
       el.admit.disabled = true;
+      cue(false);
       send({ type: "admit" });
     });
   }
@@ -1011,6 +1132,7 @@
   });
   el.join.addEventListener("click", async () => {
     el.join.disabled = true;
+    audio(); // created on a click, so that it may sound later, also in a background tab
     await mediaReady;
     if (media.stream) {
       showAlert("");
