@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -18,8 +19,8 @@ const (
 
 // Serve runs one participant's WebSocket until it closes, the peer is
 // dropped, or until (the room's closing time) passes. The calling goroutine
-// reads; one goroutine writes, and also pings, so writes never interleave;
-// with p.Check, one more rechecks the session.
+// reads; one goroutine writes, and also pings, so writes never interleave,
+// and starts the session rechecks (p.Check).
 func (h *Hub) Serve(parent context.Context, c *websocket.Conn, p *Peer, until time.Time) {
 	ctx, cancel := context.WithDeadline(parent, until)
 	defer cancel()
@@ -33,11 +34,8 @@ func (h *Hub) Serve(parent context.Context, c *websocket.Conn, p *Peer, until ti
 	defer wg.Wait()
 	wg.Go(func() {
 		defer cancel() // a failed write ends the reader too
-		h.write(ctx, c, p)
+		h.write(ctx, c, p, &wg)
 	})
-	if p.Check != nil {
-		wg.Go(func() { h.recheck(ctx, p) })
-	}
 
 	closed := make(chan struct{})
 	go func() {
@@ -90,22 +88,53 @@ func isDropped(p *Peer) bool {
 
 // write sends p's queue until ctx ends, a write fails or p is dropped;
 // then it flushes what was queued before (e.g. "replaced", "ended").
-func (h *Hub) write(ctx context.Context, c *websocket.Conn, p *Peer) {
+func (h *Hub) write(ctx context.Context, c *websocket.Conn, p *Peer, wg *sync.WaitGroup) {
 	ping := time.NewTicker(pingInterval)
 	defer ping.Stop()
+	var recheck <-chan time.Time // stays nil without p.Check
+	var checking atomic.Bool
+	if p.Check != nil {
+		t := time.NewTicker(h.cfg.Recheck)
+		defer t.Stop()
+		recheck = t.C
+	}
+	// check runs p.Check on its own goroutine (it asks the database), one
+	// at a time, only when due: an idle connection costs no goroutine more.
+	check := func() {
+		if p.Check == nil || !checking.CompareAndSwap(false, true) {
+			return
+		}
+		wg.Go(func() {
+			defer checking.Store(false)
+			if errors.Is(p.Check(ctx), ErrRevoked) {
+				p.drop(StatusRevoked, "session ended")
+			}
+		})
+	}
 	send := func(q queued) error {
-		p.sent(q)
 		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 		defer wcancel()
 		return c.Write(wctx, websocket.MessageText, q.b)
 	}
+	// flush writes what is queued; false when a write failed.
+	flush := func() bool {
+		for q, ok := p.next(); ok; q, ok = p.next() {
+			if send(q) != nil {
+				return false
+			}
+		}
+		return true
+	}
 	for {
 		select {
-		case q := <-p.out:
-			if send(q) != nil {
+		case <-p.ready:
+			if !flush() {
 				return
 			}
-			continue
+		case <-recheck:
+			check()
+		case <-p.poke:
+			check()
 		case <-ping.C:
 			pctx, pcancel := context.WithTimeout(ctx, writeTimeout)
 			err := c.Ping(pctx)
@@ -113,39 +142,11 @@ func (h *Hub) write(ctx context.Context, c *websocket.Conn, p *Peer) {
 			if err != nil {
 				return
 			}
-			continue
 		case <-p.done:
-		case <-ctx.Done():
-		}
-		for {
-			select {
-			case q := <-p.out:
-				if send(q) != nil {
-					return
-				}
-			default:
-				return
-			}
-		}
-	}
-}
-
-// recheck calls p.Check every Config.Recheck, and when poked, until ctx
-// ends; a revoked session drops p.
-func (h *Hub) recheck(ctx context.Context, p *Peer) {
-	t := time.NewTicker(h.cfg.Recheck)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+			flush()
 			return
-		case <-p.done:
-			return
-		case <-t.C:
-		case <-p.poke:
-		}
-		if err := p.Check(ctx); errors.Is(err, ErrRevoked) {
-			p.drop(StatusRevoked, "session ended")
+		case <-ctx.Done():
+			flush()
 			return
 		}
 	}

@@ -12,17 +12,15 @@ import (
 // next returns the type of the next queued message of p, or "" if none.
 func next(t *testing.T, p *Peer) Message {
 	t.Helper()
-	select {
-	case q := <-p.out:
-		p.sent(q)
-		var m Message
-		if err := json.Unmarshal(q.b, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	default:
+	q, ok := p.next()
+	if !ok {
 		return Message{}
 	}
+	var m Message
+	if err := json.Unmarshal(q.b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func expect(t *testing.T, p *Peer, types ...string) {

@@ -5,17 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
-	"sync/atomic"
 
 	"eyelevel"
 
 	"github.com/coder/websocket"
 )
 
-// Queue sizes of one peer. The two budgets share one channel, so messages
+// Queue sizes of one peer. The two budgets share one queue, so messages
 // keep their order, but each is counted on its own: relayed messages
 // cannot crowd out the server's notices, and whoever fills a budget is
-// the one cut off (see relay and notify).
+// the one cut off (see relay and notify). The queue takes memory only
+// while it holds messages.
 const (
 	RelayQueue   = 256 // descriptions and candidates from the other side, not yet written
 	controlQueue = 32  // the server's notices (waiting, ready, peer-left, errors)
@@ -48,8 +48,10 @@ type Peer struct {
 	// other errors (a database hiccup) keep it.
 	Check func(context.Context) error
 
-	out              chan queued
-	relayed, control atomic.Int32 // budgets in use (counted before sending, released after receiving)
+	qmu              sync.Mutex
+	queue            []queued
+	relayed, control int32         // messages of each budget in queue (guarded by qmu)
+	ready            chan struct{} // the queue has messages
 	poke             chan struct{}
 	counted          bool // Join added it to Hub.serving (guarded by Hub.mu)
 
@@ -67,7 +69,7 @@ type queued struct {
 // NewPeer returns a peer with bounded send queues.
 func NewPeer(room eyelevel.AppointmentID, user eyelevel.UserID, role eyelevel.Role) *Peer {
 	return &Peer{Room: room, User: user, Role: role,
-		out: make(chan queued, RelayQueue+controlQueue), poke: make(chan struct{}, 1), done: make(chan struct{})}
+		ready: make(chan struct{}, 1), poke: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // Done is closed when the hub drops the peer (replaced, flooding, session
@@ -93,32 +95,50 @@ func (p *Peer) closeStatus() (websocket.StatusCode, string) {
 	}
 }
 
-// enqueue queues m if the budget (relayed or not) has room below limit.
-// It never blocks: the budgets together are the channel's capacity.
+// enqueue queues m if its budget (relayed or not) is below limit.
 func (p *Peer) enqueue(m Message, relayed bool, limit int32) bool {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return true // cannot happen for our own messages; nothing to send
 	}
+	p.qmu.Lock()
 	n := &p.control
 	if relayed {
 		n = &p.relayed
 	}
-	if n.Add(1) > limit {
-		n.Add(-1)
+	if *n >= limit {
+		p.qmu.Unlock()
 		return false
 	}
-	p.out <- queued{b, relayed}
+	*n++
+	p.queue = append(p.queue, queued{b, relayed})
+	p.qmu.Unlock()
+	select {
+	case p.ready <- struct{}{}:
+	default: // the writer has been woken already
+	}
 	return true
 }
 
-// sent releases the budget of a message the writer took.
-func (p *Peer) sent(q queued) {
-	if q.relayed {
-		p.relayed.Add(-1)
-	} else {
-		p.control.Add(-1)
+// next takes the oldest queued message and releases its budget.
+func (p *Peer) next() (queued, bool) {
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	if len(p.queue) == 0 {
+		return queued{}, false
 	}
+	q := p.queue[0]
+	p.queue[0] = queued{}
+	p.queue = p.queue[1:]
+	if len(p.queue) == 0 {
+		p.queue = nil // give the memory back
+	}
+	if q.relayed {
+		p.relayed--
+	} else {
+		p.control--
+	}
+	return q, true
 }
 
 // tell queues a notice of the server to p. A peer that let its notices
