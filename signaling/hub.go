@@ -232,7 +232,9 @@ func (h *Hub) Leave(p *Peer) {
 	*r.slot(p.Role) = nil
 	h.record(p.Room, p.User, eyelevel.RoomLeft)
 	if other := r.other(p); other != nil && !r.ended {
-		tell(other, Message{Type: TypePeerLeft})
+		// Into the reserve that notify leaves. Should even that be full
+		// (p came and went in a loop), the notice is lost, not other.
+		other.enqueue(Message{Type: TypePeerLeft}, false, controlQueue)
 	}
 	if r.client == nil && r.counselor == nil {
 		delete(h.rooms, p.Room)

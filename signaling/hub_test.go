@@ -225,6 +225,15 @@ func TestNoticeFloodDropsSender(t *testing.T) {
 		t.Fatalf("counselor dropped %v, client dropped %v; want only the counselor", dropped(counselor), dropped(client))
 	}
 	h.Leave(counselor)
+	// Coming and going in a loop does not get the client dropped either.
+	for i := 0; i < 2*controlQueue; i++ {
+		k := NewPeer("a1", "k", eyelevel.RoleCounselor)
+		h.Join(k)
+		h.Leave(k)
+	}
+	if dropped(client) {
+		t.Fatal("client dropped by the counselor's reconnects")
+	}
 	if got := drain(t, client); len(got) == 0 || got[len(got)-1] != TypePeerLeft {
 		t.Errorf("client got %v, want peer-left last", got)
 	}

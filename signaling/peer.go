@@ -141,8 +141,9 @@ func (p *Peer) next() (queued, bool) {
 	return q, true
 }
 
-// tell queues a notice of the server to p. A peer that let its notices
-// pile up is not reading at all; it is dropped.
+// tell queues a notice to p about its own doing (welcome, replaced). A
+// peer that let its notices pile up is not reading at all; it is dropped.
+// A peer is only ever dropped for what it does itself.
 func tell(p *Peer, m Message) {
 	if !p.enqueue(m, false, controlQueue) {
 		p.drop(websocket.StatusPolicyViolation, "not reading")
