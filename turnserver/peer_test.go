@@ -234,3 +234,22 @@ func TestSelfAddrsRefresh(t *testing.T) {
 		t.Error("removed interface address still counted")
 	}
 }
+
+// BenchmarkPeerGuard is the check every relayed packet passes: to another
+// relay on PublicIP (both browsers relayed), and to a browser elsewhere.
+func BenchmarkPeerGuard(b *testing.B) {
+	g := &peerGuard{self: newSelfAddrs(netip.MustParseAddr("203.0.113.7"), net.InterfaceAddrs, time.Now)}
+	for port := range uint16(100) {
+		g.self.addRelay(40000 + port)
+	}
+	for _, to := range []string{"203.0.113.7:40050", "198.51.100.1:50000"} {
+		b.Run(to, func(b *testing.B) {
+			ap := netip.MustParseAddrPort(to)
+			for b.Loop() {
+				if !g.allowed(ap) {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
+}
