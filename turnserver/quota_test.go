@@ -1,6 +1,7 @@
 package turnserver
 
 import (
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -93,23 +94,28 @@ func TestAddrQuota(t *testing.T) {
 	mustRefuse(t, s, "127.0.0.1", "u6")
 }
 
-// TestQuotaDefaults: without configuration, one credential holds
-// DefaultUserQuota allocations, however many it asks for.
+// TestQuotaDefaults: without configuration, one credential asking 200
+// times holds DefaultUserQuota allocations, and one address with a new
+// user each time DefaultAddrQuota.
 func TestQuotaDefaults(t *testing.T) {
-	s, _ := MustStart(t, Config{AddrQuota: -1, Sockets: 1})
-	username, password := Credentials([]byte(testSecret), "mallory", time.Now().Add(time.Hour))
-	held := 0
-	for range 50 {
-		relay, err := mustUDPClient(t, s, username, password).Allocate()
-		if err != nil {
-			continue
+	s, _ := MustStart(t, Config{Sockets: 1})
+	held := func(userID func(int) string) (n int) {
+		for i := range 200 {
+			if _, err := allocateFrom(t, s, "127.0.0.1", userID(i)); err == nil {
+				n++
+			}
 		}
-		t.Cleanup(func() { relay.Close() })
-		held++
+		return n
 	}
-	t.Logf("one credential holds %d of 50 allocations", held)
-	if held != DefaultUserQuota {
-		t.Errorf("one credential holds %d allocations, want %d", held, DefaultUserQuota)
+	one := held(func(int) string { return "mallory" })
+	t.Logf("one credential holds %d of 200 allocations", one)
+	if one != DefaultUserQuota {
+		t.Errorf("one credential holds %d allocations, want %d", one, DefaultUserQuota)
+	}
+	many := one + held(func(i int) string { return fmt.Sprint("u", i) })
+	t.Logf("one address holds %d allocations", many)
+	if many != DefaultAddrQuota {
+		t.Errorf("one address holds %d allocations, want %d", many, DefaultAddrQuota)
 	}
 }
 
@@ -221,4 +227,29 @@ func TestQuotaConcurrentAllow(t *testing.T) {
 	if allowed != 5 {
 		t.Errorf("%d of 100 concurrent Allocates passed the quota of 5", allowed)
 	}
+}
+
+// TestQuotaFreedByTCPClose: a TCP client that just disconnects, without
+// a Refresh, frees its slot too.
+func TestQuotaFreedByTCPClose(t *testing.T) {
+	s, _ := MustStart(t, Config{UserQuota: 1})
+	conn, err := net.Dial("tcp", s.TCPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := streamClient(t, s, conn, "alice")
+	if _, err := c.Allocate(); err != nil {
+		t.Fatal(err)
+	}
+	mustRefuse(t, s, "127.0.0.1", "alice")
+	conn.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if user, _ := s.quota.counts("alice", netip.Addr{}); user == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("slot not freed 10 s after the TCP connection closed")
+		}
+	}
+	mustAllocateFrom(t, s, "127.0.0.1", "alice")
 }
