@@ -141,7 +141,7 @@ func Start(cfg Config) (*Server, error) {
 	log.Info("turn server listening",
 		"udp", s.UDPAddr().String(), "tcp", s.TCPAddr().String(), "tls", tlsAddr,
 		"sockets", len(udp), "relay_ip", publicIP.String(), "relay_bind", bindIP.String(),
-		"rcvbuf", rcv, "sndbuf", snd)
+		"rcvbuf", rcv, "sndbuf", snd, "quota_user", s.quota.perUser, "quota_ip", s.quota.perAddr)
 	return s, nil
 }
 
