@@ -127,6 +127,8 @@ func TestHelperTURNServer(t *testing.T) {
 		Secret:     []byte(testSecret),
 		AllowPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Sockets:    sockets,
+		UserQuota:  -1, // uclient's 50 clients share one user and address
+		AddrQuota:  -1,
 		Log:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {

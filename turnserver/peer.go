@@ -56,23 +56,17 @@ func publicPeer(ip netip.Addr) bool {
 			return false
 		}
 	}
-	if ip.Is6() {
-		b := ip.As16()
-		switch {
-		case nat64.Contains(ip):
-			return publicPeer(netip.AddrFrom4([4]byte(b[12:16])))
-		case sixToFour.Contains(ip):
-			return publicPeer(netip.AddrFrom4([4]byte(b[2:6])))
-		}
+	if v4, ok := embeddedIPv4(ip); ok {
+		return publicPeer(v4)
 	}
 	return true
 }
 
 // permissionHandler is pion's hook for CreatePermission and ChannelBind.
-func permissionHandler(allow []netip.Prefix, log *slog.Logger) func(net.Addr, net.IP) bool {
+func permissionHandler(guard *peerGuard, log *slog.Logger) func(net.Addr, net.IP) bool {
 	return func(client net.Addr, peer net.IP) bool {
 		ip, _ := netip.AddrFromSlice(peer)
-		if PeerAllowed(ip, allow) {
+		if guard.permit(ip) {
 			return true
 		}
 		log.Debug("turn peer refused", "peer", ip.Unmap().String(), "client", addrString(client))

@@ -3,9 +3,11 @@ package turnserver
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/pion/turn/v5"
 )
@@ -21,8 +23,9 @@ var (
 // as XOR-RELAYED-ADDRESS.
 //
 // TCP allocations are refused: browsers relay over UDP only, and a TCP relay
-// could reach services on the server's own public address, which the peer
-// filter must let through because two relayed browsers meet there.
+// could reach services on the server's own public address, whose IP the
+// permission check must let through because two relayed browsers meet
+// there (only relay sockets judge the port, see peerGuard).
 type relayGenerator struct {
 	bindIP   netip.Addr
 	publicIP netip.Addr
@@ -59,7 +62,7 @@ func (g *relayGenerator) AllocatePacketConn(conf turn.AllocateListenerConfig) (n
 			return nil, nil, err
 		}
 	}
-	return &guardedConn{UDPConn: conn, guard: g.guard}, g.relayed(conn), nil
+	return newGuardedConn(conn, g.guard), g.relayed(conn), nil
 }
 
 func (g *relayGenerator) bind(network string, port int) (*net.UDPConn, error) {
@@ -87,37 +90,68 @@ func (g *relayGenerator) AllocateConn(turn.AllocateConnConfig) (net.Conn, error)
 	return nil, errTCPRelay
 }
 
-// peerGuard is the last check before a relay socket sends: the peer filter
-// again (pion applies it only when a permission is made), and the server's
-// own TURN ports, which PeerAllowed cannot see because it judges addresses,
-// not ports. Sending there would let a client chain allocations through
-// itself.
+// peerGuard decides where relays may send: PeerAllowed, and nowhere on
+// the server's own addresses but to live relays (see selfAddrs), however
+// AllowPeers reads. pion asks permit when a permission is made, by IP only;
+// relay sockets ask allowed before every packet, with the port.
 type peerGuard struct {
 	allow []netip.Prefix
-	self  []netip.AddrPort // PublicIP and the listening address, at the UDP port
+	self  *selfAddrs
+	log   *slog.Logger
 }
 
+// permit judges a peer IP for CreatePermission and ChannelBind. Of the
+// server's own addresses only PublicIP passes, where the relays are; which
+// of its ports may be reached, allowed decides.
+func (g *peerGuard) permit(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return PeerAllowed(ip, g.allow) && (ip == g.self.public || !g.self.has(ip))
+}
+
+// allowed judges a packet's destination: on the server's own addresses,
+// only the relayed address of a live allocation. That also keeps clients
+// from chaining allocations through the server's own TURN port.
 func (g *peerGuard) allowed(to netip.AddrPort) bool {
 	ip := to.Addr().Unmap()
-	for _, s := range g.self {
-		if s.Port() == to.Port() && s.Addr() == ip {
-			return false
-		}
+	if !PeerAllowed(ip, g.allow) {
+		return false
 	}
-	return PeerAllowed(ip, g.allow)
+	return !g.self.has(ip) || g.self.isRelay(to)
 }
 
-// guardedConn is a relay socket that sends only where peerGuard allows.
+// guardedConn is a relay socket that sends only where peerGuard allows, and
+// counts as a live relay until closed.
 type guardedConn struct {
 	*net.UDPConn
-	guard *peerGuard
+	guard   *peerGuard
+	port    uint16
+	closed  atomic.Bool
+	refused atomic.Bool // logged once per relay, not per packet
+}
+
+func newGuardedConn(conn *net.UDPConn, guard *peerGuard) *guardedConn {
+	c := &guardedConn{UDPConn: conn, guard: guard, port: uint16(conn.LocalAddr().(*net.UDPAddr).Port)}
+	guard.self.addRelay(c.port)
+	return c
 }
 
 // WriteTo implements net.PacketConn.
 func (c *guardedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok || !c.guard.allowed(ua.AddrPort()) {
+		if c.refused.CompareAndSwap(false, true) {
+			c.guard.log.Debug("turn peer refused", "peer", addrString(addr), "relay_port", c.port)
+		}
 		return 0, errPeerRefused
 	}
 	return c.UDPConn.WriteToUDP(p, ua)
+}
+
+// Close implements net.PacketConn. The relay is forgotten before its port
+// is freed, so a new relay on the same port is not forgotten instead.
+func (c *guardedConn) Close() error {
+	if c.closed.CompareAndSwap(false, true) {
+		c.guard.self.removeRelay(c.port)
+	}
+	return c.UDPConn.Close()
 }

@@ -2,9 +2,11 @@
 // pion/turn. Browsers that cannot reach each other directly (about one call
 // in five) relay their DTLS-SRTP media through it; it never sees content.
 //
-// It accepts TURN REST credentials (see Credentials), refuses to relay into
-// private and local networks (see PeerAllowed), and listens on UDP with
-// several SO_REUSEPORT sockets, on TCP, and optionally on TLS.
+// It accepts TURN REST credentials (see Credentials), limits the
+// allocations per user and per address (Config.UserQuota, AddrQuota),
+// refuses to relay into private and local networks (see PeerAllowed) and to
+// its own host except to its relays, and listens on UDP with several
+// SO_REUSEPORT sockets, on TCP, and optionally on TLS.
 package turnserver
 
 import (
@@ -35,7 +37,12 @@ type Config struct {
 	TLSListen       string
 	TLSCert, TLSKey string
 	Sockets         int // UDP sockets sharing the port via SO_REUSEPORT; default runtime.NumCPU()
-	Log             *slog.Logger
+	// UserQuota and AddrQuota cap the live allocations of one user ID (of
+	// the REST username) and of one client IP address; more are refused
+	// with 486. 0 means DefaultUserQuota and DefaultAddrQuota, negative no
+	// limit.
+	UserQuota, AddrQuota int
+	Log                  *slog.Logger
 }
 
 // Server is a running TURN server. Close stops it.
@@ -44,6 +51,7 @@ type Server struct {
 	udp       []*net.UDPConn
 	group     *socketGroup
 	relays    *relayGenerator
+	quota     *quota
 	tcp       net.Listener
 	tls       net.Listener
 	closeOnce sync.Once
@@ -82,24 +90,25 @@ func Start(cfg Config) (*Server, error) {
 	if isLocal(publicIP) {
 		bindIP = publicIP
 	}
-	udpAddr := s.UDPAddr().AddrPort()
-	guard := &peerGuard{
-		allow: cfg.AllowPeers,
-		self:  []netip.AddrPort{netip.AddrPortFrom(publicIP, udpAddr.Port())},
-	}
-	if a := udpAddr.Addr().Unmap(); !a.IsUnspecified() {
-		guard.self = append(guard.self, netip.AddrPortFrom(a, udpAddr.Port()))
-	}
+	guard := &peerGuard{allow: cfg.AllowPeers, self: newSelfAddrs(publicIP, net.InterfaceAddrs, time.Now), log: log}
 	gen := &relayGenerator{bindIP: bindIP, publicIP: publicIP, guard: guard}
 	s.relays = gen
-	perm := permissionHandler(cfg.AllowPeers, log)
+	perm := permissionHandler(guard, log)
 
 	s.group = newSocketGroup(udp)
+	s.quota = newQuota(quotaOr(cfg.UserQuota, DefaultUserQuota), quotaOr(cfg.AddrQuota, DefaultAddrQuota), time.Now, log)
 	events := authEvents(log)
-	events.OnAllocationDeleted = func(src, _ net.Addr, _, _, _ string) { s.group.forget(src) }
+	events.OnAllocationCreated = func(src, dst net.Addr, protocol, userID, _ string, _ net.Addr, _ int) {
+		s.quota.created(src, dst, protocol, userID)
+	}
+	events.OnAllocationDeleted = func(src, dst net.Addr, protocol, _, _ string) {
+		s.group.forget(src)
+		s.quota.deleted(src, dst, protocol)
+	}
 	tc := turn.ServerConfig{
 		Realm:         cfg.Realm,
 		AuthHandler:   authHandler(cfg.Secret, cfg.Realm, time.Now, log),
+		QuotaHandler:  s.quota.allow,
 		EventHandler:  events,
 		LoggerFactory: pionLogs{log},
 		// Relays have PublicIP's family only. Strict RFC 6156 means IPv4
@@ -132,8 +141,20 @@ func Start(cfg Config) (*Server, error) {
 	log.Info("turn server listening",
 		"udp", s.UDPAddr().String(), "tcp", s.TCPAddr().String(), "tls", tlsAddr,
 		"sockets", len(udp), "relay_ip", publicIP.String(), "relay_bind", bindIP.String(),
-		"rcvbuf", rcv, "sndbuf", snd)
+		"rcvbuf", rcv, "sndbuf", snd, "quota_user", s.quota.perUser, "quota_ip", s.quota.perAddr)
 	return s, nil
+}
+
+// quotaOr reads Config's quota convention: 0 is def, negative no limit (0
+// for newQuota).
+func quotaOr(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
 }
 
 func (cfg *Config) check() error {

@@ -134,7 +134,12 @@ func TestCoturnClientInterop(t *testing.T) {
 	uclientPath(t)
 	// Four sockets: some of uclient's RTCP allocations, which redeem the
 	// RTP allocation's RESERVATION-TOKEN, land on another socket.
-	s, _ := MustStart(t, Config{Sockets: 4, AllowPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	// uclient's clients share one user and one address: no quotas. They
+	// send to each other's relayed addresses, which the relay allows.
+	s, _ := MustStart(t, Config{
+		Sockets: 4, AllowPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		UserQuota: -1, AddrQuota: -1,
+	})
 	run := startUclient(t, s.UDPAddr().Port, testSecret, "-m", "10", "-n", "200", "-l", "200", "-z", "1")
 	sampler := sampleProcs(200*time.Millisecond, os.Getpid(), run.cmd.Process.Pid)
 	r := run.wait(t)

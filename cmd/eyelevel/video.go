@@ -25,6 +25,7 @@ type turnConfig struct {
 	listen, publicIP, host, secret string
 	tlsCert, tlsKey, tlsListen     string
 	allowPeers, external           stringList
+	quotaUser, quotaIP             int
 	disabled                       bool
 }
 
@@ -44,8 +45,10 @@ func (t *turnConfig) flags(fs *flag.FlagSet, env func(name, def string) string) 
 	fs.StringVar(&t.tlsListen, "turn-tls-listen", env("turn-tls-listen", ":5349"), "address for TURN over TLS (443 passes the strictest firewalls)")
 	fs.Var(&t.allowPeers, "turn-allow-peer", "CIDR the relay may send to although private or loopback (repeatable)")
 	fs.Var(&t.external, "turn-external", "use this external TURN/STUN URL (e.g. turn:turn.example:3478) instead of the embedded server (repeatable)")
+	fs.IntVar(&t.quotaUser, "turn-quota-user", turnserver.DefaultUserQuota, "relay allocations one user may hold at once; a browser takes 2–3 (0: no limit)")
+	fs.IntVar(&t.quotaIP, "turn-quota-ip", turnserver.DefaultAddrQuota, "relay allocations one client IP address may hold at once, for everyone behind it (0: no limit)")
 	fs.BoolVar(&t.disabled, "turn-off", env("turn-off", "") == "true", "offer no STUN/TURN server (browsers then only connect directly)")
-	for _, name := range []string{"turn-allow-peer", "turn-external"} {
+	for _, name := range []string{"turn-allow-peer", "turn-external", "turn-quota-user", "turn-quota-ip"} {
 		if v := env(name, ""); v != "" {
 			fs.Set(name, v)
 		}
@@ -129,6 +132,20 @@ func startVideo(c config, log *slog.Logger) (*video, error) {
 		allow = append(allow, netip.MustParsePrefix("127.0.0.0/8"))
 	}
 	cfg := turnserver.Config{Listen: listen, PublicIP: public, Secret: secret, AllowPeers: allow, Log: log}
+	for _, q := range []struct {
+		flag string
+		n    int
+		to   *int
+	}{{"--turn-quota-user", t.quotaUser, &cfg.UserQuota}, {"--turn-quota-ip", t.quotaIP, &cfg.AddrQuota}} {
+		switch {
+		case q.n < 0:
+			return nil, fmt.Errorf("%s %d: must not be negative", q.flag, q.n)
+		case q.n == 0:
+			*q.to = -1 // no limit
+		default:
+			*q.to = q.n
+		}
+	}
 	if t.tlsCert != "" || t.tlsKey != "" {
 		if t.tlsCert == "" || t.tlsKey == "" {
 			return nil, errors.New("--turn-tls-cert and --turn-tls-key go together")
