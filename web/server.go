@@ -137,6 +137,9 @@ func withActor(next http.Handler, d Deps) http.Handler {
 			explicit = c.Value
 		}
 		ri.Lang = d.Catalog.Negotiate(explicit, ri.Actor.Language, r.Header.Get("Accept-Language"))
+		// Content the service picks by language (program steps,
+		// questionnaires) follows the page, not only the account.
+		ri.Actor.Language = ri.Lang
 		ri.Zone = time.UTC
 		if loc, ok := service.LoadZone(ri.Actor.TimeZone); ok {
 			ri.Zone = loc

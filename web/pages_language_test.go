@@ -1,0 +1,59 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestProgramFollowsPageLanguage: a client whose account is in Dari but
+// who reads the pages in English gets the program in English — on the
+// pages and over the API, by the same rule (explicit choice > account >
+// Accept-Language).
+func TestProgramFollowsPageLanguage(t *testing.T) {
+	e := newPagesEnv(t)
+	c := e.browser()
+	p := c.raw(http.MethodPost, "/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"fa-AF"}, "timezone": {"Europe/Berlin"}})
+	mustStatus(t, "register", p, http.StatusSeeOther)
+	const en, dari = "My situation", "وضعیت من"
+
+	p = c.get("/program")
+	mustContain(t, "program in the account's language", p, dari)
+	p = c.get("/program?lang=en")
+	mustStatus(t, "program in English", p, http.StatusOK)
+	mustContain(t, "program in English", p, `lang="en"`, en)
+	if strings.Contains(p.body, dari) {
+		t.Error("English program page shows the Dari step title")
+	}
+	p = c.get("/program/1") // the language cookie now says English
+	mustContain(t, "step in English", p, en)
+	if strings.Contains(p.body, dari) {
+		t.Error("English step page shows Dari content")
+	}
+
+	// The API: the account's language unless the caller asks for another.
+	tok, _, _, err := e.svc.Login(t.Context(), "nour", "client-password", "10.0.0.1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, accept, want string }{
+		{"/api/v1/program/steps/1", "", dari},
+		{"/api/v1/program/steps/1?lang=en", "", en},
+		{"/api/v1/program?lang=en", "", en},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !json.Valid(body) || !strings.Contains(string(body), tc.want) {
+			t.Errorf("GET %s: %d, want %q in %.300s", tc.path, res.StatusCode, tc.want, body)
+		}
+	}
+}
