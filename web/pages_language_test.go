@@ -57,3 +57,24 @@ func TestProgramFollowsPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestFavicon: browsers ask for /favicon.ico on their own; every page
+// links the SVG icon, which the strict CSP allows (same origin).
+func TestFavicon(t *testing.T) {
+	e := newPagesEnv(t)
+	b := e.browser()
+	p := b.get("/favicon.ico")
+	mustStatus(t, "favicon.ico", p, http.StatusOK)
+	if ct := p.header.Get("Content-Type"); ct != "image/vnd.microsoft.icon" || !strings.HasPrefix(p.body, "\x00\x00\x01\x00") {
+		t.Errorf("favicon.ico: Content-Type %q, starts %q", ct, p.body[:min(4, len(p.body))])
+	}
+	for _, path := range []string{"/", "/login", "/help"} {
+		p := b.get(path)
+		mustContain(t, path, p, `<link rel="icon" href="`+assetURL("favicon.svg")+`" type="image/svg+xml">`)
+	}
+	p = b.get(assetURL("favicon.svg"))
+	mustStatus(t, "favicon.svg", p, http.StatusOK)
+	if ct := p.header.Get("Content-Type"); ct != "image/svg+xml" || !strings.Contains(p.body, "<svg") {
+		t.Errorf("favicon.svg: Content-Type %q", ct)
+	}
+}

@@ -56,6 +56,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 
 	// Pages, rendered on the server; they work without JavaScript.
 	mux.Handle("GET /static/", handleStatic(d))
+	mux.Handle("GET /favicon.ico", handleFavicon())
 	mux.Handle("GET /{$}", v.landing())
 	mux.Handle("GET /help", v.help())
 	mux.Handle("GET /register", v.registerForm())
