@@ -65,6 +65,7 @@ func parsePages(c *i18n.Catalog, lang string) map[string]*template.Template {
 
 // funcs are the template functions of one language.
 func funcs(c *i18n.Catalog, lang string) template.FuncMap {
+	np := numberPrinter(lang)
 	return template.FuncMap{
 		"t":    func(key string, args ...any) string { return c.T(lang, key, args...) },
 		"lang": func() string { return lang },
@@ -79,6 +80,8 @@ func funcs(c *i18n.Catalog, lang string) template.FuncMap {
 		"inc":      func(i int) int { return i + 1 },
 		"list5":    func() []int { return []int{1, 2, 3, 4, 5} },
 		"pct":      func(f float64) float64 { return f * 100 },
+		// num writes a number in the page's language: {{num .Mean 1}} is "4,5" in German.
+		"num": func(v any, digits ...int) string { return formatNumber(np, v, digits...) },
 		// isolate wraps a name in Unicode bidi isolates (FSI…PDI), so that an
 		// Arabic name inside a German sentence keeps the sentence's order.
 		"isolate": func(s string) string { return "\u2068" + s + "\u2069" },
