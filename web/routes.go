@@ -69,6 +69,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /book", v.confirmBooking())
 	mux.Handle("POST /book", v.book())
 	mux.Handle("GET /appointments", v.myAppointments())
+	mux.Handle("GET /appointments/{id}/cancel", v.cancelForm())
 	mux.Handle("POST /appointments/{id}/cancel", v.cancel())
 	mux.Handle("GET /appointments/{id}/room", v.roomPage())
 	mux.Handle("GET /profile", v.profileForm())
