@@ -26,6 +26,7 @@ type Deps struct {
 	// TrustProxy takes the client IP from X-Forwarded-For (set it only
 	// behind a reverse proxy that overwrites that header).
 	TrustProxy bool
+	Operator   Operator // who runs the service, for the footer and landing page
 }
 
 // NewServer returns the whole HTTP surface of eyelevel.

@@ -98,16 +98,17 @@ type formField struct {
 
 // page is what every template receives.
 type page struct {
-	Title   string // catalog key of the <title>
-	Role    eyelevel.Role
-	Zone    *time.Location
-	Switch  []langLink
-	Self    string            // this page's URL for the language switcher; empty: the request's
-	Notice  string            // catalog key of a success notice
-	Message string            // translated general error
-	Fields  map[string]string // translated error per form field
-	Form    url.Values        // the user's input, for re-rendering a form
-	Data    any               // page-specific
+	Title    string // catalog key of the <title>
+	Role     eyelevel.Role
+	Zone     *time.Location
+	Switch   []langLink
+	Self     string            // this page's URL for the language switcher; empty: the request's
+	Notice   string            // catalog key of a success notice
+	Message  string            // translated general error
+	Fields   map[string]string // translated error per form field
+	Form     url.Values        // the user's input, for re-rendering a form
+	Data     any               // page-specific
+	Operator Operator          // who runs the service, for the footer
 }
 
 type langLink struct {
@@ -156,7 +157,7 @@ func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name 
 	if !ok {
 		set = v.pages[i18n.Default]
 	}
-	p.Role, p.Zone = ri.Actor.Role, ri.Zone
+	p.Role, p.Zone, p.Operator = ri.Actor.Role, ri.Zone, v.d.Operator
 	if p.Zone == nil {
 		p.Zone = time.UTC
 	}
