@@ -269,7 +269,8 @@ func (v *views) myAppointments() http.Handler {
 
 type cancelData struct {
 	appointmentView
-	Rule cancelRule
+	Rule   cancelRule
+	Reason string // catalog key: why it cannot be cancelled here
 }
 
 // cancelForm asks before cancelling: it shows the appointment and until
@@ -285,12 +286,22 @@ func (v *views) cancelForm() http.Handler {
 			v.fail(w, r, err)
 			return
 		}
-		p := newPage(r, "cancel.title")
-		p.Data = cancelData{
+		data := cancelData{
 			appointmentView: appointmentView{Appointment: appt, CanCancel: v.d.Service.CanCancel(a, appt),
 				CancelURL: "/appointments/" + url.PathEscape(string(appt.ID)) + "/cancel"},
 			Rule: v.cancelRuleOf(a, appt.Start),
 		}
+		switch {
+		case data.CanCancel:
+		case appt.Status != eyelevel.StatusBooked:
+			data.Reason = "appointment.err.not_booked"
+		case !appt.Start.After(v.d.Service.Now()):
+			data.Reason = "cancel.err.started"
+		default:
+			data.Reason = "appointments.cancel_contact"
+		}
+		p := newPage(r, "cancel.title")
+		p.Data = data
 		v.render(w, r, http.StatusOK, "cancel", p)
 	})
 }

@@ -145,4 +145,13 @@ func TestPagesCancelConfirm(t *testing.T) {
 	if strings.Contains(p.body, e.de("cancel.submit")) {
 		t.Error("a cancelled session offers the cancel button")
 	}
+	// Once it has started, not even the counselor can cancel it.
+	clk.Set(soon.Add(time.Minute))
+	counselor = e.browser()
+	counselor.login("amira", "counselor-password")
+	p = counselor.get(soonURL)
+	mustContain(t, "cancel page of a started session", p, e.de("cancel.err.started"))
+	if strings.Contains(p.body, e.de("cancel.submit")) {
+		t.Error("a started session offers the cancel button")
+	}
 }
