@@ -57,7 +57,7 @@ type User struct {
 type Actor struct {
 	UserID   UserID
 	Role     Role
-	Language string
+	Language string // the language this request is answered in (the web layer negotiates it)
 	TimeZone string
 }
 

@@ -183,6 +183,18 @@ func (s *Service) CanCancel(a eyelevel.Actor, appt eyelevel.Appointment) bool {
 	return a.Role != eyelevel.RoleClient || appt.Start.Sub(now) >= s.cfg.CancelNotice
 }
 
+// CancelDeadline returns the last moment a may cancel an appointment
+// starting at start — for clients the notice period before it, for
+// counselors the start itself — and whether that moment is still ahead.
+// Pages state it before booking and before cancelling.
+func (s *Service) CancelDeadline(a eyelevel.Actor, start time.Time) (time.Time, bool) {
+	by := start
+	if a.Role == eyelevel.RoleClient {
+		by = start.Add(-s.cfg.CancelNotice)
+	}
+	return by, s.now().Before(by)
+}
+
 // bookRechecked books appt after a counselor's data changed since the
 // directory Book checked it against was read (perhaps another counselor's):
 // it checks the slot against this counselor's schedule as it is now, which

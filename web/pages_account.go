@@ -6,18 +6,12 @@ import (
 	"net/url"
 
 	"eyelevel"
-	"eyelevel/i18n"
 	"eyelevel/service"
 )
-
-type landingData struct {
-	Languages []i18n.Language
-}
 
 func (v *views) landing() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := newPage(r, "landing.title")
-		p.Data = landingData{Languages: v.d.Catalog.Languages()}
 		v.render(w, r, http.StatusOK, "landing", p)
 	})
 }

@@ -146,6 +146,20 @@ type bookData struct {
 	Minutes    int
 	StartValue string // RFC 3339, for the form
 	BackURL    string
+	Cancel     cancelRule
+}
+
+// cancelRule is what a page says about cancelling: until when (Open), or
+// that it will no longer be possible here; Hours is the notice period.
+type cancelRule struct {
+	By    time.Time
+	Open  bool
+	Hours int
+}
+
+func (v *views) cancelRuleOf(a eyelevel.Actor, start time.Time) cancelRule {
+	by, open := v.d.Service.CancelDeadline(a, start)
+	return cancelRule{By: by, Open: open, Hours: int(v.d.Service.Config().CancelNotice.Hours())}
 }
 
 // renderConfirm shows the confirmation page of a slot, with err if booking failed.
@@ -167,6 +181,7 @@ func (v *views) renderConfirm(w http.ResponseWriter, r *http.Request, id, start 
 		Counselor: c, Start: t, End: t.Add(length), Minutes: int(length.Minutes()),
 		StartValue: t.UTC().Format(time.RFC3339),
 		BackURL:    counselorURL(c.ID) + "?week=" + t.In(info(r).Zone).Format(time.DateOnly),
+		Cancel:     v.cancelRuleOf(info(r).Actor, t),
 	}
 	v.renderAfter(w, r, "book", p, bookErr)
 }
@@ -249,6 +264,45 @@ func (v *views) myAppointments() http.Handler {
 			return
 		}
 		v.renderAppointments(w, r, nil)
+	})
+}
+
+type cancelData struct {
+	appointmentView
+	Rule   cancelRule
+	Reason string // catalog key: why it cannot be cancelled here
+}
+
+// cancelForm asks before cancelling: it shows the appointment and until
+// when it can be cancelled, with a button that posts to cancel.
+func (v *views) cancelForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, r.URL.Path) {
+			return
+		}
+		a := info(r).Actor
+		appt, err := v.d.Service.Appointment(r.Context(), a, eyelevel.AppointmentID(r.PathValue("id")))
+		if err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		data := cancelData{
+			appointmentView: appointmentView{Appointment: appt, CanCancel: v.d.Service.CanCancel(a, appt),
+				CancelURL: "/appointments/" + url.PathEscape(string(appt.ID)) + "/cancel"},
+			Rule: v.cancelRuleOf(a, appt.Start),
+		}
+		switch {
+		case data.CanCancel:
+		case appt.Status != eyelevel.StatusBooked:
+			data.Reason = "appointment.err.not_booked"
+		case !appt.Start.After(v.d.Service.Now()):
+			data.Reason = "cancel.err.started"
+		default:
+			data.Reason = "appointments.cancel_contact"
+		}
+		p := newPage(r, "cancel.title")
+		p.Data = data
+		v.render(w, r, http.StatusOK, "cancel", p)
 	})
 }
 

@@ -239,8 +239,14 @@ func TestPagesBookingFlow(t *testing.T) {
 
 	p = c.get(bookPath)
 	mustStatus(t, "confirm", p, http.StatusOK)
-	mustContain(t, "confirm", p, "Amira K.", e.de("book.minutes", "n", 50), "(Europe/Berlin)", e.de("book.submit"))
 	q, _ := url.ParseQuery(strings.SplitN(bookPath, "?", 2)[1])
+	start, err := time.Parse(time.RFC3339, q.Get("start"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The confirm page states until when the session can be cancelled.
+	rule := e.de("cancel.rule", "time", formatTime(e.cat, "de", start.Add(-24*time.Hour), berlin(t), styleDateTime), "hours", 24)
+	mustContain(t, "confirm", p, "Amira K.", e.de("book.minutes", "n", 50), "(Europe/Berlin)", e.de("book.submit"), rule)
 	p = c.post("/book", url.Values{"counselor": {q.Get("counselor")}, "start": {q.Get("start")}})
 	mustStatus(t, "book", p, http.StatusOK)
 	mustContain(t, "book", p, e.de("notice.booked"), "Amira K.", e.de("appointments.status.booked"), `/cancel"`)
@@ -257,9 +263,22 @@ func TestPagesBookingFlow(t *testing.T) {
 	mustStatus(t, "counselor appointments", p, http.StatusOK)
 	mustContain(t, "counselor appointments", p, "nour", e.de("appointments.client"))
 
-	m = regexp.MustCompile(`action="(/appointments/[^"]+/cancel)"`).FindStringSubmatch(c.get("/appointments").body)
+	// Cancelling asks first: the list links to a page that shows the
+	// session and the rule, and only its button cancels.
+	list := c.get("/appointments").body
+	if strings.Contains(list, `method="post" action="/appointments/`) {
+		t.Error("the appointments list cancels with one tap")
+	}
+	m = regexp.MustCompile(`href="(/appointments/[^"]+/cancel)"`).FindStringSubmatch(list)
 	if m == nil {
-		t.Fatal("no cancel button")
+		t.Fatal("no cancel link")
+	}
+	p = c.get(m[1])
+	mustStatus(t, "cancel page", p, http.StatusOK)
+	mustContain(t, "cancel page", p, e.de("cancel.heading"), "Amira K.", rule, e.de("cancel.submit"), e.de("cancel.keep"),
+		`<form method="post" action="`+m[1]+`"`)
+	if p := c.get("/appointments"); !strings.Contains(p.body, e.de("appointments.status.booked")) {
+		t.Error("showing the cancel page cancelled the session")
 	}
 	p = c.post(m[1], url.Values{})
 	mustStatus(t, "cancel", p, http.StatusOK)

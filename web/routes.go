@@ -56,6 +56,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 
 	// Pages, rendered on the server; they work without JavaScript.
 	mux.Handle("GET /static/", handleStatic(d))
+	mux.Handle("GET /favicon.ico", handleFavicon())
 	mux.Handle("GET /{$}", v.landing())
 	mux.Handle("GET /help", v.help())
 	mux.Handle("GET /register", v.registerForm())
@@ -68,6 +69,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /book", v.confirmBooking())
 	mux.Handle("POST /book", v.book())
 	mux.Handle("GET /appointments", v.myAppointments())
+	mux.Handle("GET /appointments/{id}/cancel", v.cancelForm())
 	mux.Handle("POST /appointments/{id}/cancel", v.cancel())
 	mux.Handle("GET /appointments/{id}/room", v.roomPage())
 	mux.Handle("GET /profile", v.profileForm())

@@ -26,6 +26,7 @@ type Deps struct {
 	// TrustProxy takes the client IP from X-Forwarded-For (set it only
 	// behind a reverse proxy that overwrites that header).
 	TrustProxy bool
+	Operator   Operator // who runs the service, for the footer and landing page
 }
 
 // NewServer returns the whole HTTP surface of eyelevel.
@@ -137,6 +138,9 @@ func withActor(next http.Handler, d Deps) http.Handler {
 			explicit = c.Value
 		}
 		ri.Lang = d.Catalog.Negotiate(explicit, ri.Actor.Language, r.Header.Get("Accept-Language"))
+		// Content the service picks by language (program steps,
+		// questionnaires) follows the page, not only the account.
+		ri.Actor.Language = ri.Lang
 		ri.Zone = time.UTC
 		if loc, ok := service.LoadZone(ri.Actor.TimeZone); ok {
 			ri.Zone = loc

@@ -54,3 +54,17 @@ func handleStatic(d Deps) http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
+
+// handleFavicon answers /favicon.ico, which browsers request on their own
+// whatever the page links; pages link the SVG icon.
+func handleFavicon() http.Handler {
+	ico, err := fs.ReadFile(staticFS, "static/favicon.ico")
+	if err != nil {
+		panic(err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/vnd.microsoft.icon")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Write(ico)
+	})
+}

@@ -65,6 +65,7 @@ func parsePages(c *i18n.Catalog, lang string) map[string]*template.Template {
 
 // funcs are the template functions of one language.
 func funcs(c *i18n.Catalog, lang string) template.FuncMap {
+	np := numberPrinter(lang)
 	return template.FuncMap{
 		"t":    func(key string, args ...any) string { return c.T(lang, key, args...) },
 		"lang": func() string { return lang },
@@ -79,6 +80,8 @@ func funcs(c *i18n.Catalog, lang string) template.FuncMap {
 		"inc":      func(i int) int { return i + 1 },
 		"list5":    func() []int { return []int{1, 2, 3, 4, 5} },
 		"pct":      func(f float64) float64 { return f * 100 },
+		// num writes a number in the page's language: {{num .Mean 1}} is "4,5" in German.
+		"num": func(v any, digits ...int) string { return formatNumber(np, v, digits...) },
 		// isolate wraps a name in Unicode bidi isolates (FSI…PDI), so that an
 		// Arabic name inside a German sentence keeps the sentence's order.
 		"isolate": func(s string) string { return "\u2068" + s + "\u2069" },
@@ -95,16 +98,17 @@ type formField struct {
 
 // page is what every template receives.
 type page struct {
-	Title   string // catalog key of the <title>
-	Role    eyelevel.Role
-	Zone    *time.Location
-	Switch  []langLink
-	Self    string            // this page's URL for the language switcher; empty: the request's
-	Notice  string            // catalog key of a success notice
-	Message string            // translated general error
-	Fields  map[string]string // translated error per form field
-	Form    url.Values        // the user's input, for re-rendering a form
-	Data    any               // page-specific
+	Title    string // catalog key of the <title>
+	Role     eyelevel.Role
+	Zone     *time.Location
+	Switch   []langLink
+	Self     string            // this page's URL for the language switcher; empty: the request's
+	Notice   string            // catalog key of a success notice
+	Message  string            // translated general error
+	Fields   map[string]string // translated error per form field
+	Form     url.Values        // the user's input, for re-rendering a form
+	Data     any               // page-specific
+	Operator Operator          // who runs the service, for the footer
 }
 
 type langLink struct {
@@ -153,7 +157,7 @@ func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name 
 	if !ok {
 		set = v.pages[i18n.Default]
 	}
-	p.Role, p.Zone = ri.Actor.Role, ri.Zone
+	p.Role, p.Zone, p.Operator = ri.Actor.Role, ri.Zone, v.d.Operator
 	if p.Zone == nil {
 		p.Zone = time.UTC
 	}

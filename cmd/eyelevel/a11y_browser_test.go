@@ -88,6 +88,7 @@ func TestPagesInBrowserRTLAndAccessible(t *testing.T) {
 		"confirm":      "/book?counselor=" + second.ID + "&start=" + second.NextSlot.Start,
 		"appointments": "/appointments",
 		"room":         "/appointments/" + appt.ID + "/room",
+		"cancel":       "/appointments/" + appt.ID + "/cancel",
 		"help":         "/help",
 		"self-test":    "/selftest",
 		"program":      "/program",

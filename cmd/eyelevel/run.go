@@ -26,6 +26,7 @@ const usage = `usage:
   eyelevel serve [--addr 127.0.0.1:8080] [--data ./eyelevel-data] [--db postgres://…] [--demo]
                  [--turn-listen :3478] [--turn-public-ip IP] [--turn-secret S] [--turn-allow-peer CIDR]…
                  [--turn-tls-cert F --turn-tls-key F] [--turn-external URL]…
+                 [--operator-name NAME] [--imprint-url URL] [--privacy-url URL]
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
 
 Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
@@ -68,6 +69,7 @@ type config struct {
 	roomAfter      time.Duration
 	masterKeyFile  string
 	hotlines       string
+	operator       web.Operator
 	turn           turnConfig
 }
 
@@ -95,6 +97,9 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.DurationVar(&c.roomAfter, "room-close-after", envDuration(env("room-close-after", ""), 15*time.Minute), "the video room closes this long after the end")
 	fs.StringVar(&c.masterKeyFile, "master-key-file", env("master-key-file", ""), "file holding the master key that encrypts reflections (default: master.key in --data, created on first start; or set EYELEVEL_MASTER_KEY)")
 	fs.StringVar(&c.hotlines, "hotlines", env("hotlines", ""), "JSON file of crisis numbers for the operator's country (default: Germany's)")
+	fs.StringVar(&c.operator.Name, "operator-name", env("operator-name", ""), "who runs this service, shown on every page (with --demo: \"eyelevel demo\")")
+	fs.StringVar(&c.operator.ImprintURL, "imprint-url", env("imprint-url", ""), "the operator's legal notice (Impressum), linked from every page")
+	fs.StringVar(&c.operator.PrivacyURL, "privacy-url", env("privacy-url", ""), "the operator's privacy policy, linked from every page")
 	c.turn.flags(fs, env)
 }
 
@@ -129,6 +134,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if c.buffer < 0 || c.cancelNotice < 0 || c.minLead < 0 || c.roomBefore < 0 || c.roomAfter < 0 {
 		return errors.New("durations must not be negative")
+	}
+	if c.demo && c.operator.Name == "" {
+		c.operator.Name = "eyelevel demo"
+	}
+	if err := c.operator.Check(); err != nil {
+		return err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
@@ -183,7 +194,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy}),
+		Handler:           web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy, Operator: c.operator}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -294,6 +294,7 @@ func form(t *testing.T, method, u, cookie string, values map[string]string) (sta
 
 var (
 	bookLink   = regexp.MustCompile(`href="(/book\?counselor=[^"]+)"`)
+	cancelLink = regexp.MustCompile(`href="(/appointments/[a-z0-9]+/cancel)"`)
 	cancelForm = regexp.MustCompile(`action="(/appointments/[a-z0-9]+/cancel)"`)
 )
 
@@ -333,18 +334,27 @@ func TestServeDemoHTMLFormsEndToEnd(t *testing.T) {
 		t.Fatalf("second booking: %d, want 409\n%s", st, body)
 	}
 
+	// Cancelling asks first: the list links to a page whose button cancels.
 	st, _, body, _ = form(t, "GET", base+"/appointments", cookie, nil)
+	l := cancelLink.FindStringSubmatch(body)
+	if st != 200 || l == nil {
+		t.Fatalf("appointments: %d, no cancel link\n%s", st, body)
+	}
+	st, _, body, _ = form(t, "GET", base+l[1], cookie, nil)
 	c := cancelForm.FindStringSubmatch(body)
-	if st != 200 || c == nil {
-		t.Fatalf("appointments: %d, no cancel form\n%s", st, body)
+	if st != 200 || c == nil || c[1] != l[1] {
+		t.Fatalf("cancel page: %d, no cancel form\n%s", st, body)
 	}
 	st, loc, _, _ = form(t, "POST", base+c[1], cookie, nil)
 	if st != http.StatusSeeOther {
 		t.Fatalf("cancel: %d %q", st, loc)
 	}
 	_, _, body, _ = form(t, "GET", base+"/appointments", cookie, nil)
-	if cancelForm.MatchString(body) {
+	if cancelLink.MatchString(body) {
 		t.Error("cancelled appointment still offers a cancel button")
+	}
+	if _, _, body, _ = form(t, "GET", base+l[1], cookie, nil); cancelForm.MatchString(body) {
+		t.Error("cancelled appointment's cancel page still offers the button")
 	}
 	// The slot is free again: booking it once more succeeds.
 	st, _, _, _ = form(t, "POST", base+"/book", cookie, map[string]string{"counselor": q.Get("counselor"), "start": q.Get("start")})
