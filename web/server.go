@@ -109,7 +109,7 @@ const (
 	// deviceCookie marks a browser that has logged in before, so others'
 	// failed guesses cannot lock it out (see service.SignIn).
 	deviceCookie = "__Host-eyelevel-device"
-	langCookie    = "eyelevel-lang"
+	langCookie   = "eyelevel-lang"
 )
 
 // withActor resolves who is calling (bearer token, else session cookie) and
