@@ -102,4 +102,3 @@ func bearer(t *testing.T, e *pagesEnv, token string) int {
 	res.Body.Close()
 	return res.StatusCode
 }
-
