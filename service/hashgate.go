@@ -17,23 +17,22 @@ import (
 type hashGate struct {
 	slots   chan struct{}
 	wait    time.Duration
-	now     func() time.Time
 	checks  atomic.Int64 // hashes run, for tests and metrics
 	running atomic.Int64
 
 	mu       sync.Mutex
 	lastFree time.Time
-	freeing  bool
+	pending  bool // a return of memory is scheduled
 }
 
 // newHashGate allows budget bytes of hashing at perHash bytes each (at
 // least one at a time); waiting callers give up after wait.
-func newHashGate(budget, perHash int64, wait time.Duration, now func() time.Time) *hashGate {
+func newHashGate(budget, perHash int64, wait time.Duration) *hashGate {
 	n := int64(1)
 	if perHash > 0 && budget/perHash > 1 {
 		n = budget / perHash
 	}
-	return &hashGate{slots: make(chan struct{}, n), wait: wait, now: now}
+	return &hashGate{slots: make(chan struct{}, n), wait: wait}
 }
 
 // size is how many hashes may run at once.
@@ -73,17 +72,19 @@ func (g *hashGate) run(ctx context.Context, hash func()) error {
 func (g *hashGate) idle() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	now := g.now()
-	if g.freeing || now.Sub(g.lastFree) < 10*time.Second {
+	if g.pending {
 		return
 	}
-	g.freeing, g.lastFree = true, now
-	go func() {
-		debug.FreeOSMemory()
+	g.pending = true
+	delay := max(0, 10*time.Second-time.Since(g.lastFree))
+	time.AfterFunc(delay, func() {
+		if g.running.Load() == 0 {
+			debug.FreeOSMemory()
+		}
 		g.mu.Lock()
-		g.freeing = false
+		g.pending, g.lastFree = false, time.Now()
 		g.mu.Unlock()
-	}()
+	})
 }
 
 func busy() error {

@@ -15,7 +15,7 @@ import (
 // find no slot within the wait are told the server is busy.
 func TestHashGateBoundsConcurrency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := newHashGate(128<<20, 19<<20, 5*time.Second, time.Now)
+		g := newHashGate(128<<20, 19<<20, 5*time.Second)
 		if g.size() != 6 {
 			t.Fatalf("size = %d, want 6 (128 MiB / 19 MiB)", g.size())
 		}
@@ -56,7 +56,7 @@ func TestHashGateBoundsConcurrency(t *testing.T) {
 
 func TestHashGateBusy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := newHashGate(1, 19<<20, 5*time.Second, time.Now) // a budget below one hash still allows one
+		g := newHashGate(1, 19<<20, 5*time.Second) // a budget below one hash still allows one
 		release := make(chan struct{})
 		go g.run(context.Background(), func() { <-release })
 		synctest.Wait()

@@ -154,7 +154,7 @@ func New(db *store.DB, cfg Config, log *slog.Logger, now func() time.Time) *Serv
 	if lim == nil {
 		lim = NewMemoryLimiter(now)
 	}
-	gate := newHashGate(cfg.HashMemory, int64(cfg.Password.Memory)*1024, cfg.HashWait, now)
+	gate := newHashGate(cfg.HashMemory, int64(cfg.Password.Memory)*1024, cfg.HashWait)
 	return &Service{db: db, cfg: cfg, now: now, log: log, limiter: lim, gate: gate, deviceKey: cfg.DeviceKey}
 }
 
