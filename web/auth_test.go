@@ -102,3 +102,22 @@ func bearer(t *testing.T, e *pagesEnv, token string) int {
 	res.Body.Close()
 	return res.StatusCode
 }
+
+// The sign-up and counselor forms explain the password rules, and each
+// refused password gets its own message.
+func TestPagesPasswordRules(t *testing.T) {
+	e := newPagesEnv(t)
+	mustContain(t, "register form", e.browser().get("/register"), e.de("register.password.hint"), `maxlength="256"`)
+	for pw, key := range map[string]string{
+		"qwertyuiop":    "account.err.password_common",
+		"aaaaaaaaaa":    "account.err.password_repeated",
+		"eyelevel-demo": "account.err.password_demo",
+		"Nour-Garden":   "account.err.password_username",
+	} {
+		p := e.browser().post("/register", url.Values{"username": {"nour-garden"}, "password": {pw}, "language": {"de"}, "timezone": {"UTC"}})
+		mustStatus(t, pw, p, http.StatusBadRequest)
+		mustContain(t, pw, p, e.de(key), `id="password-error"`)
+	}
+	admin, _, _ := e.setup()
+	mustContain(t, "counselor form", admin.get("/admin/counselors/new"), e.de("register.password.hint"))
+}
