@@ -118,7 +118,8 @@ func (s *Service) AddUser(ctx context.Context, role eyelevel.Role, username, pas
 	return u, nil
 }
 
-// Login is SignIn without a device token, for callers that need none.
+// Login is SignIn without a device token, for callers that need none;
+// its errors are SignIn's.
 func (s *Service) Login(ctx context.Context, username, password, ip string, api bool) (token string, expires time.Time, u eyelevel.User, err error) {
 	in, err := s.SignIn(ctx, Credentials{Username: username, Password: password, IP: ip, API: api})
 	return in.Token, in.Expires, in.User, err
