@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"eyelevel"
-	"eyelevel/store"
 )
 
 // RegisterInput is a new client's sign-up. Only username and password are
@@ -23,11 +22,12 @@ type RegisterInput struct {
 	Email    string `json:"email,omitempty"`
 }
 
-// Valid returns problems per field as translation keys.
+// Valid returns problems per field as translation keys. The demo password
+// is checked by the service, which knows whether demo mode is on.
 func (in RegisterInput) Valid() map[string]string {
 	p := problems{}
 	p.check(validUsername(in.Username), "username", "account.err.username")
-	p.check(validPassword(in.Password), "password", "account.err.password")
+	checkPassword(p, in.Password, in.Username, true)
 	p.check(IsUILanguage(in.Language), "language", "account.err.language")
 	_, ok := LoadZone(in.TimeZone)
 	p.check(ok, "timezone", "account.err.timezone")
@@ -35,30 +35,33 @@ func (in RegisterInput) Valid() map[string]string {
 	return p
 }
 
+// Session kinds: a browser cookie or an API bearer token. Each is accepted
+// only where it was issued, so a 30-day API token is no browser cookie.
 const (
-	registerPerIP    = 20 // sign-ups per IP and hour
-	loginPerAccount  = 5  // failed logins per account and 15 minutes
-	loginPerIP       = 30 // login attempts per IP and 15 minutes
-	loginWindow      = 15 * time.Minute
-	registerWindow   = time.Hour
-	sessionKindWeb   = "web"
-	sessionKindToken = "api"
+	SessionWeb = "web"
+	SessionAPI = "api"
 )
 
 // Register creates a client account. Errors: EINVALID, ECONFLICT (username
-// taken), ETOOMANY (too many sign-ups from ip).
+// taken), ETOOMANY (too many sign-ups from ip), EUNAVAILABLE (busy hashing).
 func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (eyelevel.User, error) {
-	if err := problems(in.Valid()).err(); err != nil {
+	p := problems(in.Valid())
+	s.checkDemoPassword(p, in.Password)
+	if err := p.err(); err != nil {
 		return eyelevel.User{}, err
 	}
 	key := "register:" + ip
-	if !s.limiter.allow(key, registerPerIP, registerWindow) {
+	if !s.limiter.Reserve(Limit{key, s.cfg.SignupLimit, time.Hour}) {
 		return eyelevel.User{}, tooMany()
 	}
-	s.limiter.add(key, registerWindow)
+	hash, err := s.hashPassword(ctx, in.Password)
+	if err != nil {
+		s.limiter.Refund(key)
+		return eyelevel.User{}, err
+	}
 	u := eyelevel.User{
 		ID: eyelevel.UserID(eyelevel.NewID()), Username: in.Username, Role: eyelevel.RoleClient,
-		PasswordHash: HashPassword(in.Password, s.cfg.Password), Email: in.Email,
+		PasswordHash: hash, Email: in.Email,
 		Language: in.Language, TimeZone: in.TimeZone, CreatedAt: s.now().UTC(),
 	}
 	if err := s.db.CreateUser(ctx, u); err != nil {
@@ -66,6 +69,21 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (ey
 	}
 	s.log.Info("account registered", "user", u.ID, "role", u.Role)
 	return u, nil
+}
+
+// checkDemoPassword refuses the published demo password outside demo mode.
+func (s *Service) checkDemoPassword(p problems, password string) {
+	if _, taken := p["password"]; !taken && !s.cfg.Demo && passwordProblem(password, "", false) == "account.err.password_demo" {
+		p["password"] = "account.err.password_demo"
+	}
+}
+
+// hashPassword hashes through the gate that bounds hashing memory.
+// Errors: EUNAVAILABLE when the server is busy.
+func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
+	var hash string
+	err := s.gate.run(ctx, func() { hash = HashPassword(password, s.cfg.Password) })
+	return hash, err
 }
 
 // Operator is the actor of the command line, which only the operator of
@@ -79,15 +97,19 @@ func (s *Service) AddUser(ctx context.Context, role eyelevel.Role, username, pas
 	p := problems{}
 	p.check(role == eyelevel.RoleAdmin || role == eyelevel.RoleClient, "role", "account.err.role")
 	p.check(validUsername(username), "username", "account.err.username")
-	p.check(validPassword(password), "password", "account.err.password")
+	checkPassword(p, password, username, s.cfg.Demo)
 	_, ok := LoadZone(timezone)
 	p.check(ok, "timezone", "account.err.timezone")
 	if err := p.err(); err != nil {
 		return eyelevel.User{}, err
 	}
+	hash, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return eyelevel.User{}, err
+	}
 	u := eyelevel.User{
 		ID: eyelevel.UserID(eyelevel.NewID()), Username: username, Role: role,
-		PasswordHash: HashPassword(password, s.cfg.Password), Language: "de", TimeZone: timezone, CreatedAt: s.now().UTC(),
+		PasswordHash: hash, Language: "de", TimeZone: timezone, CreatedAt: s.now().UTC(),
 	}
 	if err := s.db.CreateUser(ctx, u); err != nil {
 		return eyelevel.User{}, err
@@ -96,65 +118,21 @@ func (s *Service) AddUser(ctx context.Context, role eyelevel.Role, username, pas
 	return u, nil
 }
 
-// Login checks credentials and starts a session of kind "web" (cookie) or
-// "api" (bearer token). It returns the secret token, which is never stored.
-// Errors: EUNAUTHORIZED (wrong username or password, same message for both),
-// ETOOMANY (rate limit per account or per IP).
+// Login is SignIn without a device token, for callers that need none;
+// its errors are SignIn's.
 func (s *Service) Login(ctx context.Context, username, password, ip string, api bool) (token string, expires time.Time, u eyelevel.User, err error) {
-	acctKey, ipKey := "login:"+store.UsernameKey(username), "loginip:"+ip
-	if !s.limiter.allow(acctKey, loginPerAccount, loginWindow) || !s.limiter.allow(ipKey, loginPerIP, loginWindow) {
-		return "", time.Time{}, u, tooMany()
-	}
-	s.limiter.add(ipKey, loginWindow)
-	wrong := eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "login.err.credentials", "Wrong username or password.")
-	if len(username) > 200 || len(password) > 1024 {
-		return "", time.Time{}, u, wrong
-	}
-	u, err = s.db.UserByUsername(ctx, username)
-	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
-		// Spend the same time as a real check so timing does not reveal
-		// which usernames exist.
-		CheckPassword(s.dummyHash(), password)
-		s.limiter.add(acctKey, loginWindow)
-		return "", time.Time{}, u, wrong
-	} else if err != nil {
-		return "", time.Time{}, u, err
-	}
-	if ok, err := CheckPassword(u.PasswordHash, password); err != nil {
-		return "", time.Time{}, u, err
-	} else if !ok {
-		s.limiter.add(acctKey, loginWindow)
-		return "", time.Time{}, eyelevel.User{}, wrong
-	}
-	s.limiter.reset(acctKey)
-	kind, ttl := sessionKindWeb, s.cfg.WebSession
-	if api {
-		kind, ttl = sessionKindToken, s.cfg.TokenTTL
-	}
-	token = newToken()
-	now := s.now().UTC()
-	expires = now.Add(ttl).Truncate(time.Second)
-	err = s.db.CreateSession(ctx, store.Session{TokenHash: hashToken(token), UserID: u.ID, Kind: kind, CreatedAt: now, ExpiresAt: expires})
-	if err != nil {
-		return "", time.Time{}, u, err
-	}
-	return token, expires, u, nil
+	in, err := s.SignIn(ctx, Credentials{Username: username, Password: password, IP: ip, API: api})
+	return in.Token, in.Expires, in.User, err
 }
 
-// dummyHash is a hash with the configured costs, made once, that no
-// password matches.
-func (s *Service) dummyHash() string {
-	s.dummyOnce.Do(func() { s.dummy = HashPassword(newToken(), s.cfg.Password) })
-	return s.dummy
-}
-
-// Authenticate returns the actor a session token belongs to. Errors:
-// EUNAUTHORIZED for unknown or expired tokens.
-func (s *Service) Authenticate(ctx context.Context, token string) (eyelevel.Actor, error) {
+// Authenticate returns the actor a session token of kind (SessionWeb or
+// SessionAPI) belongs to. Errors: EUNAUTHORIZED for unknown or expired
+// tokens and for tokens of the other kind; other errors are the database's.
+func (s *Service) Authenticate(ctx context.Context, token, kind string) (eyelevel.Actor, error) {
 	if token == "" || len(token) > 100 {
 		return eyelevel.Actor{}, unauthorized()
 	}
-	u, err := s.db.SessionUser(ctx, hashToken(token), s.now())
+	u, err := s.db.SessionUser(ctx, hashToken(token), kind, s.now())
 	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
 		return eyelevel.Actor{}, unauthorized()
 	} else if err != nil {
@@ -166,6 +144,22 @@ func (s *Service) Authenticate(ctx context.Context, token string) (eyelevel.Acto
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	return s.db.DeleteSession(ctx, hashToken(token))
+}
+
+// LogoutEverywhere ends every session and API token of the actor, for a
+// lost phone or a shared computer. Device tokens stay valid: they only
+// exempt a browser from the guessing limits and grant no access.
+// Errors: EUNAUTHORIZED.
+func (s *Service) LogoutEverywhere(ctx context.Context, a eyelevel.Actor) error {
+	if a.Anonymous() {
+		return unauthorized()
+	}
+	n, err := s.db.DeleteUserSessions(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	s.log.Info("logged out everywhere", "user", a.UserID, "sessions", n)
+	return nil
 }
 
 // Me returns the actor's own account. Errors: EUNAUTHORIZED.
@@ -191,6 +185,10 @@ func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
 	return hex.EncodeToString(sum[:])
 }
+
+// PasswordChecks returns how many password hashes the service has run;
+// tests use it to count guesses.
+func (s *Service) PasswordChecks() int64 { return s.gate.checks.Load() }
 
 func tooMany() error {
 	return eyelevel.Errorf(eyelevel.ETOOMANY, "error.too_many", "Too many attempts. Please wait a few minutes and try again.")

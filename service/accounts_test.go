@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestRegisterValidation(t *testing.T) {
 			},
 			func(in *service.RegisterInput) {
 				in.Username = strings.Repeat("a", 40)
-				in.Password = strings.Repeat("p", 10)
+				in.Password = "plum pear9" // ten characters are enough
 			},
 		}
 		for i, edit := range good {
@@ -157,47 +158,51 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-func TestLoginRateLimitPerAccount(t *testing.T) {
+func TestLoginRateLimitPerAccountAndAddress(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		e.client("alice")
 		e.client("bob")
+		const attacker = "203.0.113.66"
 		for range 5 {
-			_, _, _, err := e.svc.Login(e.ctx, "alice", "wrong password", e.ip(), false)
+			_, _, _, err := e.svc.Login(e.ctx, "alice", "wrong password", attacker, false)
 			wantCode(t, err, eyelevel.EUNAUTHORIZED)
 			e.clock.Advance(time.Minute)
 		}
-		// Five failures within 15 minutes: even the right password is refused,
-		// from any IP and in any spelling of the name.
-		_, _, _, err := e.svc.Login(e.ctx, "alice", password, e.ip(), false)
+		// Five failures within 15 minutes close this account at this address,
+		// in any spelling of the name, even for the right password...
+		_, _, _, err := e.svc.Login(e.ctx, "alice", password, attacker, false)
 		wantCode(t, err, eyelevel.ETOOMANY)
-		_, _, _, err = e.svc.Login(e.ctx, "ALICE", password, e.ip(), false)
+		_, _, _, err = e.svc.Login(e.ctx, "ALICE", password, attacker, false)
 		wantCode(t, err, eyelevel.ETOOMANY)
-		if _, _, _, err := e.svc.Login(e.ctx, "bob", password, e.ip(), false); err != nil {
+		// ...but neither other accounts there nor the owner elsewhere.
+		if _, _, _, err := e.svc.Login(e.ctx, "bob", password, attacker, false); err != nil {
 			t.Fatalf("other account: %v", err)
+		}
+		if _, _, _, err := e.svc.Login(e.ctx, "alice", password, e.ip(), false); err != nil {
+			t.Fatalf("the owner at another address was locked out: %v", err)
 		}
 		// The window slides: 15 minutes after the first failure, one more try.
 		e.clock.Advance(10 * time.Minute) // first failure at 08:00, now 08:15
-		if _, _, _, err := e.svc.Login(e.ctx, "alice", password, e.ip(), false); err != nil {
+		if _, _, _, err := e.svc.Login(e.ctx, "alice", password, attacker, false); err != nil {
 			t.Fatalf("after the window: %v", err)
 		}
-		// A successful login forgets the failures.
+		// A success does not count, but does not erase failures either.
+		e.clock.Advance(time.Hour)
 		for range 4 {
-			e.svc.Login(e.ctx, "alice", "wrong password", e.ip(), false)
+			e.svc.Login(e.ctx, "alice", "wrong password", attacker, false)
 		}
-		if _, _, _, err := e.svc.Login(e.ctx, "alice", password, e.ip(), false); err != nil {
+		if _, _, _, err := e.svc.Login(e.ctx, "alice", password, attacker, false); err != nil {
 			t.Fatalf("after 4 failures: %v", err)
 		}
-		for range 5 {
-			e.svc.Login(e.ctx, "alice", "wrong password", e.ip(), false)
-		}
-		_, _, _, err = e.svc.Login(e.ctx, "alice", password, e.ip(), false)
+		e.svc.Login(e.ctx, "alice", "wrong password", attacker, false)
+		_, _, _, err = e.svc.Login(e.ctx, "alice", password, attacker, false)
 		wantCode(t, err, eyelevel.ETOOMANY)
 
 		// Guessing at unknown names is limited per name, too.
 		for range 5 {
-			e.svc.Login(e.ctx, "ghost", "x", e.ip(), false)
+			e.svc.Login(e.ctx, "ghost", "x", attacker, false)
 		}
-		_, _, _, err = e.svc.Login(e.ctx, "ghost", "x", e.ip(), false)
+		_, _, _, err = e.svc.Login(e.ctx, "ghost", "x", attacker, false)
 		wantCode(t, err, eyelevel.ETOOMANY)
 	})
 }
@@ -207,11 +212,17 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 		e.client("alice")
 		e.client("bob")
 		const ip = "198.51.100.7"
-		// Thirty attempts per IP in 15 minutes, successful ones included.
-		for i := range 30 {
+		// Successes do not count: a care point's shared address can log in
+		// its many clients.
+		for i := range 100 {
 			if _, _, _, err := e.svc.Login(e.ctx, "alice", password, ip, false); err != nil {
 				t.Fatalf("login %d: %v", i+1, err)
 			}
+		}
+		// Thirty failures per address in 15 minutes, whichever the names.
+		for i := range 30 {
+			_, _, _, err := e.svc.Login(e.ctx, fmt.Sprintf("ghost%d", i), password, ip, false)
+			wantCode(t, err, eyelevel.EUNAUTHORIZED)
 		}
 		_, _, _, err := e.svc.Login(e.ctx, "bob", password, ip, false)
 		wantCode(t, err, eyelevel.ETOOMANY)
@@ -232,7 +243,7 @@ func TestAuthenticateLogout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := e.svc.Authenticate(e.ctx, token)
+		a, err := e.svc.Authenticate(e.ctx, token, service.SessionWeb)
 		if err != nil || a != alice {
 			t.Fatalf("Authenticate = %+v, %v; want %+v", a, err, alice)
 		}
@@ -242,7 +253,7 @@ func TestAuthenticateLogout(t *testing.T) {
 		_, err = e.svc.Me(e.ctx, eyelevel.Actor{})
 		wantCode(t, err, eyelevel.EUNAUTHORIZED)
 		for _, bad := range []string{"", "nonsense", token + "x", strings.Repeat("a", 101)} {
-			_, err := e.svc.Authenticate(e.ctx, bad)
+			_, err := e.svc.Authenticate(e.ctx, bad, service.SessionWeb)
 			wantCode(t, err, eyelevel.EUNAUTHORIZED)
 		}
 
@@ -253,9 +264,9 @@ func TestAuthenticateLogout(t *testing.T) {
 		if err := e.svc.Logout(e.ctx, token); err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.Authenticate(e.ctx, token)
+		_, err = e.svc.Authenticate(e.ctx, token, service.SessionWeb)
 		wantCode(t, err, eyelevel.EUNAUTHORIZED)
-		if _, err := e.svc.Authenticate(e.ctx, other); err != nil {
+		if _, err := e.svc.Authenticate(e.ctx, other, service.SessionAPI); err != nil {
 			t.Errorf("logout ended another session: %v", err)
 		}
 		if err := e.svc.Logout(e.ctx, token); err != nil {
@@ -268,16 +279,16 @@ func TestAuthenticateLogout(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.clock.Advance(12*time.Hour - time.Second)
-		if _, err := e.svc.Authenticate(e.ctx, web); err != nil {
+		if _, err := e.svc.Authenticate(e.ctx, web, service.SessionWeb); err != nil {
 			t.Errorf("web session before expiry: %v", err)
 		}
 		e.clock.Advance(time.Second)
-		_, err = e.svc.Authenticate(e.ctx, web)
+		_, err = e.svc.Authenticate(e.ctx, web, service.SessionWeb)
 		wantCode(t, err, eyelevel.EUNAUTHORIZED)
 		if n, err := e.svc.SweepSessions(e.ctx); err != nil || n != 1 {
 			t.Errorf("SweepSessions = %d, %v; want 1", n, err)
 		}
-		if _, err := e.svc.Authenticate(e.ctx, other); err != nil {
+		if _, err := e.svc.Authenticate(e.ctx, other, service.SessionAPI); err != nil {
 			t.Errorf("API token after 12 h: %v", err)
 		}
 	})

@@ -24,7 +24,7 @@ type CounselorInput struct {
 func (in *CounselorInput) Valid() map[string]string {
 	p := problems{}
 	p.check(validUsername(in.Username), "username", "account.err.username")
-	p.check(validPassword(in.Password), "password", "account.err.password")
+	checkPassword(p, in.Password, in.Username, true)
 	p.check(validEmail(in.Email), "email", "account.err.email")
 	profile := ProfileInput{in.DisplayName, in.Gender, in.Languages, in.TimeZone, in.Bio, in.Qualifications}
 	profile.check(p)
@@ -73,19 +73,25 @@ func (s *Service) CreateCounselor(ctx context.Context, a eyelevel.Actor, in Coun
 	} else if a.Role != eyelevel.RoleAdmin {
 		return eyelevel.Counselor{}, forbidden()
 	}
-	if err := problems(in.Valid()).err(); err != nil {
+	p := problems(in.Valid())
+	s.checkDemoPassword(p, in.Password)
+	if err := p.err(); err != nil {
+		return eyelevel.Counselor{}, err
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
+	if err != nil {
 		return eyelevel.Counselor{}, err
 	}
 	u := eyelevel.User{
 		ID: eyelevel.UserID(eyelevel.NewID()), Username: in.Username, Role: eyelevel.RoleCounselor,
-		PasswordHash: HashPassword(in.Password, s.cfg.Password), Email: in.Email,
+		PasswordHash: hash, Email: in.Email,
 		Language: "de", TimeZone: in.TimeZone, CreatedAt: s.now().UTC(),
 	}
 	c := eyelevel.Counselor{
 		ID: u.ID, Username: u.Username, DisplayName: in.DisplayName, Gender: in.Gender, Languages: in.Languages,
 		TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications,
 	}
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		if err := s.db.CreateUser(ctx, u); err != nil {
 			return err
 		}

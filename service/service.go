@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"sync"
 	"time"
@@ -29,6 +30,22 @@ type Config struct {
 	WebSession   time.Duration // browser session lifetime (12 h)
 	TokenTTL     time.Duration // API token lifetime (30 days)
 	Password     PasswordParams
+	// HashMemory is how many bytes password hashing may use at once
+	// (128 MiB); with 19 MiB per hash that is 6 logins hashing in parallel.
+	HashMemory int64
+	// HashWait is how long a login waits for a free hashing slot before
+	// it is answered "busy" (5 s).
+	HashWait time.Duration
+	// SignupLimit is how many accounts one address may register per hour
+	// (20); care points that sign up many people raise it.
+	SignupLimit int
+	// Limiter counts login and sign-up attempts; nil counts in memory.
+	Limiter Limiter
+	// Demo allows the published demo password (serve --demo).
+	Demo bool
+	// DeviceKey signs device tokens; nil derives it from Keys, or picks
+	// a random one (then tokens end with the process).
+	DeviceKey []byte
 
 	RoomOpenBefore time.Duration // the video room opens this long before the start (10 min)
 	RoomCloseAfter time.Duration // and closes this long after the end (15 min)
@@ -89,6 +106,23 @@ func (c Config) withDefaults() Config {
 	if c.Password == (PasswordParams{}) {
 		c.Password = DefaultPasswordParams
 	}
+	if c.HashMemory == 0 {
+		c.HashMemory = 128 << 20
+	}
+	if c.HashWait == 0 {
+		c.HashWait = 5 * time.Second
+	}
+	if c.SignupLimit == 0 {
+		c.SignupLimit = 20
+	}
+	if c.DeviceKey == nil {
+		if c.Keys != nil {
+			c.DeviceKey = c.Keys.Derive(devicePurpose)
+		} else {
+			c.DeviceKey = make([]byte, 32)
+			rand.Read(c.DeviceKey)
+		}
+	}
 	return c
 }
 
@@ -98,7 +132,10 @@ type Service struct {
 	cfg     Config
 	now     func() time.Time
 	log     *slog.Logger
-	limiter *limiter
+	limiter Limiter
+	gate    *hashGate
+	// deviceKey signs device tokens (see login.go).
+	deviceKey []byte
 
 	dummyOnce sync.Once
 	dummy     string
@@ -112,7 +149,13 @@ func New(db *store.DB, cfg Config, log *slog.Logger, now func() time.Time) *Serv
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, cfg: cfg.withDefaults(), now: now, log: log, limiter: newLimiter(now)}
+	cfg = cfg.withDefaults()
+	lim := cfg.Limiter
+	if lim == nil {
+		lim = NewMemoryLimiter(now)
+	}
+	gate := newHashGate(cfg.HashMemory, int64(cfg.Password.Memory)*1024, cfg.HashWait)
+	return &Service{db: db, cfg: cfg, now: now, log: log, limiter: lim, gate: gate, deviceKey: cfg.DeviceKey}
 }
 
 // Config returns the effective configuration.

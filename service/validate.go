@@ -101,11 +101,6 @@ func validUsername(s string) bool {
 	return true
 }
 
-func validPassword(s string) bool {
-	n := utf8.RuneCountInString(s)
-	return utf8.ValidString(s) && n >= 10 && n <= 256
-}
-
 func validEmail(s string) bool {
 	if s == "" {
 		return true

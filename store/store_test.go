@@ -176,34 +176,55 @@ func TestSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		got, err := db.SessionUser(ctx, "h1", t0.Add(59*time.Minute))
+		got, err := db.SessionUser(ctx, "h1", "web", t0.Add(59*time.Minute))
 		if err != nil || got.ID != u.ID || got.Role != eyelevel.RoleClient {
 			t.Fatalf("SessionUser before expiry = %+v, %v", got, err)
 		}
-		_, err = db.SessionUser(ctx, "h1", t0.Add(time.Hour)) // expires_at is exclusive
+		_, err = db.SessionUser(ctx, "h1", "web", t0.Add(time.Hour)) // expires_at is exclusive
 		wantCode(t, err, eyelevel.ENOTFOUND)
-		_, err = db.SessionUser(ctx, "unknown", t0)
+		_, err = db.SessionUser(ctx, "unknown", "web", t0)
+		wantCode(t, err, eyelevel.ENOTFOUND)
+		_, err = db.SessionUser(ctx, "h2", "web", t0) // an API token is no browser session
+		wantCode(t, err, eyelevel.ENOTFOUND)
+		_, err = db.SessionUser(ctx, "h1", "api", t0)
 		wantCode(t, err, eyelevel.ENOTFOUND)
 
 		if n, err := db.DeleteExpiredSessions(ctx, t0.Add(2*time.Hour)); err != nil || n != 1 {
 			t.Fatalf("DeleteExpiredSessions = %d, %v; want 1", n, err)
 		}
-		_, err = db.SessionUser(ctx, "h1", t0)
+		_, err = db.SessionUser(ctx, "h1", "web", t0)
 		wantCode(t, err, eyelevel.ENOTFOUND) // gone, not just expired
-		if _, err := db.SessionUser(ctx, "h2", t0.Add(2*time.Hour)); err != nil {
+		if _, err := db.SessionUser(ctx, "h2", "api", t0.Add(2*time.Hour)); err != nil {
 			t.Fatalf("unexpired session was swept: %v", err)
 		}
 
 		if err := db.DeleteSession(ctx, "h2"); err != nil {
 			t.Fatal(err)
 		}
-		_, err = db.SessionUser(ctx, "h2", t0)
+		_, err = db.SessionUser(ctx, "h2", "api", t0)
 		wantCode(t, err, eyelevel.ENOTFOUND)
 		if err := db.DeleteSession(ctx, "h2"); err != nil {
 			t.Errorf("deleting a missing session: %v", err)
 		}
 		if n, err := db.DeleteExpiredSessions(ctx, t0.Add(1000*time.Hour)); err != nil || n != 0 {
 			t.Errorf("DeleteExpiredSessions on empty table = %d, %v", n, err)
+		}
+
+		// Logging out everywhere ends this user's sessions of both kinds, not others'.
+		other := newUser(t, db, "sessionother", eyelevel.RoleClient)
+		for i, sess := range []store.Session{
+			{TokenHash: "e1", UserID: u.ID, Kind: "web"}, {TokenHash: "e2", UserID: u.ID, Kind: "api"}, {TokenHash: "e3", UserID: other.ID, Kind: "web"},
+		} {
+			sess.CreatedAt, sess.ExpiresAt = t0, t0.Add(time.Duration(i+1)*time.Hour)
+			if err := db.CreateSession(ctx, sess); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := db.DeleteUserSessions(ctx, u.ID); err != nil || n != 2 {
+			t.Fatalf("DeleteUserSessions = %d, %v; want 2", n, err)
+		}
+		if _, err := db.SessionUser(ctx, "e3", "web", t0); err != nil {
+			t.Errorf("another user's session was deleted: %v", err)
 		}
 	})
 }

@@ -86,10 +86,10 @@ func (db *DB) CreateSession(ctx context.Context, s Session) error {
 	return db.wrap(err, "insert session")
 }
 
-// SessionUser returns the user of an unexpired session, or ENOTFOUND.
-func (db *DB) SessionUser(ctx context.Context, tokenHash string, now time.Time) (eyelevel.User, error) {
+// SessionUser returns the user of an unexpired session of kind, or ENOTFOUND.
+func (db *DB) SessionUser(ctx context.Context, tokenHash, kind string, now time.Time) (eyelevel.User, error) {
 	u, err := scanUser(db.rq(ctx).QueryRowContext(ctx, `SELECT u.id, u.username, u.role, u.password_hash, u.email, u.language, u.timezone, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, unix(now)))
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3`, tokenHash, kind, unix(now)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, eyelevel.ErrNotFound()
 	}
@@ -100,6 +100,15 @@ func (db *DB) SessionUser(ctx context.Context, tokenHash string, now time.Time) 
 func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := db.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return db.wrap(err, "delete session")
+}
+
+// DeleteUserSessions ends every session and API token of user.
+func (db *DB) DeleteUserSessions(ctx context.Context, user eyelevel.UserID) (int64, error) {
+	res, err := db.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, user)
+	if err != nil {
+		return 0, db.wrap(err, "delete user sessions")
+	}
+	return res.RowsAffected()
 }
 
 // DeleteExpiredSessions removes sessions that expired before now.

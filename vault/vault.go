@@ -34,8 +34,9 @@ var ErrKeyUnavailable = errors.New("vault: the key to decrypt this is not availa
 
 // Keyring holds the master key.
 type Keyring struct {
-	aead cipher.AEAD
-	id   string
+	aead    cipher.AEAD
+	id      string
+	derived func(purpose string) []byte
 }
 
 // New returns a Keyring for a 32-byte master key.
@@ -49,8 +50,18 @@ func New(master []byte) (*Keyring, error) {
 	}
 	mac := hmac.New(sha256.New, master)
 	mac.Write([]byte("eyelevel master key id"))
-	return &Keyring{aead: aead, id: hex.EncodeToString(mac.Sum(nil)[:8])}, nil
+	master = append([]byte(nil), master...)
+	derive := func(purpose string) []byte {
+		m := hmac.New(sha256.New, master)
+		m.Write([]byte("eyelevel derived key: " + purpose))
+		return m.Sum(nil)
+	}
+	return &Keyring{aead: aead, id: hex.EncodeToString(mac.Sum(nil)[:8]), derived: derive}, nil
 }
+
+// Derive returns a 32-byte key for purpose (e.g. signing cookies), derived
+// from the master key so that it survives restarts without a second secret.
+func (k *Keyring) Derive(purpose string) []byte { return k.derived(purpose) }
 
 // ID identifies the master key without revealing it.
 func (k *Keyring) ID() string { return k.id }

@@ -94,3 +94,16 @@ func TestKeyFile(t *testing.T) {
 		t.Fatal("16-byte master key accepted")
 	}
 }
+
+// Derived keys are stable for one master key and purpose, and differ
+// between purposes and master keys.
+func TestDerive(t *testing.T) {
+	a, b := mustKeyring(t, 1), mustKeyring(t, 2)
+	k := a.Derive("device token")
+	if len(k) != 32 || !bytes.Equal(k, mustKeyring(t, 1).Derive("device token")) {
+		t.Fatalf("Derive is not stable: %x", k)
+	}
+	if bytes.Equal(k, a.Derive("other")) || bytes.Equal(k, b.Derive("device token")) {
+		t.Error("derived keys collide")
+	}
+}

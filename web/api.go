@@ -94,8 +94,9 @@ func handleRegister(d Deps) http.Handler {
 
 func handleCreateToken(d Deps) http.Handler {
 	type credentials struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
+		Username    string `json:"username"`
+		Password    string `json:"password"`
+		DeviceToken string `json:"device_token"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := decode[credentials](w, r)
@@ -103,13 +104,15 @@ func handleCreateToken(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
-		token, expires, _, err := d.Service.Login(r.Context(), in.Username, in.Password, info(r).IP, true)
+		out, err := d.Service.SignIn(r.Context(), service.Credentials{
+			Username: in.Username, Password: in.Password, IP: info(r).IP, API: true, Device: in.DeviceToken,
+		})
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		encode(w, http.StatusCreated, map[string]any{"token": token, "expires_at": expires.UTC().Format(time.RFC3339)})
+		encode(w, http.StatusCreated, map[string]any{"token": out.Token, "expires_at": out.Expires.UTC().Format(time.RFC3339), "device_token": out.Device})
 	})
 }
 
@@ -120,6 +123,16 @@ func handleDeleteToken(d Deps) http.Handler {
 			return
 		}
 		d.Hub.Recheck(info(r).Actor.UserID) // ends this token's video-room signaling at once
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func handleDeleteSessions(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := d.Service.LogoutEverywhere(r.Context(), info(r).Actor); err != nil {
+			writeError(w, r, d, err)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

@@ -60,6 +60,16 @@ func TestAuthzTable(t *testing.T) {
 					w.do(t, who, "GET", "/api/v1/me", nil).wantError(t, 401, eyelevel.EUNAUTHORIZED)
 				}
 			}},
+		{name: "DELETE sessions", method: "DELETE", path: fixed("/api/v1/sessions"), mutates: true,
+			want: expect{401, 204, 204, 204, 204, 204},
+			check: func(t *testing.T, w *world, who role, r *response) {
+				if r.Status == 204 {
+					w.do(t, who, "GET", "/api/v1/me", nil).wantError(t, 401, eyelevel.EUNAUTHORIZED)
+					if who != clientA {
+						w.do(t, clientA, "GET", "/api/v1/me", nil).wantStatus(t, 200)
+					}
+				}
+			}},
 		{name: "GET me", method: "GET", path: fixed("/api/v1/me"),
 			want: expect{401, 200, 200, 200, 200, 200},
 			check: func(t *testing.T, w *world, who role, r *response) {

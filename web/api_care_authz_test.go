@@ -78,7 +78,7 @@ func useService(w *world) {
 // actor returns who as the service knows them.
 func (w *world) actor(tb testing.TB, who role) eyelevel.Actor {
 	tb.Helper()
-	a, err := w.svc.Authenticate(w.ctx, w.tokens[who])
+	a, err := w.svc.Authenticate(w.ctx, w.tokens[who], service.SessionAPI)
 	must(tb, err)
 	return a
 }

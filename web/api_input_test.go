@@ -109,6 +109,12 @@ func TestInputRegister(t *testing.T) {
 		reg("username with NUL", jsonWith(valid, "username", "abc\x00def"), 400, inv, []string{"username"}, "account.err.username"),
 		reg("empty password", jsonWith(valid, "password", ""), 400, inv, []string{"password"}, "account.err.password"),
 		reg("password 9 characters", jsonWith(valid, "password", "123456789"), 400, inv, []string{"password"}, "account.err.password"),
+		reg("password 257 characters", jsonWith(valid, "password", strings.Repeat("plum pear ", 25)+"1234567"), 400, inv, []string{"password"}, "account.err.password_long"),
+		reg("password ten a", jsonWith(valid, "password", "aaaaaaaaaa"), 400, inv, []string{"password"}, "account.err.password_repeated"),
+		reg("password ten spaces", jsonWith(valid, "password", "          "), 400, inv, []string{"password"}, "account.err.password_repeated"),
+		reg("common password", jsonWith(valid, "password", "qwertyuiop"), 400, inv, []string{"password"}, "account.err.password_common"),
+		reg("password is the username", jsonWith(jsonWith(valid, "username", "Sunny-Garden"), "password", "sunny-garden"), 400, inv, []string{"password"}, "account.err.password_username"),
+		reg("demo password", jsonWith(valid, "password", "eyelevel-demo"), 400, inv, []string{"password"}, "account.err.password_demo"),
 		reg("language xx", jsonWith(valid, "language", "xx"), 400, inv, []string{"language"}, "account.err.language"),
 		reg("language missing", jsonWith(valid, "language", nil), 400, inv, []string{"language"}, "account.err.language"),
 		reg("time zone invalid", jsonWith(valid, "timezone", "Mars/Olympus_Mons"), 400, inv, []string{"timezone"}, "account.err.timezone"),
@@ -123,7 +129,7 @@ func TestInputRegister(t *testing.T) {
 	runInput(t, w, cases)
 
 	// The limits themselves are allowed.
-	ok := jsonWith(jsonWith(valid, "username", strings.Repeat("ü", 40)), "password", strings.Repeat("p", 10))
+	ok := jsonWith(jsonWith(valid, "username", strings.Repeat("ü", 40)), "password", "plum pear9")
 	w.do(t, anon, "POST", "/api/v1/accounts", ok).wantStatus(t, 201)
 	padded := `{"username":"padded","password":"correct horse battery","language":"de","timezone":"UTC"}`
 	padded += strings.Repeat(" ", 1<<20-len(padded)) // exactly 1 MiB
@@ -145,11 +151,29 @@ func TestInputTokens(t *testing.T) {
 	)
 	runInput(t, w, cases)
 
-	// Five failed logins lock the account for a while, even with the right password.
-	for i := 0; i < 5; i++ {
+	// A client that logged in before keeps a device token...
+	var first struct {
+		DeviceToken string `json:"device_token"`
+	}
+	w.do(t, anon, "POST", "/api/v1/tokens", map[string]string{"username": "client-b", "password": password}).decode(t, &first)
+	if first.DeviceToken == "" {
+		t.Fatal("no device_token in the answer")
+	}
+	// ...so when 100 failures from as many addresses spend the account's
+	// daily budget, a new client is refused but the known one gets in.
+	for i := 0; i < 100; i++ {
 		w.do(t, anon, "POST", "/api/v1/tokens", map[string]string{"username": "client-b", "password": "wrong"}).wantError(t, 401, eyelevel.EUNAUTHORIZED)
 	}
 	w.do(t, anon, "POST", "/api/v1/tokens", map[string]string{"username": "client-b", "password": password}).
+		wantError(t, 429, eyelevel.ETOOMANY)
+	w.do(t, anon, "POST", "/api/v1/tokens", map[string]string{"username": "client-b", "password": password, "device_token": first.DeviceToken}).
+		wantStatus(t, 201)
+	// Another account's device token is no exemption.
+	var other struct {
+		DeviceToken string `json:"device_token"`
+	}
+	w.do(t, anon, "POST", "/api/v1/tokens", map[string]string{"username": "client-a", "password": password}).decode(t, &other)
+	w.do(t, anon, "POST", "/api/v1/tokens", map[string]string{"username": "client-b", "password": password, "device_token": other.DeviceToken}).
 		wantError(t, 429, eyelevel.ETOOMANY)
 }
 

@@ -68,13 +68,14 @@ func (v *views) register() http.Handler {
 			v.renderRegister(w, r, statusOf(err), p)
 			return
 		}
-		token, expires, _, err := v.d.Service.Login(r.Context(), in.Username, in.Password, info(r).IP, false)
+		in2, err := v.d.Service.SignIn(r.Context(), service.Credentials{Username: in.Username, Password: in.Password, IP: info(r).IP})
 		if err != nil {
 			// The account exists; logging in by hand still works.
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		setSession(w, token, expires)
+		setSession(w, in2.Token, in2.Expires)
+		setDevice(w, in2.Device)
 		// New clients start with the self-test; it can be skipped.
 		http.Redirect(w, r, "/selftest", http.StatusSeeOther)
 	})
@@ -120,7 +121,9 @@ func (v *views) login() http.Handler {
 		if !isLocalPath(next) {
 			next = ""
 		}
-		token, expires, u, err := v.d.Service.Login(r.Context(), f.Get("username"), f.Get("password"), info(r).IP, false)
+		in, err := v.d.Service.SignIn(r.Context(), service.Credentials{
+			Username: f.Get("username"), Password: f.Get("password"), IP: info(r).IP, Device: deviceOf(r),
+		})
 		if err != nil {
 			p := newPage(r, "login.title")
 			if !v.formError(r, p, err) {
@@ -134,13 +137,14 @@ func (v *views) login() http.Handler {
 			v.renderLogin(w, r, statusOf(err), p)
 			return
 		}
-		setSession(w, token, expires)
+		setSession(w, in.Token, in.Expires)
+		setDevice(w, in.Device)
 		if next == "" {
 			lang := info(r).Lang
-			if u.Language != "" {
-				lang = u.Language
+			if in.User.Language != "" {
+				lang = in.User.Language
 			}
-			next = homeOf(u.Role, lang)
+			next = homeOf(in.User.Role, lang)
 		}
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	})
@@ -154,6 +158,22 @@ func (v *views) logout() http.Handler {
 				return
 			}
 			v.d.Hub.Recheck(info(r).Actor.UserID) // ends this session's video-room signaling at once
+		}
+		clearSession(w)
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}
+
+// logoutEverywhere ends all of the account's sessions and API tokens.
+func (v *views) logoutEverywhere() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info(r).Actor.Anonymous() {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if err := v.d.Service.LogoutEverywhere(r.Context(), info(r).Actor); err != nil {
+			v.fail(w, r, err)
+			return
 		}
 		clearSession(w)
 		http.Redirect(w, r, "/", http.StatusSeeOther)

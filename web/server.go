@@ -107,7 +107,10 @@ func info(r *http.Request) *request {
 
 const (
 	sessionCookie = "__Host-eyelevel-session"
-	langCookie    = "eyelevel-lang"
+	// deviceCookie marks a browser that has logged in before, so others'
+	// failed guesses cannot lock it out (see service.SignIn).
+	deviceCookie = "__Host-eyelevel-device"
+	langCookie   = "eyelevel-lang"
 )
 
 // withActor resolves who is calling (bearer token, else session cookie) and
@@ -118,7 +121,7 @@ func withActor(next http.Handler, d Deps) http.Handler {
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			scheme, tok, ok := strings.Cut(auth, " ")
 			ok = ok && strings.EqualFold(scheme, "Bearer")
-			a, err := d.Service.Authenticate(r.Context(), strings.TrimSpace(tok))
+			a, err := d.Service.Authenticate(r.Context(), strings.TrimSpace(tok), service.SessionAPI)
 			if !ok || err != nil {
 				ri.Lang = d.Catalog.Negotiate("", "", r.Header.Get("Accept-Language"))
 				r = r.WithContext(context.WithValue(r.Context(), requestKey{}, ri))
@@ -127,7 +130,7 @@ func withActor(next http.Handler, d Deps) http.Handler {
 			}
 			ri.Actor, ri.Token = a, tok
 		} else if c, err := r.Cookie(sessionCookie); err == nil {
-			if a, err := d.Service.Authenticate(r.Context(), c.Value); err == nil {
+			if a, err := d.Service.Authenticate(r.Context(), c.Value, service.SessionWeb); err == nil {
 				ri.Actor, ri.Token = a, c.Value
 			}
 		}

@@ -315,6 +315,24 @@ func setSession(w http.ResponseWriter, token string, expires time.Time) {
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 }
 
+// setDevice keeps the device token for a year; it is strict so that no
+// other site's request carries it.
+func setDevice(w http.ResponseWriter, token string) {
+	if token == "" {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: token, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+}
+
+// deviceOf returns the browser's device token, or "".
+func deviceOf(r *http.Request) string {
+	if c, err := r.Cookie(deviceCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
 func clearSession(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})

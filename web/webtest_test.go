@@ -180,7 +180,7 @@ func (w *world) login(tb testing.TB, username string) string {
 
 func (w *world) mustBook(tb testing.TB, client, counselor role, start time.Time) eyelevel.AppointmentID {
 	tb.Helper()
-	a, err := w.svc.Authenticate(w.ctx, w.tokens[client])
+	a, err := w.svc.Authenticate(w.ctx, w.tokens[client], service.SessionAPI)
 	if err != nil {
 		tb.Fatalf("authenticate %s: %v", client, err)
 	}

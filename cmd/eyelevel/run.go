@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,7 @@ type config struct {
 	demo           bool
 	logLevel       string
 	trustProxy     bool
+	signupLimit    int
 	buffer         time.Duration
 	cancelNotice   time.Duration
 	minLead        time.Duration
@@ -90,6 +92,7 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.BoolVar(&c.demo, "demo", env("demo", "") == "true" || env("demo", "") == "1", "seed demo accounts into an empty database")
 	fs.StringVar(&c.logLevel, "log-level", env("log-level", "info"), "debug, info, warn or error")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", env("trust-proxy", "") == "true", "take client IPs from X-Forwarded-For")
+	fs.IntVar(&c.signupLimit, "signup-limit", envInt(env("signup-limit", ""), 20), "accounts one address may register per hour")
 	fs.DurationVar(&c.buffer, "buffer", envDuration(env("buffer", ""), 10*time.Minute), "pause between two sessions")
 	fs.DurationVar(&c.cancelNotice, "cancel-notice", envDuration(env("cancel-notice", ""), 24*time.Hour), "how long before the start clients may cancel")
 	fs.DurationVar(&c.minLead, "min-lead", envDuration(env("min-lead", ""), time.Hour), "how soon after booking a session may start")
@@ -101,6 +104,13 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.operator.ImprintURL, "imprint-url", env("imprint-url", ""), "the operator's legal notice (Impressum), linked from every page")
 	fs.StringVar(&c.operator.PrivacyURL, "privacy-url", env("privacy-url", ""), "the operator's privacy policy, linked from every page")
 	c.turn.flags(fs, env)
+}
+
+func envInt(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
 }
 
 func envDuration(s string, def time.Duration) time.Duration {
@@ -121,6 +131,8 @@ func (c config) serviceConfig() service.Config {
 		MinLead:        minLead,
 		RoomOpenBefore: c.roomBefore,
 		RoomCloseAfter: c.roomAfter,
+		SignupLimit:    c.signupLimit,
+		Demo:           c.demo,
 	}
 }
 
@@ -131,6 +143,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	c.flags(fs, getenv, true)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.signupLimit < 1 {
+		return errors.New("--signup-limit must be at least 1")
 	}
 	if c.buffer < 0 || c.cancelNotice < 0 || c.minLead < 0 || c.roomBefore < 0 || c.roomAfter < 0 {
 		return errors.New("durations must not be negative")
