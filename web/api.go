@@ -133,6 +133,7 @@ func handleDeleteSessions(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
+		d.Hub.Recheck(info(r).Actor.UserID) // ends the account's video-room signaling at once
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

@@ -72,7 +72,7 @@ func handleSignal(d Deps) http.Handler {
 			return // Accept has answered (400 for a request that is no upgrade)
 		}
 		p := signaling.NewPeer(id, a.UserID, room.Role)
-		p.Check = sessionCheck(d, info(r).Token, a.UserID)
+		p.Check = sessionCheck(d, info(r).Token, info(r).Kind, a.UserID)
 		// The room closes by the service's clock, which tests and the demo set.
 		d.Hub.Serve(r.Context(), c, p, time.Now().Add(d.Service.Until(room.ClosesAt)))
 	})
@@ -82,9 +82,9 @@ func handleSignal(d Deps) http.Handler {
 // connection still exists, so a logout also ends the call's signaling.
 // Only a missing session counts: when the database cannot answer, the
 // connection stays.
-func sessionCheck(d Deps, token string, user eyelevel.UserID) func(context.Context) error {
+func sessionCheck(d Deps, token, kind string, user eyelevel.UserID) func(context.Context) error {
 	return func(ctx context.Context) error {
-		a, err := d.Service.Authenticate(ctx, token)
+		a, err := d.Service.Authenticate(ctx, token, kind)
 		switch {
 		case eyelevel.ErrorCode(err) == eyelevel.EUNAUTHORIZED || err == nil && a.UserID != user:
 			return signaling.ErrRevoked

@@ -175,6 +175,7 @@ func (v *views) logoutEverywhere() http.Handler {
 			v.fail(w, r, err)
 			return
 		}
+		v.d.Hub.Recheck(info(r).Actor.UserID) // ends the account's video-room signaling at once
 		clearSession(w)
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})

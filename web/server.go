@@ -91,6 +91,7 @@ func recoverer(next http.Handler, d Deps) http.Handler {
 type request struct {
 	Actor eyelevel.Actor
 	Token string // the session's secret, for logout
+	Kind  string // the session's kind: service.SessionWeb or SessionAPI
 	Lang  string // negotiated UI language
 	Zone  *time.Location
 	IP    string
@@ -128,10 +129,10 @@ func withActor(next http.Handler, d Deps) http.Handler {
 				writeError(w, r, d, eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "error.bad_token", "The access token is invalid or expired."))
 				return
 			}
-			ri.Actor, ri.Token = a, tok
+			ri.Actor, ri.Token, ri.Kind = a, tok, service.SessionAPI
 		} else if c, err := r.Cookie(sessionCookie); err == nil {
 			if a, err := d.Service.Authenticate(r.Context(), c.Value, service.SessionWeb); err == nil {
-				ri.Actor, ri.Token = a, c.Value
+				ri.Actor, ri.Token, ri.Kind = a, c.Value, service.SessionWeb
 			}
 		}
 		explicit := r.URL.Query().Get("lang")
