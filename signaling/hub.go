@@ -242,8 +242,12 @@ func (h *Hub) Leave(p *Peer) {
 }
 
 // Recheck makes the connections of user check their session now (after a
-// logout), instead of at the next Config.Recheck.
+// logout), instead of at the next Config.Recheck. A nil hub (a server
+// without video) has none.
 func (h *Hub) Recheck(user eyelevel.UserID) {
+	if h == nil {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, r := range h.rooms {
