@@ -106,7 +106,7 @@ func TestInputRegister(t *testing.T) {
 		reg("username 2 characters", jsonWith(valid, "username", "ab"), 400, inv, []string{"username"}, "account.err.username"),
 		reg("username 41 characters", jsonWith(valid, "username", strings.Repeat("a", 41)), 400, inv, []string{"username"}, "account.err.username"),
 		reg("username with space", jsonWith(valid, "username", "two words"), 400, inv, []string{"username"}, "account.err.username"),
-		reg("username with NUL", jsonWith(valid, "username", "abc\x00def"), 400, inv, []string{"username"}, "account.err.username"),
+		reg("username with NUL", jsonWith(valid, "username", "abc\x00def"), 400, inv, []string{"username"}, "error.bad_text"),
 		reg("empty password", jsonWith(valid, "password", ""), 400, inv, []string{"password"}, "account.err.password"),
 		reg("password 9 characters", jsonWith(valid, "password", "123456789"), 400, inv, []string{"password"}, "account.err.password"),
 		reg("language xx", jsonWith(valid, "language", "xx"), 400, inv, []string{"language"}, "account.err.language"),
