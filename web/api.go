@@ -408,7 +408,12 @@ func handleBook(d Deps) http.Handler {
 
 func handleListAppointments(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		as, err := d.Service.Appointments(r.Context(), info(r).Actor, r.URL.Query().Get("past") == "true")
+		pg, err := pageOf(r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		as, next, err := d.Service.Appointments(r.Context(), info(r).Actor, r.URL.Query().Get("past") == "true", pg)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
@@ -426,7 +431,7 @@ func handleListAppointments(d Deps) http.Handler {
 			out[i] = appointmentOf(a)
 			out[i].ClientWaiting = waiting[a.ID]
 		}
-		encode(w, http.StatusOK, map[string]any{"appointments": out})
+		encode(w, http.StatusOK, listJSON("appointments", out, next))
 	})
 }
 

@@ -1,0 +1,176 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"eyelevel"
+	"eyelevel/store"
+)
+
+// addAppointments stores n appointments of counselor X with client A, one
+// an hour from monday on, and a cancelled one at every third booked one's
+// start (so that starts tie and the id must order them). It returns the
+// ids of all X's appointments in list order.
+func addAppointments(t *testing.T, w *world, n int) []eyelevel.AppointmentID {
+	t.Helper()
+	for i := range n {
+		start := monday.Add(time.Duration(i-n/2)*time.Hour + 30*time.Minute) // clear of the fixture's
+		for j := range 1 + boolInt(i%3 == 0) {
+			a := eyelevel.Appointment{
+				ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: w.ids[counselorX], ClientID: w.ids[clientA],
+				Start: start, End: start.Add(50 * time.Minute), Status: eyelevel.StatusBooked, CreatedAt: monday,
+			}
+			if j == 1 {
+				a.Status = eyelevel.StatusCancelled
+			}
+			if err := w.db.CreateAppointment(w.ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	all, err := w.db.Appointments(w.ctx, store.AppointmentFilter{CounselorID: w.ids[counselorX], Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]eyelevel.AppointmentID, len(all))
+	for i, a := range all {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+type appointmentPage struct {
+	Appointments []struct {
+		ID    eyelevel.AppointmentID `json:"id"`
+		Start time.Time              `json:"start"`
+	} `json:"appointments"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// TestAPIAppointmentsPaginated: a counselor with more appointments than a
+// page holds gets them all, page by page, in order, without duplicates or
+// gaps; the last page has no next_cursor. (The list used to stop at 500
+// rows without a sign of more.)
+func TestAPIAppointmentsPaginated(t *testing.T) {
+	forEachWorld(t, func(t *testing.T, w *world) {
+		want := addAppointments(t, w, 620)
+		if len(want) < 800 {
+			t.Fatalf("only %d appointments", len(want))
+		}
+		for _, limit := range []string{"", "7", "200"} {
+			t.Run("limit "+limit, func(t *testing.T) {
+				var got []eyelevel.AppointmentID
+				cursor, pages := "", 0
+				for {
+					q := "/api/v1/appointments?past=true"
+					if limit != "" {
+						q += "&limit=" + limit
+					}
+					if cursor != "" {
+						q += "&cursor=" + cursor
+					}
+					var p appointmentPage
+					w.do(t, counselorX, "GET", q, nil).decode(t, &p)
+					pages++
+					size := 50
+					if limit != "" {
+						size, _ = strconv.Atoi(limit)
+					}
+					if len(p.Appointments) > size || p.NextCursor != nil && len(p.Appointments) != size {
+						t.Fatalf("page %d has %d items (limit %d), next %v", pages, len(p.Appointments), size, p.NextCursor)
+					}
+					for _, a := range p.Appointments {
+						got = append(got, a.ID)
+					}
+					if p.NextCursor == nil {
+						break
+					}
+					cursor = *p.NextCursor
+					if pages > len(want) {
+						t.Fatal("pages without end")
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("paged through %d appointments in %d pages, want the %d in list order", len(got), pages, len(want))
+				}
+			})
+		}
+
+		// Without past=true the list starts at appointments that have not ended.
+		var p appointmentPage
+		w.do(t, counselorX, "GET", "/api/v1/appointments?limit=3", nil).decode(t, &p)
+		if len(p.Appointments) != 3 || p.NextCursor == nil || p.Appointments[0].Start.Before(monday.Add(-50*time.Minute)) {
+			t.Errorf("upcoming page = %+v", p)
+		}
+
+		// Bad page parameters are refused; the message names the maximum.
+		for _, q := range []string{"limit=0", "limit=-1", "limit=201", "limit=abc", "limit=", "limit=1.5"} {
+			e := w.do(t, counselorX, "GET", "/api/v1/appointments?"+q, nil).wantError(t, 400, eyelevel.EINVALID, "limit")
+			if want := w.cat.T("de", "error.bad_limit", "max", 200); e.Fields["limit"] != want {
+				t.Errorf("%s: limit message %q, want %q", q, e.Fields["limit"], want)
+			}
+		}
+		for _, c := range []string{"x", "MS4x", "!!!", "MS4xMjM", strings.Repeat("A", 40)} {
+			w.do(t, counselorX, "GET", "/api/v1/appointments?cursor="+c, nil).wantError(t, 400, eyelevel.EINVALID, "cursor")
+		}
+	})
+}
+
+// TestPagesAppointmentsMore: the appointments page shows one page and a
+// link to the next, which shows the rest.
+func TestPagesAppointmentsMore(t *testing.T) {
+	w := newWorld(t)
+	want := addAppointments(t, w, 120)
+	session, _, _, err := w.svc.Login(w.ctx, w.names[counselorX], password, w.ip(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) string {
+		req := httptest.NewRequest("GET", path, nil)
+		req.RemoteAddr = w.ip() + ":40000"
+		req.AddCookie(&http.Cookie{Name: "__Host-eyelevel-session", Value: session})
+		rec := httptest.NewRecorder()
+		w.h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("%s: status %d", path, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	upcoming := 0
+	for _, id := range want {
+		a, err := w.db.Appointment(w.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.End.After(monday) {
+			upcoming++
+		}
+	}
+	seen, path := 0, "/appointments"
+	for range 10 {
+		body := get(path)
+		seen += strings.Count(body, `<li class="card`) - strings.Count(body, `<li class="card task`)
+		i := strings.Index(body, `rel="next"`)
+		if i < 0 {
+			break
+		}
+		href := body[strings.LastIndex(body[:i], `href="`)+6:]
+		path = strings.ReplaceAll(href[:strings.Index(href, `"`)], "&amp;", "&")
+	}
+	if seen != upcoming {
+		t.Errorf("pages showed %d appointments, want %d", seen, upcoming)
+	}
+}
