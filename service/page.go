@@ -1,9 +1,15 @@
 package service
 
 import (
+	"context"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"eyelevel"
+	"eyelevel/store"
 )
 
 // Lists are read a page at a time, so that none is cut off silently: each
@@ -81,4 +87,74 @@ func pageOf[T any](items []T, limit int, key func(T) cursor) ([]T, string) {
 	}
 	items = items[:limit]
 	return items, key(items[limit-1]).encode()
+}
+
+// PageSlice pages a list the service built in memory — lists bounded by
+// something small, such as the counselors or the languages offered, whose
+// order is computed rather than stored. The cursor holds the position after
+// the last item shown and that item's id: if the list changed meanwhile,
+// the next page continues after that item where it now is.
+// Errors: EINVALID (cursor).
+func PageSlice[T any](items []T, pg Page, id func(T) string) ([]T, string, error) {
+	c, first, err := decodeCursor(pg.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	start := 0
+	if !first {
+		if c.Key < 0 {
+			return nil, "", badCursor()
+		}
+		start = int(min(c.Key, int64(len(items))))
+		if i := slices.IndexFunc(items, func(t T) bool { return id(t) == c.ID }); i >= 0 {
+			start = i + 1
+		}
+	}
+	rest, limit := items[start:], pg.limit()
+	if len(rest) <= limit {
+		return rest, "", nil
+	}
+	rest = rest[:limit]
+	return rest, cursor{Key: int64(start + limit), ID: id(rest[limit-1])}.encode(), nil
+}
+
+// after turns a cursor into the store's position.
+func (c cursor) after() store.After {
+	return store.After{At: time.Unix(c.Key, 0), ID: c.ID}
+}
+
+// ResponsesPage is Responses a page at a time, with the next page's cursor.
+// Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID (cursor).
+func (s *Service) ResponsesPage(ctx context.Context, a eyelevel.Actor, instrument string, pg Page) ([]Scored, string, error) {
+	if err := requireRole(a, eyelevel.RoleClient); err != nil {
+		return nil, "", err
+	}
+	c, _, err := decodeCursor(pg.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	rs, err := s.db.ResponsesPage(ctx, a.UserID, instrument, c.after(), pg.limit()+1)
+	if err != nil {
+		return nil, "", err
+	}
+	rs, next := pageOf(rs, pg.limit(), func(r eyelevel.Response) cursor { return cursor{Key: r.CreatedAt.Unix(), ID: r.ID} })
+	return s.rescore(rs, a.Language), next, nil
+}
+
+// SafetyAlertsPage is SafetyAlerts a page at a time, newest first, with the
+// next page's cursor. Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID (cursor).
+func (s *Service) SafetyAlertsPage(ctx context.Context, a eyelevel.Actor, pg Page) ([]eyelevel.SafetyAlert, string, error) {
+	if err := requireRole(a, eyelevel.RoleCounselor); err != nil {
+		return nil, "", err
+	}
+	c, _, err := decodeCursor(pg.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	as, err := s.db.OpenSafetyAlertsPage(ctx, a.UserID, s.careSince(), c.after(), pg.limit()+1)
+	if err != nil {
+		return nil, "", err
+	}
+	as, next := pageOf(as, pg.limit(), func(al eyelevel.SafetyAlert) cursor { return cursor{Key: al.CreatedAt.Unix(), ID: al.ID} })
+	return as, next, nil
 }

@@ -30,6 +30,10 @@ func (db *DB) Responses(ctx context.Context, client eyelevel.UserID, instrument 
 	if instrument != "" {
 		q, args = responseSelect+` WHERE client_id = $1 AND instrument = $2 ORDER BY created_at, id LIMIT 1000`, append(args, instrument)
 	}
+	return db.queryResponses(ctx, q, args...)
+}
+
+func (db *DB) queryResponses(ctx context.Context, q string, args ...any) ([]eyelevel.Response, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select responses")

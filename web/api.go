@@ -189,6 +189,10 @@ func handleSearchCounselors(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
+		ms, next, ok := paged(w, r, d, ms, func(m service.Match) string { return string(m.Counselor.ID) })
+		if !ok {
+			return
+		}
 		out := make([]counselorJSON, len(ms))
 		for i, m := range ms {
 			out[i] = counselorOf(m.Counselor)
@@ -198,7 +202,7 @@ func handleSearchCounselors(d Deps) http.Handler {
 				out[i].NextSlot = &s
 			}
 		}
-		encode(w, http.StatusOK, map[string]any{"counselors": out})
+		encode(w, http.StatusOK, listJSON("counselors", out, next))
 	})
 }
 

@@ -42,11 +42,15 @@ func handleUnratedSessions(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
+		as, next, ok := paged(w, r, d, as, func(a eyelevel.Appointment) string { return string(a.ID) })
+		if !ok {
+			return
+		}
 		out := make([]appointmentJSON, len(as))
 		for i, a := range as {
 			out[i] = appointmentOf(a)
 		}
-		encode(w, http.StatusOK, map[string]any{"sessions": out})
+		encode(w, http.StatusOK, listJSON("sessions", out, next))
 	})
 }
 
@@ -101,11 +105,15 @@ func handleAllRatings(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
+		ss, next, ok := paged(w, r, d, ss, func(s service.RatingSummary) string { return string(s.CounselorID) })
+		if !ok {
+			return
+		}
 		out := make([]ratingSummaryJSON, len(ss))
 		for i, s := range ss {
 			out[i] = ratingSummaryOf(s)
 		}
-		encode(w, http.StatusOK, map[string]any{"counselors": out})
+		encode(w, http.StatusOK, listJSON("counselors", out, next))
 	})
 }
 

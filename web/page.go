@@ -49,3 +49,20 @@ func nextURL(r *http.Request, path, next string) string {
 	u := url.URL{Path: path, RawQuery: q.Encode()}
 	return u.String()
 }
+
+// paged cuts a list built in memory to the page the request asks for (see
+// service.PageSlice). On a bad limit or cursor it answers the error and
+// reports false.
+func paged[T any](w http.ResponseWriter, r *http.Request, d Deps, items []T, id func(T) string) ([]T, string, bool) {
+	pg, err := pageOf(r)
+	if err != nil {
+		writeError(w, r, d, err)
+		return nil, "", false
+	}
+	page, next, err := service.PageSlice(items, pg, id)
+	if err != nil {
+		writeError(w, r, d, err)
+		return nil, "", false
+	}
+	return page, next, true
+}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -173,4 +174,78 @@ func TestPagesAppointmentsMore(t *testing.T) {
 	if seen != upcoming {
 		t.Errorf("pages showed %d appointments, want %d", seen, upcoming)
 	}
+}
+
+// TestAPIListsPaginated: every list of the API pages the same way — limit=1
+// pages through exactly the items of one big page, in order — and refuses
+// bad limits and cursors. On both databases: responses and safety alerts
+// are paged in the store query.
+func TestAPIListsPaginated(t *testing.T) {
+	forEachWorld(t, func(t *testing.T, w *world) {
+		for range 3 {
+			w.do(t, clientA, "POST", "/api/v1/questionnaires/phq9/responses", map[string]any{"answers": []int{0, 0, 0, 0, 0, 0, 0, 0, 1}}).wantStatus(t, 201)
+			w.do(t, clientA, "POST", "/api/v1/questionnaires/who5/responses", map[string]any{"answers": []int{3, 3, 3, 3, 3}}).wantStatus(t, 201)
+			w.do(t, clientA, "POST", "/api/v1/safety-alerts", nil).wantStatus(t, 201)
+		}
+		for _, lang := range []string{"ar", "tr", "ps"} {
+			w.do(t, clientA, "POST", "/api/v1/waitlist", map[string]any{"language": lang})
+		}
+		for _, c := range []struct {
+			who       role
+			path, key string
+			min       int
+		}{
+			{clientA, "/api/v1/appointments?past=true", "appointments", 1},
+			{clientA, "/api/v1/counselors?language=de", "counselors", 2},
+			{clientA, "/api/v1/questionnaires/phq9/responses", "responses", 3},
+			{counselorX, "/api/v1/safety-alerts", "safety_alerts", 3},
+			{clientA, "/api/v1/ratings/pending", "sessions", 0},
+			{admin, "/api/v1/ratings", "counselors", 2},
+			{clientA, "/api/v1/waitlist", "waitlist", 2},
+		} {
+			t.Run(c.path, func(t *testing.T) {
+				sep := "?"
+				if strings.Contains(c.path, "?") {
+					sep = "&"
+				}
+				items := func(r *response) ([]string, *string) {
+					var body map[string]any
+					r.decode(t, &body)
+					var out []string
+					list, ok := body[c.key].([]any)
+					if !ok {
+						t.Fatalf("no list %q in %s", c.key, r.Body)
+					}
+					for _, it := range list {
+						b, _ := json.Marshal(it)
+						out = append(out, string(b))
+					}
+					next, _ := body["next_cursor"].(string)
+					if next == "" {
+						return out, nil
+					}
+					return out, &next
+				}
+				all, next := items(w.do(t, c.who, "GET", c.path+sep+"limit=200", nil))
+				if next != nil || len(all) < c.min {
+					t.Fatalf("one page: %d items, next %v; want at least %d, no next", len(all), next, c.min)
+				}
+				var paged []string
+				cursor := ""
+				for range len(all) + 2 {
+					page, next := items(w.do(t, c.who, "GET", c.path+sep+"limit=1"+cursor, nil))
+					paged = append(paged, page...)
+					if next == nil {
+						break
+					}
+					cursor = "&cursor=" + *next
+				}
+				if !slices.Equal(paged, all) {
+					t.Errorf("limit=1 pages gave\n%v\nwant\n%v", paged, all)
+				}
+				w.do(t, c.who, "GET", c.path+sep+"limit=201", nil).wantError(t, 400, eyelevel.EINVALID, "limit")
+				w.do(t, c.who, "GET", c.path+sep+"cursor=bm9wZQ", nil).wantError(t, 400, eyelevel.EINVALID, "cursor")
+			})
+		}
+	})
 }
