@@ -158,3 +158,22 @@ func (s *Service) SafetyAlertsPage(ctx context.Context, a eyelevel.Actor, pg Pag
 	as, next := pageOf(as, pg.limit(), func(al eyelevel.SafetyAlert) cursor { return cursor{Key: al.CreatedAt.Unix(), ID: al.ID} })
 	return as, next, nil
 }
+
+// UnratedSessionsPage is UnratedSessions a page at a time, the latest
+// ended first. Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID (cursor).
+func (s *Service) UnratedSessionsPage(ctx context.Context, a eyelevel.Actor, pg Page) ([]eyelevel.Appointment, string, error) {
+	if err := requireRole(a, eyelevel.RoleClient); err != nil {
+		return nil, "", err
+	}
+	c, _, err := decodeCursor(pg.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now().UTC()
+	as, err := s.db.UnratedSessionsPage(ctx, a.UserID, now.Add(-ratingWindow), now, c.after(), pg.limit()+1)
+	if err != nil {
+		return nil, "", err
+	}
+	as, next := pageOf(as, pg.limit(), func(ap eyelevel.Appointment) cursor { return cursor{Key: ap.End.Unix(), ID: string(ap.ID)} })
+	return as, next, nil
+}

@@ -49,3 +49,17 @@ func (db *DB) OpenSafetyAlertsPage(ctx context.Context, counselor eyelevel.UserI
 	}
 	return db.scanAlerts(rows)
 }
+
+// UnratedSessionsPage is UnratedSessions a page at a time: up to limit
+// sessions, the latest ended first, before a (whose At is an end time).
+func (db *DB) UnratedSessionsPage(ctx context.Context, client eyelevel.UserID, since, until time.Time, a After, limit int) ([]eyelevel.Appointment, error) {
+	q := appointmentSelect + ` WHERE a.client_id = $1 AND a.status = 'booked' AND a.end_at > $2 AND a.end_at <= $3
+		AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.appointment_id = a.id)`
+	args := []any{string(client), unix(since), unix(until)}
+	if a.ID != "" {
+		q += ` AND (a.end_at < $4 OR (a.end_at = $4 AND a.id < $5))`
+		args = append(args, unix(a.At), a.ID)
+	}
+	q += ` ORDER BY a.end_at DESC, a.id DESC LIMIT $` + strconv.Itoa(len(args)+1)
+	return db.queryAppointments(ctx, q, append(args, limit)...)
+}

@@ -37,13 +37,14 @@ func handleRate(d Deps) http.Handler {
 
 func handleUnratedSessions(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		as, err := d.Service.UnratedSessions(r.Context(), info(r).Actor)
+		pg, err := pageOf(r)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
-		as, next, ok := paged(w, r, d, as, func(a eyelevel.Appointment) string { return string(a.ID) })
-		if !ok {
+		as, next, err := d.Service.UnratedSessionsPage(r.Context(), info(r).Actor, pg)
+		if err != nil {
+			writeError(w, r, d, err)
 			return
 		}
 		out := make([]appointmentJSON, len(as))

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -182,6 +183,7 @@ func TestPagesAppointmentsMore(t *testing.T) {
 // are paged in the store query.
 func TestAPIListsPaginated(t *testing.T) {
 	forEachWorld(t, func(t *testing.T, w *world) {
+		addAppointments(t, w, 10) // A's sessions with X, four of them over and unrated
 		for range 3 {
 			w.do(t, clientA, "POST", "/api/v1/questionnaires/phq9/responses", map[string]any{"answers": []int{0, 0, 0, 0, 0, 0, 0, 0, 1}}).wantStatus(t, 201)
 			w.do(t, clientA, "POST", "/api/v1/questionnaires/who5/responses", map[string]any{"answers": []int{3, 3, 3, 3, 3}}).wantStatus(t, 201)
@@ -195,11 +197,11 @@ func TestAPIListsPaginated(t *testing.T) {
 			path, key string
 			min       int
 		}{
-			{clientA, "/api/v1/appointments?past=true", "appointments", 1},
+			{clientA, "/api/v1/appointments?past=true", "appointments", 10},
 			{clientA, "/api/v1/counselors?language=de", "counselors", 2},
 			{clientA, "/api/v1/questionnaires/phq9/responses", "responses", 3},
 			{counselorX, "/api/v1/safety-alerts", "safety_alerts", 3},
-			{clientA, "/api/v1/ratings/pending", "sessions", 0},
+			{clientA, "/api/v1/ratings/pending", "sessions", 4},
 			{admin, "/api/v1/ratings", "counselors", 2},
 			{clientA, "/api/v1/waitlist", "waitlist", 2},
 		} {
@@ -248,4 +250,42 @@ func TestAPIListsPaginated(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestPagesAlertsMore: a counselor with more open alerts than the banner
+// shows is told so, instead of the list ending silently.
+func TestPagesAlertsMore(t *testing.T) {
+	w := newWorld(t)
+	session, _, _, err := w.svc.Login(w.ctx, w.names[counselorX], password, w.ip(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func() string {
+		req := httptest.NewRequest("GET", "/appointments", nil)
+		req.RemoteAddr = w.ip() + ":40000"
+		req.AddCookie(&http.Cookie{Name: "__Host-eyelevel-session", Value: session})
+		rec := httptest.NewRecorder()
+		w.h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+		return rec.Body.String()
+	}
+	add := func(n int) {
+		for range n {
+			err := w.db.CreateSafetyAlert(w.ctx, eyelevel.SafetyAlert{ID: eyelevel.NewID(), ClientID: w.ids[clientA], Source: "client", CreatedAt: monday})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	more := html.EscapeString(w.cat.T("de", "alerts.more"))
+	add(200)
+	if strings.Contains(page(), more) {
+		t.Errorf("200 alerts: the banner says there are more")
+	}
+	add(1)
+	if !strings.Contains(page(), more) {
+		t.Errorf("201 alerts: the banner does not say there are more")
+	}
 }
