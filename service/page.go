@@ -177,3 +177,22 @@ func (s *Service) UnratedSessionsPage(ctx context.Context, a eyelevel.Actor, pg 
 	as, next := pageOf(as, pg.limit(), func(ap eyelevel.Appointment) cursor { return cursor{Key: ap.End.Unix(), ID: string(ap.ID)} })
 	return as, next, nil
 }
+
+// readAll reads a whole list a page at a time, for the data export, which
+// must never be cut off.
+func readAll[T any](read func(after store.After, limit int) ([]T, error), key func(T) store.After) ([]T, error) {
+	const size = 500
+	var out []T
+	var after store.After
+	for {
+		page, err := read(after, size)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < size {
+			return out, nil
+		}
+		after = key(page[len(page)-1])
+	}
+}
