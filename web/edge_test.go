@@ -178,3 +178,30 @@ func TestHSTS(t *testing.T) {
 }
 
 var _ = store.SQLite
+
+// TestInputProfileText: a counselor editing their own profile over the API
+// is held to the same rule as the pages: no control characters or
+// direction overrides, no blank name, surrounding space trimmed.
+func TestInputProfileText(t *testing.T) {
+	w := newWorld(t)
+	path := "/api/v1/counselors/" + string(w.ids[counselorX])
+	valid := map[string]any{"display_name": "Xenia", "gender": "female", "languages": []map[string]any{{"code": "de", "native": true}}, "timezone": "Europe/Berlin", "bio": "", "qualifications": ""}
+	put := func(name string, field string, v any, key string) inputCase {
+		return inputCase{name: name, who: counselorX, method: "PUT", path: path, body: jsonWith(valid, field, v), status: 400, code: eyelevel.EINVALID, fields: []string{field}, key: key}
+	}
+	runInput(t, w, []inputCase{
+		put("blank name", "display_name", "   ", "counselor.err.display_name"),
+		put("override in name", "display_name", "X\u202enia", "counselor.err.hidden_chars"),
+		put("control character in name", "display_name", "Xe\u0000nia", "error.bad_text"),
+		put("escape in name", "display_name", "Xe\u001bnia", "counselor.err.hidden_chars"),
+		put("isolate in bio", "bio", "Hallo \u2066Welt", "counselor.err.hidden_chars"),
+	})
+	var c struct {
+		DisplayName string `json:"display_name"`
+		Bio         string `json:"bio"`
+	}
+	w.do(t, counselorX, "PUT", path, jsonWith(jsonWith(valid, "display_name", "  Xenia P.\u200f "), "bio", "Zeile eins\nZeile zwei")).decode(t, &c)
+	if c.DisplayName != "Xenia P.\u200f" || c.Bio != "Zeile eins\nZeile zwei" {
+		t.Errorf("saved %q, %q", c.DisplayName, c.Bio)
+	}
+}

@@ -23,8 +23,9 @@ type Deps struct {
 	Catalog *i18n.Catalog
 	Log     *slog.Logger
 	Hub     *signaling.Hub // video room signaling
-	// TrustProxy takes the client IP from X-Forwarded-For (set it only
-	// behind a reverse proxy that overwrites that header).
+	// TrustProxy takes the client IP from X-Forwarded-For, and whether the
+	// client used HTTPS (for HSTS) from X-Forwarded-Proto (set it only
+	// behind a reverse proxy that overwrites those headers).
 	TrustProxy bool
 }
 
