@@ -40,10 +40,7 @@ func (s *Service) Export(ctx context.Context, a eyelevel.Actor) (Export, error) 
 	if err != nil {
 		return Export{}, err
 	}
-	x.Responses, err = readAll(func(after store.After, limit int) ([]eyelevel.Response, error) {
-		return s.db.ResponsesPage(ctx, a.UserID, "", after, limit)
-	}, func(r eyelevel.Response) store.After { return store.After{At: r.CreatedAt, ID: r.ID} })
-	if err != nil {
+	if x.Responses, err = s.db.Responses(ctx, a.UserID, ""); err != nil {
 		return Export{}, err
 	}
 	if x.Reflections, err = s.reflections(ctx, a.UserID, a.Language, false); err != nil {
