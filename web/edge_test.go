@@ -7,9 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"eyelevel"
-	"eyelevel/store"
 	"eyelevel/store/storetest"
 	"eyelevel/web"
 )
@@ -31,7 +31,7 @@ func forEachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
 func TestInputBadText(t *testing.T) {
 	forEachWorld(t, func(t *testing.T, w *world) {
 		x, a := string(w.ids[counselorX]), string(w.apptA)
-		start := apptAStart.Add(2 * 60 * 60 * 1e9).Format("2006-01-02T15:04:05Z07:00")
+		start := apptAStart.Add(2 * time.Hour).Format(time.RFC3339)
 		bad := func(name string, who role, method, path string, body any, fields ...string) inputCase {
 			return inputCase{name: name, who: who, method: method, path: path, body: body, status: 400, code: eyelevel.EINVALID, fields: fields, key: "error.bad_text"}
 		}
@@ -176,8 +176,6 @@ func TestHSTS(t *testing.T) {
 		})
 	}
 }
-
-var _ = store.SQLite
 
 // TestInputProfileText: a counselor editing their own profile over the API
 // is held to the same rule as the pages: no control characters or
