@@ -108,10 +108,12 @@ func participant(a eyelevel.Actor, appt eyelevel.Appointment) bool {
 		(a.Role == eyelevel.RoleCounselor && appt.CounselorID == a.UserID)
 }
 
-// Appointments lists the actor's own appointments that have not ended, or
-// also past ones when past is true. Admins have none of their own: who meets
-// whom is private. Errors: EUNAUTHORIZED.
-func (s *Service) Appointments(ctx context.Context, a eyelevel.Actor, past bool) ([]eyelevel.Appointment, error) {
+// Appointments lists one page of the actor's own appointments that have
+// not ended, or also past ones when past is true, by start time, and
+// returns the cursor of the next page ("" at the end). Admins have none of
+// their own: who meets whom is private. Errors: EUNAUTHORIZED, EINVALID
+// (cursor).
+func (s *Service) Appointments(ctx context.Context, a eyelevel.Actor, past bool, pg Page) ([]eyelevel.Appointment, string, error) {
 	var f store.AppointmentFilter
 	switch a.Role {
 	case eyelevel.RoleClient:
@@ -119,18 +121,31 @@ func (s *Service) Appointments(ctx context.Context, a eyelevel.Actor, past bool)
 	case eyelevel.RoleCounselor:
 		f.CounselorID = a.UserID
 	case eyelevel.RoleAdmin:
-		return []eyelevel.Appointment{}, nil
+		return []eyelevel.Appointment{}, "", nil
 	default:
-		return nil, unauthorized()
+		return nil, "", unauthorized()
+	}
+	c, first, err := decodeCursor(pg.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if !first {
+		f.AfterStart, f.AfterID = time.Unix(c.Key, 0), eyelevel.AppointmentID(c.ID)
 	}
 	if !past {
 		f.EndsAfter = s.now()
 	}
+	f.Limit = pg.limit() + 1
 	out, err := s.db.Appointments(ctx, f)
-	if out == nil {
-		out = []eyelevel.Appointment{}
+	if err != nil {
+		return nil, "", err
 	}
-	return out, err
+	out, next := pageOf(out, pg.limit(), appointmentCursor)
+	return out, next, nil
+}
+
+func appointmentCursor(a eyelevel.Appointment) cursor {
+	return cursor{Key: a.Start.Unix(), ID: string(a.ID)}
 }
 
 // Cancel cancels an appointment. The client may until the notice period

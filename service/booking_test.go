@@ -90,7 +90,7 @@ func TestBookRules(t *testing.T) {
 		}
 		// The first bookable start is exactly now plus the lead time.
 		e.book(alice, mia, at(0, 9, 0))
-		if as, err := e.svc.Appointments(e.ctx, alice, false); err != nil || len(as) != 1 {
+		if as, _, err := e.svc.Appointments(e.ctx, alice, false, service.Page{}); err != nil || len(as) != 1 {
 			t.Errorf("appointments after rejected bookings = %v, %v; want 1", as, err)
 		}
 	})

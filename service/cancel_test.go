@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/service"
 )
 
 func TestCancel(t *testing.T) {
@@ -111,7 +112,7 @@ func TestAppointmentVisibility(t *testing.T) {
 
 		list := func(who eyelevel.Actor, past bool) []eyelevel.AppointmentID {
 			t.Helper()
-			as, err := e.svc.Appointments(e.ctx, who, past)
+			as, _, err := e.svc.Appointments(e.ctx, who, past, service.Page{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,7 +140,7 @@ func TestAppointmentVisibility(t *testing.T) {
 				t.Errorf("Appointments(%s) = %v, want %v", c.who.UserID, got, c.want)
 			}
 		}
-		_, err := e.svc.Appointments(e.ctx, eyelevel.Actor{}, false)
+		_, _, err := e.svc.Appointments(e.ctx, eyelevel.Actor{}, false, service.Page{})
 		wantCode(t, err, eyelevel.EUNAUTHORIZED)
 
 		// Ended sessions leave the upcoming list but stay in the history.

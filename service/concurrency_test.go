@@ -159,7 +159,7 @@ func TestConcurrentBookingOneClient(t *testing.T) {
 		if winners != 1 {
 			t.Fatalf("%d bookings succeeded, want 1", winners)
 		}
-		as, err := e.svc.Appointments(e.ctx, alice, false)
+		as, _, err := e.svc.Appointments(e.ctx, alice, false, service.Page{})
 		if err != nil || len(as) != 1 {
 			t.Fatalf("alice's appointments = %d, %v; want 1", len(as), err)
 		}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 
 	"eyelevel"
 	"eyelevel/slots"
@@ -20,7 +21,8 @@ type CounselorInput struct {
 	Email          string                   `json:"email,omitempty"`
 }
 
-// Valid returns problems per field and canonicalizes language codes in place.
+// Valid returns problems per field and canonicalizes language codes and the
+// display name in place.
 func (in *CounselorInput) Valid() map[string]string {
 	p := problems{}
 	p.check(validUsername(in.Username), "username", "account.err.username")
@@ -28,6 +30,7 @@ func (in *CounselorInput) Valid() map[string]string {
 	p.check(validEmail(in.Email), "email", "account.err.email")
 	profile := ProfileInput{in.DisplayName, in.Gender, in.Languages, in.TimeZone, in.Bio, in.Qualifications}
 	profile.check(p)
+	in.DisplayName = profile.DisplayName
 	return p
 }
 
@@ -48,13 +51,19 @@ func (in *ProfileInput) Valid() map[string]string {
 	return p
 }
 
+// check is the one rule for profiles, from pages and the API alike. The
+// display name is trimmed in place, so a blank one counts as missing.
 func (in *ProfileInput) check(p problems) {
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
 	p.check(validText(in.DisplayName, 80) && in.DisplayName != "", "display_name", "counselor.err.display_name")
+	p.check(!hiddenChars(in.DisplayName, false), "display_name", "counselor.err.hidden_chars")
 	p.check(in.Gender.Valid(), "gender", "counselor.err.gender")
 	_, ok := LoadZone(in.TimeZone)
 	p.check(ok, "timezone", "account.err.timezone")
 	p.check(validText(in.Bio, 2000), "bio", "counselor.err.bio")
 	p.check(validText(in.Qualifications, 2000), "qualifications", "counselor.err.qualifications")
+	p.check(!hiddenChars(in.Bio, true), "bio", "counselor.err.hidden_chars")
+	p.check(!hiddenChars(in.Qualifications, true), "qualifications", "counselor.err.hidden_chars")
 	p.check(len(in.Languages) >= 1 && len(in.Languages) <= 20, "languages", "counselor.err.languages")
 	seen := map[string]bool{}
 	for i := range in.Languages {

@@ -93,6 +93,15 @@ func TestCreateCounselorValidation(t *testing.T) {
 			{"username", func(in *service.CounselorInput) { in.Username = "a b" }},
 			{"password", func(in *service.CounselorInput) { in.Password = "short" }},
 			{"display_name", func(in *service.CounselorInput) { in.DisplayName = "" }},
+			{"display_name", func(in *service.CounselorInput) { in.DisplayName = " \u00a0\t " }},
+			{"display_name", func(in *service.CounselorInput) { in.DisplayName = "Dr.\u0007Bell" }},
+			{"display_name", func(in *service.CounselorInput) { in.DisplayName = "Anna\nBerg" }},
+			{"display_name", func(in *service.CounselorInput) { in.DisplayName = "\u202eAnna" }},
+			{"display_name", func(in *service.CounselorInput) { in.DisplayName = "Anna\u2067x" }},
+			{"display_name", func(in *service.CounselorInput) { in.DisplayName = "An\u0085na" }},
+			{"bio", func(in *service.CounselorInput) { in.Bio = "Hello \u202d olleH" }},
+			{"bio", func(in *service.CounselorInput) { in.Bio = "Hello\x1b[31m" }},
+			{"qualifications", func(in *service.CounselorInput) { in.Qualifications = "M.Sc.\u2066" }},
 			{"gender", func(in *service.CounselorInput) { in.Gender = "robot" }},
 			{"timezone", func(in *service.CounselorInput) { in.TimeZone = "Mars/Olympus" }},
 			{"timezone", func(in *service.CounselorInput) { in.TimeZone = "Local" }},
@@ -106,6 +115,18 @@ func TestCreateCounselorValidation(t *testing.T) {
 		}
 		if all, err := e.svc.Counselors(e.ctx, e.admin); err != nil || len(all) != 1 {
 			t.Errorf("invalid input stored counselors: %d, %v", len(all), err)
+		}
+
+		// Right-to-left names with direction marks, and bios with line
+		// breaks and tabs, are fine; surrounding space is trimmed.
+		in = counselorInput("maryam", "fa")
+		in.DisplayName, in.Bio = "  مریم (Dr.)\u200f ", "Line one\r\nLine\ttwo"
+		c, err = e.svc.CreateCounselor(e.ctx, e.admin, in)
+		if err != nil {
+			t.Fatalf("right-to-left name: %v", err)
+		}
+		if c.DisplayName != "مریم (Dr.)\u200f" || c.Bio != in.Bio {
+			t.Errorf("stored name %q, bio %q", c.DisplayName, c.Bio)
 		}
 	})
 }

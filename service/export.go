@@ -34,7 +34,10 @@ func (s *Service) Export(ctx context.Context, a eyelevel.Actor) (Export, error) 
 		return Export{}, err
 	}
 	x.Account.PasswordHash = ""
-	if x.Appointments, err = s.db.Appointments(ctx, store.AppointmentFilter{ClientID: a.UserID, Limit: 10000}); err != nil {
+	x.Appointments, err = readAll(func(after store.After, limit int) ([]eyelevel.Appointment, error) {
+		return s.db.Appointments(ctx, store.AppointmentFilter{ClientID: a.UserID, AfterStart: after.At, AfterID: eyelevel.AppointmentID(after.ID), Limit: limit})
+	}, func(ap eyelevel.Appointment) store.After { return store.After{At: ap.Start, ID: string(ap.ID)} })
+	if err != nil {
 		return Export{}, err
 	}
 	if x.Responses, err = s.db.Responses(ctx, a.UserID, ""); err != nil {

@@ -86,6 +86,24 @@ func validText(s string, max int) bool {
 	return utf8.ValidString(s) && utf8.RuneCountInString(s) <= max && !strings.ContainsRune(s, 0)
 }
 
+// hiddenChars reports whether s holds characters that change how text looks
+// without being seen: control characters (line breaks and tabs are allowed
+// where multiline) and the Unicode direction overrides and isolates
+// U+202A–U+202E and U+2066–U+2069, with which a name can be made to read
+// as another. The direction marks U+200E, U+200F and U+061C stay allowed:
+// they only place neutral characters such as punctuation in mixed
+// right-to-left and left-to-right text, and cannot reorder words.
+func hiddenChars(s string, multiline bool) bool {
+	for _, r := range s {
+		switch {
+		case multiline && (r == '\n' || r == '\r' || r == '\t'):
+		case unicode.IsControl(r), r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return true
+		}
+	}
+	return false
+}
+
 // validUsername allows letters and digits of any script plus . _ -, 3–40
 // characters: pseudonyms in Arabic or Cyrillic script are welcome.
 func validUsername(s string) bool {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"time"
 
 	"eyelevel"
@@ -50,9 +51,13 @@ type AppointmentFilter struct {
 	EndsAfter   time.Time // zero: no lower bound
 	BookedOnly  bool      // leave out cancelled appointments
 	Limit       int       // 0: 500
+	// With AfterID set, only appointments after (AfterStart, AfterID) in
+	// the list's order: the next page of a list.
+	AfterStart time.Time
+	AfterID    eyelevel.AppointmentID
 }
 
-// Appointments lists one participant's appointments by start time.
+// Appointments lists one participant's appointments by start time (and id).
 func (db *DB) Appointments(ctx context.Context, f AppointmentFilter) ([]eyelevel.Appointment, error) {
 	q, args := appointmentSelect+` WHERE `, []any{}
 	if f.ClientID != "" {
@@ -63,14 +68,19 @@ func (db *DB) Appointments(ctx context.Context, f AppointmentFilter) ([]eyelevel
 		args = append(args, string(f.CounselorID))
 	}
 	q += ` AND a.end_at > $2`
+	args = append(args, unix(f.EndsAfter))
 	if f.BookedOnly {
 		q += ` AND a.status = 'booked'`
 	}
-	q += ` ORDER BY a.start_at, a.id LIMIT $3`
+	if f.AfterID != "" {
+		q += ` AND (a.start_at > $3 OR (a.start_at = $3 AND a.id > $4))`
+		args = append(args, unix(f.AfterStart), string(f.AfterID))
+	}
 	if f.Limit <= 0 {
 		f.Limit = 500
 	}
-	args = append(args, unix(f.EndsAfter), f.Limit)
+	q += ` ORDER BY a.start_at, a.id LIMIT $` + strconv.Itoa(len(args)+1)
+	args = append(args, f.Limit)
 	return db.queryAppointments(ctx, q, args...)
 }
 

@@ -24,12 +24,18 @@ func (db *DB) CreateResponse(ctx context.Context, r eyelevel.Response) error {
 
 const responseSelect = `SELECT id, client_id, instrument, language, occasion, answers, score, band, safety, created_at FROM responses`
 
-// Responses lists a client's responses, oldest first; instrument "" for all.
+// Responses lists all of a client's responses, oldest first; instrument ""
+// for all. (Charts and the data export need every one; the API pages them
+// with ResponsesPage.)
 func (db *DB) Responses(ctx context.Context, client eyelevel.UserID, instrument string) ([]eyelevel.Response, error) {
-	q, args := responseSelect+` WHERE client_id = $1 ORDER BY created_at, id LIMIT 1000`, []any{string(client)}
+	q, args := responseSelect+` WHERE client_id = $1 ORDER BY created_at, id`, []any{string(client)}
 	if instrument != "" {
-		q, args = responseSelect+` WHERE client_id = $1 AND instrument = $2 ORDER BY created_at, id LIMIT 1000`, append(args, instrument)
+		q, args = responseSelect+` WHERE client_id = $1 AND instrument = $2 ORDER BY created_at, id`, append(args, instrument)
 	}
+	return db.queryResponses(ctx, q, args...)
+}
+
+func (db *DB) queryResponses(ctx context.Context, q string, args ...any) ([]eyelevel.Response, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select responses")

@@ -204,6 +204,10 @@ func handleSearchCounselors(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
+		ms, next, ok := paged(w, r, d, ms, func(m service.Match) string { return string(m.Counselor.ID) })
+		if !ok {
+			return
+		}
 		out := make([]counselorJSON, len(ms))
 		for i, m := range ms {
 			out[i] = counselorOf(m.Counselor)
@@ -213,7 +217,7 @@ func handleSearchCounselors(d Deps) http.Handler {
 				out[i].NextSlot = &s
 			}
 		}
-		encode(w, http.StatusOK, map[string]any{"counselors": out})
+		encode(w, http.StatusOK, listJSON("counselors", out, next))
 	})
 }
 
@@ -423,7 +427,12 @@ func handleBook(d Deps) http.Handler {
 
 func handleListAppointments(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		as, err := d.Service.Appointments(r.Context(), info(r).Actor, r.URL.Query().Get("past") == "true")
+		pg, err := pageOf(r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		as, next, err := d.Service.Appointments(r.Context(), info(r).Actor, r.URL.Query().Get("past") == "true", pg)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
@@ -441,7 +450,7 @@ func handleListAppointments(d Deps) http.Handler {
 			out[i] = appointmentOf(a)
 			out[i].ClientWaiting = waiting[a.ID]
 		}
-		encode(w, http.StatusOK, map[string]any{"appointments": out})
+		encode(w, http.StatusOK, listJSON("appointments", out, next))
 	})
 }
 

@@ -222,7 +222,12 @@ func handleSubmitResponse(d Deps) http.Handler {
 func handleListResponses(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		instrument := r.PathValue("instrument")
-		scs, err := d.Service.Responses(r.Context(), info(r).Actor, instrument)
+		pg, err := pageOf(r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		scs, next, err := d.Service.ResponsesPage(r.Context(), info(r).Actor, instrument, pg)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
@@ -236,7 +241,7 @@ func handleListResponses(d Deps) http.Handler {
 		for i, sc := range scs {
 			out[i] = ownResponseOf(sc)
 		}
-		encode(w, http.StatusOK, map[string]any{"responses": out})
+		encode(w, http.StatusOK, listJSON("responses", out, next))
 	})
 }
 

@@ -207,7 +207,7 @@ func TestInputImpactReport(t *testing.T) {
 		rep("German date", "?from=01.01.2026&to=2026-12-31", "from"),
 		rep("time without zone", "?from=2026-01-01T00:00:00&to=2026-12-31", "from"),
 		rep("unencoded plus", "?from=2026-01-01T00:00:00+01:00&to=2026-12-31", "from"),
-		rep("to garbage", "?from=2026-01-01&to=%00", "to"),
+		rep("to garbage", "?from=2026-01-01&to=%01", "to"),
 		rep("to before from", "?from=2026-12-01&to=2026-10-31", "to"),
 		rep("many years", "?from=2000-01-01&to=2025-12-31", "to"),
 		rep("half a year", "?from=2026-01-01&to=2026-06-30", "to"),

@@ -186,12 +186,17 @@ func handleGetClient(d Deps) http.Handler {
 
 func handleSafetyAlerts(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		as, err := d.Service.SafetyAlerts(r.Context(), info(r).Actor)
+		pg, err := pageOf(r)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
-		encode(w, http.StatusOK, map[string]any{"safety_alerts": alertsOf(as)})
+		as, next, err := d.Service.SafetyAlertsPage(r.Context(), info(r).Actor, pg)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		encode(w, http.StatusOK, listJSON("safety_alerts", alertsOf(as), next))
 	})
 }
 

@@ -37,7 +37,12 @@ func handleRate(d Deps) http.Handler {
 
 func handleUnratedSessions(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		as, err := d.Service.UnratedSessions(r.Context(), info(r).Actor)
+		pg, err := pageOf(r)
+		if err != nil {
+			writeError(w, r, d, err)
+			return
+		}
+		as, next, err := d.Service.UnratedSessionsPage(r.Context(), info(r).Actor, pg)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
@@ -46,7 +51,7 @@ func handleUnratedSessions(d Deps) http.Handler {
 		for i, a := range as {
 			out[i] = appointmentOf(a)
 		}
-		encode(w, http.StatusOK, map[string]any{"sessions": out})
+		encode(w, http.StatusOK, listJSON("sessions", out, next))
 	})
 }
 
@@ -101,11 +106,15 @@ func handleAllRatings(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
+		ss, next, ok := paged(w, r, d, ss, func(s service.RatingSummary) string { return string(s.CounselorID) })
+		if !ok {
+			return
+		}
 		out := make([]ratingSummaryJSON, len(ss))
 		for i, s := range ss {
 			out[i] = ratingSummaryOf(s)
 		}
-		encode(w, http.StatusOK, map[string]any{"counselors": out})
+		encode(w, http.StatusOK, listJSON("counselors", out, next))
 	})
 }
 

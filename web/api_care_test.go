@@ -394,6 +394,9 @@ func (w *world) doUnavailable(tb testing.TB, who role, method, target, body stri
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	req.RemoteAddr = w.ip() + ":40000"
 	req.Header.Set("Authorization", "Bearer "+w.tokens[who])
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	rec := httptest.NewRecorder()
 	w.h.ServeHTTP(rec, req)
 	r := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}

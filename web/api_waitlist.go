@@ -50,16 +50,26 @@ func handleLeaveWaitlist(d Deps) http.Handler {
 	})
 }
 
-// writeWaitlist answers with the caller's waitlist entries.
+// writeWaitlist answers with a page of the caller's waitlist entries.
 func writeWaitlist(w http.ResponseWriter, r *http.Request, d Deps, status int) {
 	ws, err := d.Service.Waitlist(r.Context(), info(r).Actor)
 	if err != nil {
 		writeError(w, r, d, err)
 		return
 	}
+	id := func(e service.Waitlisted) string { return e.Language + "/" + string(e.Gender) }
+	var next string
+	if r.Method == http.MethodGet {
+		var ok bool
+		if ws, next, ok = paged(w, r, d, ws, id); !ok {
+			return
+		}
+	} else { // after a write, the first page: the write is done whatever the query says
+		ws, next, _ = service.PageSlice(ws, service.Page{}, id)
+	}
 	out := make([]waitlistJSON, len(ws))
 	for i, e := range ws {
 		out[i] = waitlistJSON{Language: e.Language, Gender: e.Gender, Since: e.Since.UTC().Format(time.RFC3339), Available: e.Available}
 	}
-	encode(w, status, map[string]any{"waitlist": out})
+	encode(w, status, listJSON("waitlist", out, next))
 }

@@ -10,6 +10,9 @@ import (
 // EMETHOD is the web layer's own code for a wrong HTTP method.
 const EMETHOD = "method_not_allowed"
 
+// EMEDIATYPE is the web layer's code for a request body that is not JSON.
+const EMEDIATYPE = "unsupported_media_type"
+
 // codeStatus is the one place error codes become HTTP status codes.
 var codeStatus = map[string]int{
 	eyelevel.EINVALID:      http.StatusBadRequest,
@@ -22,6 +25,7 @@ var codeStatus = map[string]int{
 	eyelevel.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	eyelevel.EINTERNAL:     http.StatusInternalServerError,
 	EMETHOD:                http.StatusMethodNotAllowed,
+	EMEDIATYPE:             http.StatusUnsupportedMediaType,
 }
 
 // statusOf returns the HTTP status for err.

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"eyelevel"
 )
@@ -22,9 +26,23 @@ func encode(w http.ResponseWriter, status int, v any) {
 
 // decode reads one JSON value into a T, refusing unknown fields, trailing
 // data and bodies over 1 MiB with errors the client can act on.
+//
+// The body must be declared as application/json (a charset parameter, if
+// any, must be UTF-8), must be valid UTF-8, and no string in it may hold a
+// NUL character (see input.go).
 func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	var v T
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := requireJSON(r); err != nil {
+		return v, err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return v, decodeError(err)
+	}
+	if !utf8.Valid(body) {
+		return v, errBadText("")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
 		return v, decodeError(err)
@@ -35,7 +53,18 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 		}
 		return v, eyelevel.Errorf(eyelevel.EINVALID, "error.bad_json", "The request body is not valid JSON.")
 	}
-	return v, nil
+	return v, checkStrings(reflect.ValueOf(&v), "")
+}
+
+// requireJSON refuses a body that is not declared as JSON with 415, so that
+// a form posted from anywhere is never read as an API request.
+func requireJSON(r *http.Request) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	cs, hasCharset := params["charset"]
+	if err != nil || mt != "application/json" || hasCharset && !strings.EqualFold(cs, "utf-8") {
+		return eyelevel.Errorf(EMEDIATYPE, "error.media_type", "Please send the request body as JSON, with Content-Type: application/json.")
+	}
+	return nil
 }
 
 func decodeError(err error) error {

@@ -122,7 +122,7 @@ func (v *views) saveProfile() http.Handler {
 		f := r.PostForm
 		id := editedCounselor(r, r.URL.Query().Get("counselor"))
 		in := service.ProfileInput{
-			DisplayName: strings.TrimSpace(f.Get("display_name")), Gender: eyelevel.Gender(f.Get("gender")),
+			DisplayName: f.Get("display_name"), Gender: eyelevel.Gender(f.Get("gender")),
 			Languages: formLanguages(f), TimeZone: zoneInput(f), Bio: f.Get("bio"), Qualifications: f.Get("qualifications"),
 		}
 		if _, err := v.d.Service.UpdateCounselor(r.Context(), info(r).Actor, id, in); err != nil {
@@ -196,7 +196,7 @@ func (v *views) createCounselor() http.Handler {
 		}
 		f := r.PostForm
 		in := service.CounselorInput{
-			Username: f.Get("username"), Password: f.Get("password"), DisplayName: strings.TrimSpace(f.Get("display_name")),
+			Username: f.Get("username"), Password: f.Get("password"), DisplayName: f.Get("display_name"),
 			Gender: eyelevel.Gender(f.Get("gender")), Languages: formLanguages(f), TimeZone: zoneInput(f),
 			Bio: f.Get("bio"), Qualifications: f.Get("qualifications"), Email: strings.TrimSpace(f.Get("email")),
 		}

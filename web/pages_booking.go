@@ -228,6 +228,7 @@ type appointmentView struct {
 
 type appointmentsData struct {
 	Items []appointmentView
+	More  string // the next page's address, if there is one
 	Care  care
 }
 
@@ -235,14 +236,19 @@ type appointmentsData struct {
 // error of a failed cancellation if any.
 func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cancelErr error) {
 	a := info(r).Actor
-	list, err := v.d.Service.Appointments(r.Context(), a, false)
+	pg, err := pageOf(r)
+	if err != nil {
+		v.fail(w, r, err)
+		return
+	}
+	list, next, err := v.d.Service.Appointments(r.Context(), a, false, pg)
 	if err != nil {
 		v.fail(w, r, err)
 		return
 	}
 	p := newPage(r, "appointments.title")
 	p.Self = "/appointments"
-	var data appointmentsData
+	data := appointmentsData{More: nextURL(r, "/appointments", next)}
 	for _, appt := range list {
 		data.Items = append(data.Items, appointmentView{
 			Appointment: appt, CanCancel: v.d.Service.CanCancel(a, appt),

@@ -340,6 +340,7 @@ type alertList struct {
 	Items []eyelevel.SafetyAlert
 	Zone  *time.Location
 	Link  bool
+	More  bool // there are more than Items; they show as these are acknowledged
 }
 
 func (v *views) careOf(r *http.Request, a eyelevel.Actor) (care, error) {
@@ -368,11 +369,11 @@ func (v *views) careOf(r *http.Request, a eyelevel.Actor) (care, error) {
 			}
 		}
 	case eyelevel.RoleCounselor:
-		alerts, err := v.d.Service.SafetyAlerts(r.Context(), a)
+		alerts, next, err := v.d.Service.SafetyAlertsPage(r.Context(), a, service.Page{Limit: service.MaxLimit})
 		if err != nil {
 			return c, err
 		}
-		c.Alerts, c.AlertsCount = alertList{Items: alerts, Zone: zoneOr(info(r).Zone), Link: true}, len(alerts)
+		c.Alerts, c.AlertsCount = alertList{Items: alerts, Zone: zoneOr(info(r).Zone), Link: true, More: next != ""}, len(alerts)
 	}
 	return c, nil
 }

@@ -3,9 +3,7 @@ package web
 import "net/http"
 
 // addRoutes lists eyelevel's whole URL surface.
-func addRoutes(mux *http.ServeMux, d Deps) {
-	v := newViews(d)
-
+func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /healthz", handleHealthz(d))
 
 	// JSON API, described in openapi.json.

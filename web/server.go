@@ -23,8 +23,9 @@ type Deps struct {
 	Catalog *i18n.Catalog
 	Log     *slog.Logger
 	Hub     *signaling.Hub // video room signaling
-	// TrustProxy takes the client IP from X-Forwarded-For (set it only
-	// behind a reverse proxy that overwrites that header).
+	// TrustProxy takes the client IP from X-Forwarded-For, and whether the
+	// client used HTTPS (for HSTS) from X-Forwarded-Proto (set it only
+	// behind a reverse proxy that overwrites those headers).
 	TrustProxy bool
 	Operator   Operator // who runs the service, for the footer and landing page
 }
@@ -38,18 +39,20 @@ func NewServer(d Deps) http.Handler {
 		d.Hub = signaling.NewHub(nil)
 	}
 	mux := http.NewServeMux()
-	addRoutes(mux, d)
+	v := newViews(d)
+	addRoutes(mux, d, v)
 	var h http.Handler = mux
+	h = refuseBadText(h, d, v) // after withActor: errors speak the caller's language
 	h = withActor(h, d)
 	// Browsers send Sec-Fetch-Site/Origin; cross-site form posts are
 	// refused. API clients send neither and pass; they carry a bearer token.
 	h = csrfProtection(h, d)
-	h = securityHeaders(h)
+	h = securityHeaders(h, d)
 	h = recoverer(h, d)
 	return h
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(next http.Handler, d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -59,9 +62,22 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-		h.Set("Strict-Transport-Security", "max-age=31536000")
+		if overHTTPS(r, d.TrustProxy) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// overHTTPS reports whether the client reached us over HTTPS: directly, or
+// through a trusted proxy that says so. Browsers ignore HSTS over plain
+// HTTP, and sending it there would announce a promise we cannot keep.
+func overHTTPS(r *http.Request, trustProxy bool) bool {
+	if r.TLS != nil {
+		return true
+	}
+	protos := strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")
+	return trustProxy && strings.EqualFold(strings.TrimSpace(protos[len(protos)-1]), "https")
 }
 
 func csrfProtection(next http.Handler, d Deps) http.Handler {

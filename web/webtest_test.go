@@ -111,12 +111,18 @@ func weekdays(from, to int) []eyelevel.WeeklyWindow {
 // newWorld builds the fixture described at world.
 func newWorld(tb testing.TB) *world {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, "", tb.TempDir())
+	db, err := store.Open(context.Background(), "", tb.TempDir())
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { db.Close() })
+	return newWorldDB(tb, db)
+}
+
+// newWorldDB builds the fixture on db, which must be empty.
+func newWorldDB(tb testing.TB, db *store.DB) *world {
+	tb.Helper()
+	ctx := context.Background()
 	cat, err := i18n.Load()
 	if err != nil {
 		tb.Fatalf("load catalog: %v", err)
