@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/service"
 )
 
 // TestProgramFollowsPageLanguage: a client whose account is in Dari but
@@ -108,7 +109,7 @@ func TestPagesCancelConfirm(t *testing.T) {
 	if len(cancelURLs) != 1 {
 		t.Fatalf("cancel links: %v, want one (the later session)", cancelURLs)
 	}
-	appts, err := e.svc.Appointments(t.Context(), eyelevel.Actor{UserID: id, Role: eyelevel.RoleCounselor}, false)
+	appts, _, err := e.svc.Appointments(t.Context(), eyelevel.Actor{UserID: id, Role: eyelevel.RoleCounselor}, false, service.Page{})
 	if err != nil || len(appts) != 2 {
 		t.Fatalf("appointments: %v %v", appts, err)
 	}
