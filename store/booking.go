@@ -38,7 +38,7 @@ type BookingCheck struct {
 	// the slot in; 0 skips the check, for a schedule read in the same
 	// transaction under the counselor's lock.
 	Version   int64
-	Lo, Hi    time.Time // the counselor's bookings that overlap [Lo, Hi) are read
+	Lo, Hi    time.Time // the counselor's bookings that overlap or touch [Lo, Hi] are read
 	OpenAfter time.Time // the client's bookings that end after this are open
 	MaxOpen   int       // open bookings are counted up to this many
 	// Free decides from the facts whether the slot may be booked.
@@ -55,7 +55,7 @@ type Held struct {
 // BookingFacts are what the database holds about a booking attempt.
 type BookingFacts struct {
 	Version int64  // counselor_version
-	Near    []Held // the counselor's bookings overlapping [Lo, Hi), by ID
+	Near    []Held // the counselor's bookings that overlap or touch [Lo, Hi], by ID
 	Overlap bool   // the client has a booking overlapping the slot
 	Open    int    // the client's open bookings, counted up to MaxOpen
 }
@@ -72,17 +72,19 @@ type BookingResult struct {
 // the counselor overlapping [lo, hi). Parameters: $1 counselor, $2 client,
 // $3 lo, $4 hi, $5 longAppointment, $6 start, $7 end, $8 OpenAfter, $9
 // MaxOpen. The near bookings are read in Busy's two parts; the unary plus
-// keeps each part on its own index.
+// keeps each part on its own index. Bookings that only touch [lo, hi) are
+// included: whether they take the slot is for the rule to say, not for the
+// query.
 const bookingFacts = `SELECT 0 AS kind, '' AS id,
 	(SELECT version FROM counselor_version WHERE id = 1) AS a,
 	CASE WHEN EXISTS (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND start_at < $7 AND end_at > $6) THEN 1 ELSE 0 END AS b,
 	(SELECT count(*) FROM (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND end_at > $8 LIMIT $9) o) AS c
 UNION ALL
 SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
-	WHERE counselor_id = $1 AND status = 'booked' AND +(end_at - start_at) <= $5 AND start_at >= $3 - $5 AND start_at < $4 AND end_at > $3
+	WHERE counselor_id = $1 AND status = 'booked' AND +(end_at - start_at) <= $5 AND start_at >= $3 - $5 AND start_at <= $4 AND end_at >= $3
 UNION ALL
 SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
-	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > $5 AND +start_at < $4 AND end_at > $3`
+	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > $5 AND +start_at <= $4 AND end_at >= $3`
 
 // BookingFacts reads the facts of booking a: under the locks when ctx
 // carries a transaction that took LockBooking, otherwise as they are now.
