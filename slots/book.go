@@ -45,7 +45,9 @@ type Facts struct {
 // Bookable reports whether the client the facts describe may book the slot
 // starting at start, holding at most maxOpen open bookings. When not, reason
 // is ReasonNotASlot, ReasonOwn, ReasonTaken, ReasonOverlap or ReasonTooMany,
-// the first that applies.
+// the first that applies. It never accepts facts that it refuses with fewer
+// open bookings: the store relies on that to book in one round trip on
+// PostgreSQL (see store.Book).
 func (pl *Plan) Bookable(start time.Time, f Facts, maxOpen int) (ok bool, reason string) {
 	if !pl.p.onGrid(start) {
 		return false, ReasonNotASlot

@@ -38,7 +38,7 @@ type BookingCheck struct {
 	// the slot in; 0 skips the check, for a schedule read in the same
 	// transaction under the counselor's lock.
 	Version   int64
-	Lo, Hi    time.Time // the counselor's bookings that overlap or touch [Lo, Hi] are read
+	Lo, Hi    time.Time // the counselor's bookings that overlap [Lo, Hi) are read
 	OpenAfter time.Time // the client's bookings that end after this are open
 	MaxOpen   int       // open bookings are counted up to this many
 	// Free decides from the facts whether the slot may be booked.
@@ -55,7 +55,7 @@ type Held struct {
 // BookingFacts are what the database holds about a booking attempt.
 type BookingFacts struct {
 	Version int64  // counselor_version
-	Near    []Held // the counselor's bookings that overlap or touch [Lo, Hi], by ID
+	Near    []Held // the counselor's bookings that overlap [Lo, Hi), by ID
 	Overlap bool   // the client has a booking overlapping the slot
 	Open    int    // the client's open bookings, counted up to MaxOpen
 }
@@ -72,19 +72,18 @@ type BookingResult struct {
 // the counselor overlapping [lo, hi). Parameters: $1 counselor, $2 client,
 // $3 lo, $4 hi, $5 longAppointment, $6 start, $7 end, $8 OpenAfter, $9
 // MaxOpen. The near bookings are read in Busy's two parts; the unary plus
-// keeps each part on its own index. Bookings that only touch [lo, hi) are
-// included: whether they take the slot is for the rule to say, not for the
-// query.
+// keeps each part on its own index. "Overlap" is Busy's, the same for
+// search and booking: [start, end) and [lo, hi) share an instant.
 const bookingFacts = `SELECT 0 AS kind, '' AS id,
 	(SELECT version FROM counselor_version WHERE id = 1) AS a,
 	CASE WHEN EXISTS (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND start_at < $7 AND end_at > $6) THEN 1 ELSE 0 END AS b,
 	(SELECT count(*) FROM (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND end_at > $8 LIMIT $9) o) AS c
 UNION ALL
 SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
-	WHERE counselor_id = $1 AND status = 'booked' AND +(end_at - start_at) <= $5 AND start_at >= $3 - $5 AND start_at <= $4 AND end_at >= $3
+	WHERE counselor_id = $1 AND status = 'booked' AND +(end_at - start_at) <= $5 AND start_at >= $3 - $5 AND start_at < $4 AND end_at > $3
 UNION ALL
 SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
-	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > $5 AND +start_at <= $4 AND end_at >= $3`
+	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > $5 AND +start_at < $4 AND end_at > $3`
 
 // BookingFacts reads the facts of booking a: under the locks when ctx
 // carries a transaction that took LockBooking, otherwise as they are now.
@@ -140,31 +139,36 @@ func sortHeld(hs []Held) {
 //
 // In a transaction (the one ctx carries, or one of its own) it takes
 // LockBooking, reads the facts, asks c.Free and inserts. On PostgreSQL
-// outside a transaction it reads the facts first, without locks, and, if
-// c.Free accepts them, calls the function book_if_unchanged (migration
-// 0007_booking_rule_in_go): one round trip that takes the locks, reads the
-// facts again and inserts only if they are the ones c.Free accepted;
-// otherwise it returns the new facts for c.Free to decide again. Each
-// statement in a PL/pgSQL function sees what was committed before it began,
-// so after the locks it sees every booking of whoever held them before.
+// outside a transaction it is one round trip in the common case: it calls
+// the function book_if_unchanged (migration 0007_booking_rule_in_go) with
+// facts that c.Free accepts — first a guess, nothing in the way — and the
+// function takes the locks, reads the facts and inserts only if they are
+// those; otherwise it returns them, c.Free decides on them, and if it
+// accepts them they are the next call's expectation. Each statement in a
+// PL/pgSQL function sees what was committed before it began, so after the
+// locks it sees every booking of whoever held them before.
 func (db *DB) Book(ctx context.Context, a eyelevel.Appointment, c BookingCheck) (BookingResult, error) {
 	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); !inTx && db.dialect == Postgres {
-		f, err := db.BookingFacts(ctx, a, c)
-		if err != nil {
-			return BookingResult{}, err
-		}
+		want := BookingFacts{Version: c.Version}
 		for range 3 {
+			open, ok := acceptedOpen(c, want)
+			if !ok {
+				break // a guess the rule refuses: look under the locks
+			}
+			found, booked, f, err := db.bookIfUnchanged(ctx, a, c, want, open)
+			switch {
+			case err != nil:
+				return BookingResult{}, err
+			case !found:
+				return BookingResult{}, eyelevel.ErrNotFound()
+			case booked:
+				return BookingResult{BookingFacts: f, Booked: true}, nil
+			}
 			r := BookingResult{BookingFacts: f, Outdated: db.outdated(c, f.Version)}
 			if r.Outdated || !c.Free(f) {
 				return r, nil
 			}
-			var found bool
-			if found, r.Booked, f, err = db.bookIfUnchanged(ctx, a, c, f); err != nil || !found || r.Booked {
-				if err == nil && !found {
-					err = eyelevel.ErrNotFound()
-				}
-				return r, err
-			}
+			want = f
 		}
 		// The facts kept changing: wait for the locks instead.
 	}
@@ -190,9 +194,24 @@ func (db *DB) Book(ctx context.Context, a eyelevel.Appointment, c BookingCheck) 
 	return r, err
 }
 
+// acceptedOpen returns the most open bookings (up to c.MaxOpen) with which
+// c.Free still accepts f, and false if it accepts none. Holding fewer open
+// bookings never makes a slot unbookable, so book_if_unchanged may insert
+// when it counts at most that many.
+func acceptedOpen(c BookingCheck, f BookingFacts) (int, bool) {
+	for k := c.MaxOpen; k >= 0; k-- {
+		f.Open = k
+		if c.Free(f) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
 // bookIfUnchanged calls book_if_unchanged with the facts want that the
-// caller accepted, and returns the facts it found under the locks.
-func (db *DB) bookIfUnchanged(ctx context.Context, a eyelevel.Appointment, c BookingCheck, want BookingFacts) (found, booked bool, f BookingFacts, err error) {
+// caller accepted, with up to open open bookings, and returns the facts it
+// found under the locks.
+func (db *DB) bookIfUnchanged(ctx context.Context, a eyelevel.Appointment, c BookingCheck, want BookingFacts, open int) (found, booked bool, f BookingFacts, err error) {
 	ids := make([]string, len(want.Near))
 	for i, h := range want.Near {
 		ids[i] = string(h.ID)
@@ -205,7 +224,7 @@ func (db *DB) bookIfUnchanged(ctx context.Context, a eyelevel.Appointment, c Boo
 		FROM book_if_unchanged($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		string(a.ID), string(a.CounselorID), string(a.ClientID), unix(a.Start), unix(a.End), unix(a.CreatedAt),
 		unix(c.Lo), unix(c.Hi), int64(longAppointment), unix(c.OpenAfter), c.MaxOpen,
-		want.Version, ids, want.Overlap, want.Open).Scan(&found, &booked, &f.Version, &near, &starts, &ends, &own, &f.Overlap, &f.Open)
+		want.Version, ids, want.Overlap, open).Scan(&found, &booked, &f.Version, &near, &starts, &ends, &own, &f.Overlap, &f.Open)
 	switch {
 	case isUniqueViolation(err):
 		return true, false, f, eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")

@@ -174,9 +174,8 @@ func testBook(t *testing.T, inTx bool) {
 		if r := book(x.ID, alice.ID, h(2), check); r.Booked || len(r.Near) != 1 || !r.Near[0].Own || !r.Overlap {
 			t.Errorf("alice again at 2:00: %+v, want her own booking near", r)
 		}
-		// Just outside it: a booking that touches the window is a fact too;
-		// the rule decides that it leaves the slot free.
-		if r := book(x.ID, bob.ID, h(3), check); !r.Booked || len(r.Near) != 1 || !r.Near[0].End.Equal(h(2).Add(50*time.Minute)) {
+		// Just outside it.
+		if r := book(x.ID, bob.ID, h(3), check); !r.Booked || len(r.Near) != 0 {
 			t.Errorf("x at 3:00: %+v", r)
 		}
 		// A booking longer than longAppointment is found by its length.
@@ -223,8 +222,11 @@ func testBook(t *testing.T, inTx bool) {
 				return free(f)
 			}
 			r := book(y.ID, alice.ID, h(30), sneaky)
-			if db.Dialect() == store.Postgres && (r.Booked || len(seen) != 2 || len(r.Near) != 1 || r.Near[0].ID != "sneaky") {
-				t.Errorf("booking after a change: %+v, rule saw %+v", r, seen)
+			if db.Dialect() == store.Postgres {
+				last := seen[len(seen)-1]
+				if r.Booked || len(r.Near) != 1 || r.Near[0].ID != "sneaky" || len(last.Near) != 1 {
+					t.Errorf("booking after a change: %+v, rule saw %+v", r, seen)
+				}
 			}
 		}
 		// A schedule change since the caller looked: nothing is booked

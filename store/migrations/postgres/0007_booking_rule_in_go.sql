@@ -8,12 +8,13 @@ DROP INDEX appointments_long;
 CREATE INDEX appointments_length ON appointments (counselor_id, (end_at - start_at)) INCLUDE (end_at, start_at) WHERE status = 'booked';
 
 -- book_if_free decided whether a slot was free in SQL, a second copy of the
--- rule. Its successor decides nothing: store.Book calls it with the facts
--- the Go rule accepted, and it locks the counselor's and the client's rows
+-- rule. Its successor decides nothing: store.Book calls it with facts the
+-- Go rule accepted, and it locks the counselor's and the client's rows
 -- (counselor first, as everywhere), reads the same facts as
--- store.bookingFacts, and inserts only if they are unchanged; otherwise it
--- returns them for the rule to decide again. The near bookings (those that
--- overlap or touch [a_lo, a_hi]) are compared by ID, in byte order.
+-- store.bookingFacts, and inserts only if they are those — the client may
+-- hold fewer open bookings than e_open, never more — otherwise it returns
+-- them for the rule to decide again. The counselor's bookings near the slot
+-- (those overlapping [a_lo, a_hi)) are compared by ID, in byte order.
 DROP FUNCTION book_if_free(text, text, text, bigint, bigint, bigint, bigint, bigint, bigint, bigint);
 CREATE FUNCTION book_if_unchanged(
 	a_id text, a_counselor text, a_client text, a_start bigint, a_end bigint, a_created bigint,
@@ -35,14 +36,14 @@ BEGIN
 		INTO o_near, o_starts, o_ends, o_own
 		FROM (SELECT id, start_at, end_at, client_id = a_client AS own FROM appointments
 				WHERE counselor_id = a_counselor AND status = 'booked' AND +(end_at - start_at) <= a_long
-				AND start_at >= a_lo - a_long AND start_at <= a_hi AND end_at >= a_lo
+				AND start_at >= a_lo - a_long AND start_at < a_hi AND end_at > a_lo
 			UNION ALL
 			SELECT id, start_at, end_at, client_id = a_client FROM appointments
 				WHERE counselor_id = a_counselor AND status = 'booked' AND end_at - start_at > a_long
-				AND +start_at <= a_hi AND end_at >= a_lo) n;
+				AND +start_at < a_hi AND end_at > a_lo) n;
 	o_overlap := EXISTS (SELECT 1 FROM appointments WHERE client_id = a_client AND status = 'booked' AND start_at < a_end AND end_at > a_start);
 	SELECT count(*) INTO o_open FROM (SELECT 1 FROM appointments WHERE client_id = a_client AND status = 'booked' AND end_at > a_open_after LIMIT a_max_open) o;
-	IF o_version = e_version AND o_near = e_near AND o_overlap = e_overlap AND o_open = e_open THEN
+	IF o_version = e_version AND o_near = e_near AND o_overlap = e_overlap AND o_open <= e_open THEN
 		INSERT INTO appointments (id, counselor_id, client_id, start_at, end_at, status, created_at)
 		VALUES (a_id, a_counselor, a_client, a_start, a_end, 'booked', a_created);
 		o_booked := true;
