@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"time"
 
 	"eyelevel"
@@ -101,30 +102,30 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 	}
 	// An index finds intervals overlapping a range only if their start is
 	// bounded on both sides, so the query has two parts: appointments of at
-	// most longAppointment (all that Book makes with sane rules) overlap
-	// [from, to) only if they start in [from-longAppointment, to), found by
-	// appointments_busy; longer ones are found by their length through
-	// appointments_length (normally none). Bounding the start matters: a
-	// counselor has thousands of past appointments and hundreds of future
-	// ones. The unary plus keeps each part off the other's index. Arguments
-	// go in the order of their placeholders (see placeholders).
-	long := int64(longAppointment)
-	args := make([]any, 0, 7+2*len(ids))
-	args = append(args, long, unix(from)-long, unix(to), unix(from))
+	// most longAppointment seconds (all that Book makes with sane rules)
+	// overlap [from, to) only if they start in [from-longAppointment, to),
+	// found by appointments_busy; longer ones, which the index
+	// appointments_long holds (normally none), are read whole. Bounding the
+	// start matters: a counselor has thousands of past appointments and
+	// hundreds of future ones. The length goes in as a literal (longSQL), so
+	// that the planners match it with the index's WHERE clause. Arguments go
+	// in the order of their placeholders (see placeholders).
+	args := make([]any, 0, 5+2*len(ids))
+	args = append(args, unix(from)-longAppointment, unix(to), unix(from))
 	for _, id := range ids {
 		args = append(args, string(id))
 	}
-	args = append(args, long, unix(to), unix(from))
+	args = append(args, unix(to), unix(from))
 	for _, id := range ids {
 		args = append(args, string(id))
 	}
 	p := func(first, n int) string { return db.placeholders(n, first) }
 	n := len(ids)
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, start_at, end_at FROM appointments
-		WHERE status = 'booked' AND +(end_at - start_at) <= `+p(1, 1)+` AND start_at >= `+p(2, 1)+` AND start_at < `+p(3, 1)+` AND end_at > `+p(4, 1)+` AND counselor_id IN (`+p(5, n)+`)
+		WHERE status = 'booked' AND end_at - start_at <= `+longSQL+` AND start_at >= `+p(1, 1)+` AND start_at < `+p(2, 1)+` AND end_at > `+p(3, 1)+` AND counselor_id IN (`+p(4, n)+`)
 		UNION ALL
 		SELECT counselor_id, start_at, end_at FROM appointments
-		WHERE status = 'booked' AND end_at - start_at > `+p(5+n, 1)+` AND +start_at < `+p(6+n, 1)+` AND end_at > `+p(7+n, 1)+` AND counselor_id IN (`+p(8+n, n)+`)`, args...)
+		WHERE status = 'booked' AND end_at - start_at > `+longSQL+` AND start_at < `+p(4+n, 1)+` AND end_at > `+p(5+n, 1)+` AND counselor_id IN (`+p(6+n, n)+`)`, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select busy")
 	}
@@ -132,10 +133,19 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 }
 
 // longAppointment is the length in seconds beyond which Busy, BusyIn and
-// BookingFacts look an appointment up by its length (index
-// appointments_length) rather than by its start (appointments_busy). It is
-// defined only here and passed to every query as a parameter.
+// the booking facts look an appointment up by its end (partial index
+// appointments_long) rather than by its start (appointments_busy). It tunes
+// how rows are found, not which: any value gives the same results. It is
+// defined only here; queries get it as the literal longSQL, which the
+// planners match with the index's WHERE clause, and migrations as
+// {{longAppointment}} (see migrate). The index of migration
+// 0003_read_indexes was made with it; TestLongAppointmentIndexed checks that
+// the schema agrees, so changing it takes a migration that remakes the index
+// and the function book_if_unchanged.
 const longAppointment = 4 * 60 * 60
+
+// longSQL is longAppointment as an SQL literal.
+var longSQL = strconv.Itoa(longAppointment)
 
 // ClientHasOverlap reports whether the client has a booked appointment
 // overlapping [start, end).
@@ -189,11 +199,11 @@ func (db *DB) BusyIn(ctx context.Context, ws []Window) (map[eyelevel.UserID][]ey
 		}
 		const w = `unnest($1::text[], $2::bigint[], $3::bigint[]) AS w (id, lo, hi)`
 		q = `SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
-			WHERE a.status = 'booked' AND +(a.end_at - a.start_at) <= $4 AND a.start_at >= w.lo - $4 AND a.start_at < w.hi AND a.end_at > w.lo
+			WHERE a.status = 'booked' AND a.end_at - a.start_at <= ` + longSQL + ` AND a.start_at >= w.lo - ` + longSQL + ` AND a.start_at < w.hi AND a.end_at > w.lo
 			UNION ALL
 			SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
-			WHERE a.status = 'booked' AND a.end_at - a.start_at > $4 AND +a.start_at < w.hi AND a.end_at > w.lo`
-		args = []any{ids, los, his, int64(longAppointment)}
+			WHERE a.status = 'booked' AND a.end_at - a.start_at > ` + longSQL + ` AND a.start_at < w.hi AND a.end_at > w.lo`
+		args = []any{ids, los, his}
 	} else {
 		rows := make([][3]any, len(ws))
 		for i, w := range ws {
@@ -207,11 +217,11 @@ func (db *DB) BusyIn(ctx context.Context, ws []Window) (map[eyelevel.UserID][]ey
 		// for every row the join looks at.
 		q = `WITH w AS MATERIALIZED (SELECT value ->> 0 AS id, value ->> 1 AS lo, value ->> 2 AS hi FROM json_each($1))
 			SELECT w.id, a.start_at, a.end_at FROM w JOIN appointments a ON a.counselor_id = w.id
-			WHERE a.status = 'booked' AND +(a.end_at - a.start_at) <= $2 AND a.start_at >= w.lo - $2 AND a.start_at < w.hi AND a.end_at > w.lo
+			WHERE a.status = 'booked' AND a.end_at - a.start_at <= ` + longSQL + ` AND a.start_at >= w.lo - ` + longSQL + ` AND a.start_at < w.hi AND a.end_at > w.lo
 			UNION ALL
 			SELECT w.id, a.start_at, a.end_at FROM w JOIN appointments a ON a.counselor_id = w.id
-			WHERE a.status = 'booked' AND a.end_at - a.start_at > $2 AND +a.start_at < w.hi AND a.end_at > w.lo`
-		args = []any{string(js), int64(longAppointment)}
+			WHERE a.status = 'booked' AND a.end_at - a.start_at > ` + longSQL + ` AND a.start_at < w.hi AND a.end_at > w.lo`
+		args = []any{string(js)}
 	}
 	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
 	if err != nil {

@@ -70,20 +70,19 @@ type BookingResult struct {
 // bookingFacts reads BookingFacts in one statement: a first row (kind 0) of
 // version, overlap and open count, then a row (kind 1) for each booking of
 // the counselor overlapping [lo, hi). Parameters: $1 counselor, $2 client,
-// $3 lo, $4 hi, $5 longAppointment, $6 start, $7 end, $8 OpenAfter, $9
-// MaxOpen. The near bookings are read in Busy's two parts; the unary plus
-// keeps each part on its own index. "Overlap" is Busy's, the same for
-// search and booking: [start, end) and [lo, hi) share an instant.
-const bookingFacts = `SELECT 0 AS kind, '' AS id,
+// $3 lo, $4 hi, $5 lo − longAppointment, $6 start, $7 end, $8 OpenAfter, $9
+// MaxOpen. The near bookings are read in Busy's two parts, with Busy's
+// meaning of overlap, the same for search and booking.
+var bookingFacts = `SELECT 0 AS kind, '' AS id,
 	(SELECT version FROM counselor_version WHERE id = 1) AS a,
 	CASE WHEN EXISTS (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND start_at < $7 AND end_at > $6) THEN 1 ELSE 0 END AS b,
 	(SELECT count(*) FROM (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND end_at > $8 LIMIT $9) o) AS c
 UNION ALL
 SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
-	WHERE counselor_id = $1 AND status = 'booked' AND +(end_at - start_at) <= $5 AND start_at >= $3 - $5 AND start_at < $4 AND end_at > $3
+	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at <= ` + longSQL + ` AND start_at >= $5 AND start_at < $4 AND end_at > $3
 UNION ALL
 SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
-	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > $5 AND +start_at < $4 AND end_at > $3`
+	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > ` + longSQL + ` AND start_at < $4 AND end_at > $3`
 
 // BookingFacts reads the facts of booking a: under the locks when ctx
 // carries a transaction that took LockBooking, otherwise as they are now.
@@ -93,7 +92,7 @@ func (db *DB) BookingFacts(ctx context.Context, a eyelevel.Appointment, c Bookin
 		q = db.wq(ctx)
 	}
 	var f BookingFacts
-	rows, err := q.QueryContext(ctx, bookingFacts, string(a.CounselorID), string(a.ClientID), unix(c.Lo), unix(c.Hi), int64(longAppointment),
+	rows, err := q.QueryContext(ctx, bookingFacts, string(a.CounselorID), string(a.ClientID), unix(c.Lo), unix(c.Hi), unix(c.Lo)-longAppointment,
 		unix(a.Start), unix(a.End), unix(c.OpenAfter), c.MaxOpen)
 	if err != nil {
 		return f, db.wrap(err, "select booking facts")
@@ -221,9 +220,9 @@ func (db *DB) bookIfUnchanged(ctx context.Context, a eyelevel.Appointment, c Boo
 	var near, starts, ends, own string
 	err = db.w.QueryRowContext(ctx, `SELECT o_found, o_booked, coalesce(o_version, 0), coalesce(array_to_string(o_near, ','), ''), coalesce(array_to_string(o_starts, ','), ''),
 			coalesce(array_to_string(o_ends, ','), ''), coalesce(array_to_string(o_own, ','), ''), coalesce(o_overlap, false), coalesce(o_open, 0)
-		FROM book_if_unchanged($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		FROM book_if_unchanged($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		string(a.ID), string(a.CounselorID), string(a.ClientID), unix(a.Start), unix(a.End), unix(a.CreatedAt),
-		unix(c.Lo), unix(c.Hi), int64(longAppointment), unix(c.OpenAfter), c.MaxOpen,
+		unix(c.Lo), unix(c.Hi), unix(c.OpenAfter), c.MaxOpen,
 		want.Version, ids, want.Overlap, open).Scan(&found, &booked, &f.Version, &near, &starts, &ends, &own, &f.Overlap, &f.Open)
 	switch {
 	case isUniqueViolation(err):
