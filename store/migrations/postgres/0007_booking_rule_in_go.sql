@@ -27,16 +27,23 @@ BEGIN
 		RETURN;
 	END IF;
 	SELECT version INTO o_version FROM counselor_version WHERE id = 1;
-	SELECT coalesce(array_agg(n.id ORDER BY n.id COLLATE "C"), '{}'), coalesce(array_agg(n.start_at ORDER BY n.id COLLATE "C"), '{}'),
-			coalesce(array_agg(n.end_at ORDER BY n.id COLLATE "C"), '{}'), coalesce(array_agg(n.own ORDER BY n.id COLLATE "C"), '{}')
-		INTO o_near, o_starts, o_ends, o_own
-		FROM (SELECT id, start_at, end_at, client_id = a_client AS own FROM appointments
-				WHERE counselor_id = a_counselor AND status = 'booked' AND end_at - start_at <= {{longAppointment}}
-				AND start_at >= a_lo - {{longAppointment}} AND start_at < a_hi AND end_at > a_lo
-			UNION ALL
-			SELECT id, start_at, end_at, client_id = a_client FROM appointments
-				WHERE counselor_id = a_counselor AND status = 'booked' AND end_at - start_at > {{longAppointment}}
-				AND start_at < a_hi AND end_at > a_lo) n;
+	-- Mostly there is none: then the arrays stay empty without an aggregate.
+	o_near := '{}'; o_starts := '{}'; o_ends := '{}'; o_own := '{}';
+	IF EXISTS (SELECT 1 FROM appointments WHERE counselor_id = a_counselor AND status = 'booked' AND end_at - start_at <= {{longAppointment}}
+			AND start_at >= a_lo - {{longAppointment}} AND start_at < a_hi AND end_at > a_lo)
+		OR EXISTS (SELECT 1 FROM appointments WHERE counselor_id = a_counselor AND status = 'booked' AND end_at - start_at > {{longAppointment}}
+			AND start_at < a_hi AND end_at > a_lo) THEN
+		SELECT array_agg(n.id), array_agg(n.start_at), array_agg(n.end_at), array_agg(n.own)
+			INTO o_near, o_starts, o_ends, o_own
+			FROM (SELECT u.* FROM (SELECT id, start_at, end_at, client_id = a_client AS own FROM appointments
+						WHERE counselor_id = a_counselor AND status = 'booked' AND end_at - start_at <= {{longAppointment}}
+						AND start_at >= a_lo - {{longAppointment}} AND start_at < a_hi AND end_at > a_lo
+					UNION ALL
+					SELECT id, start_at, end_at, client_id = a_client FROM appointments
+						WHERE counselor_id = a_counselor AND status = 'booked' AND end_at - start_at > {{longAppointment}}
+						AND start_at < a_hi AND end_at > a_lo) u
+				ORDER BY u.id COLLATE "C") n;
+	END IF;
 	o_overlap := EXISTS (SELECT 1 FROM appointments WHERE client_id = a_client AND status = 'booked' AND start_at < a_end AND end_at > a_start);
 	SELECT count(*) INTO o_open FROM (SELECT 1 FROM appointments WHERE client_id = a_client AND status = 'booked' AND end_at > a_open_after LIMIT a_max_open) o;
 	IF o_version = e_version AND o_near = e_near AND o_overlap = e_overlap AND o_open <= e_open THEN
