@@ -22,7 +22,9 @@ type BookInput struct {
 // so two clients can never get the same slot.
 // Errors: EUNAUTHORIZED, EFORBIDDEN (not a client), EINVALID (past, too soon,
 // beyond the horizon, not a slot start), ENOTFOUND (no such counselor),
-// ECONFLICT (taken, overlapping own booking, too many open bookings).
+// ECONFLICT (already booked by this client, taken, overlapping own booking,
+// too many open bookings). Whether the slot is free is decided by
+// slots.Plan.Bookable alone; the store reads its facts under the locks.
 func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eyelevel.Appointment, error) {
 	if a.Anonymous() {
 		return eyelevel.Appointment{}, unauthorized()
@@ -71,13 +73,15 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		}
 	}
 	appt.CounselorName = c.DisplayName
-	check := store.BookingCheck{Version: dir.Version, Buffer: s.cfg.Rules.Buffer, OpenAfter: now, MaxOpen: s.cfg.MaxOpen}
+	plan := s.plan(dir, c)
+	check := s.bookingCheck(plan, start, now)
+	check.Version = dir.Version
 	r, err := s.db.Book(ctx, appt, check)
 	if err == nil && r.Outdated {
-		r, err = s.bookRechecked(ctx, &appt, check)
+		plan, r, err = s.bookRechecked(ctx, &appt, check)
 	}
-	if err == nil {
-		err = s.refusal(r)
+	if err == nil && !r.Booked {
+		err = s.refusal(plan, start, r.BookingFacts)
 	}
 	if err != nil {
 		return eyelevel.Appointment{}, err
@@ -210,12 +214,32 @@ func (s *Service) CancelDeadline(a eyelevel.Actor, start time.Time) (time.Time, 
 	return by, s.now().Before(by)
 }
 
+// bookingCheck asks store.Book for the facts the booking rule
+// (slots.Plan.Bookable) decides on, and lets the rule decide.
+func (s *Service) bookingCheck(plan *slots.Plan, start, now time.Time) store.BookingCheck {
+	lo, hi := s.cfg.Rules.Window(start)
+	return store.BookingCheck{Lo: lo, Hi: hi, OpenAfter: now, MaxOpen: s.cfg.MaxOpen, Free: func(f store.BookingFacts) bool {
+		ok, _ := plan.Bookable(start, facts(f), s.cfg.MaxOpen)
+		return ok
+	}}
+}
+
+// facts are the store's facts as the booking rule takes them.
+func facts(f store.BookingFacts) slots.Facts {
+	near := make([]slots.Held, len(f.Near))
+	for i, h := range f.Near {
+		near[i] = slots.Held{Slot: eyelevel.Slot{Start: h.Start, End: h.End}, Own: h.Own}
+	}
+	return slots.Facts{Near: near, Overlap: f.Overlap, Open: f.Open}
+}
+
 // bookRechecked books appt after a counselor's data changed since the
 // directory Book checked it against was read (perhaps another counselor's):
 // it checks the slot against this counselor's schedule as it is now, which
-// the lock keeps until the commit.
-func (s *Service) bookRechecked(ctx context.Context, appt *eyelevel.Appointment, check store.BookingCheck) (store.BookingResult, error) {
+// the lock keeps until the commit, and returns the plan it used.
+func (s *Service) bookRechecked(ctx context.Context, appt *eyelevel.Appointment, check store.BookingCheck) (*slots.Plan, store.BookingResult, error) {
 	var r store.BookingResult
+	var plan *slots.Plan
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		if err := s.db.LockBooking(ctx, appt.CounselorID, appt.ClientID); err != nil {
 			return err
@@ -228,30 +252,34 @@ func (s *Service) bookRechecked(ctx context.Context, appt *eyelevel.Appointment,
 		if err != nil {
 			return err
 		}
-		if !s.onGrid(slots.NewPlan(avs[c.ID], zoneOf(c.TimeZone), s.cfg.Rules), appt.Start) {
+		plan = slots.NewPlan(avs[c.ID], zoneOf(c.TimeZone), s.cfg.Rules)
+		if !s.onGrid(plan, appt.Start) {
 			return notASlot()
 		}
 		appt.CounselorName = c.DisplayName
-		check.Version = 0
-		r, err = s.db.BookIfFree(ctx, *appt, check)
+		check := s.bookingCheck(plan, appt.Start, check.OpenAfter)
+		r, err = s.db.Book(ctx, *appt, check)
 		return err
 	})
-	return r, err
+	return plan, r, err
 }
 
-// refusal returns the error for a booking that r says was not made, or nil.
-func (s *Service) refusal(r store.BookingResult) error {
-	switch {
-	case r.Taken:
+// refusal returns the error for a booking the rule refused on facts f.
+func (s *Service) refusal(plan *slots.Plan, start time.Time, f store.BookingFacts) error {
+	_, reason := plan.Bookable(start, facts(f), s.cfg.MaxOpen)
+	switch reason {
+	case slots.ReasonNotASlot:
+		return notASlot()
+	case slots.ReasonOwn:
+		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.already_yours", "You have already booked this time.")
+	case slots.ReasonTaken:
 		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
-	case r.Overlap:
+	case slots.ReasonOverlap:
 		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.overlap", "You already have a session at this time.")
-	case r.Open >= s.cfg.MaxOpen:
+	case slots.ReasonTooMany:
 		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.too_many", "You already have the most upcoming sessions one can hold.")
-	case !r.Booked:
-		return fmt.Errorf("book: not booked and no reason: %+v", r)
 	}
-	return nil
+	return fmt.Errorf("book: not booked, but the rule accepts %+v", f)
 }
 
 // onGrid reports whether start is a slot of the counselor's schedule, bookings

@@ -34,12 +34,14 @@ func TestBook(t *testing.T) {
 			t.Errorf("slots after booking 10:00 = %v", slots)
 		}
 
-		// Taken: by someone else, or overlapping the client's own booking elsewhere.
+		// Taken: by someone else, or overlapping the client's own booking
+		// elsewhere. Booking her own slot again, alice is told that it is
+		// hers, not that someone else took it.
 		bob := e.client("bob")
 		_, err = e.svc.Book(e.ctx, bob, service.BookInput{CounselorID: mia.UserID, Start: at(1, 10, 0)})
 		wantKey(t, err, eyelevel.ECONFLICT, "booking.err.taken")
 		_, err = e.svc.Book(e.ctx, alice, service.BookInput{CounselorID: mia.UserID, Start: at(1, 10, 0)})
-		wantKey(t, err, eyelevel.ECONFLICT, "booking.err.taken")
+		wantKey(t, err, eyelevel.ECONFLICT, "booking.err.already_yours")
 		omid := e.counselor("omid", eyelevel.GenderMale, []string{"de"}, weekdays(9*60+30, 17*60)...)
 		_, err = e.svc.Book(e.ctx, alice, service.BookInput{CounselorID: omid.UserID, Start: at(1, 10, 30)})
 		wantKey(t, err, eyelevel.ECONFLICT, "booking.err.overlap")

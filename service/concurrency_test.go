@@ -57,6 +57,33 @@ func bookedAt(t *testing.T, db *store.DB, counselor eyelevel.UserID) map[time.Ti
 	return n
 }
 
+// One client sends the same booking ten times at once (a double tap, a
+// retried request): one books it, and every other is told that the client
+// already holds this time, not that someone else took it.
+func TestConcurrentBookingSameClient(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		const n = 10
+		mia := e.counselor("mia", eyelevel.GenderFemale, []string{"de"}, officeHours...)
+		alice := e.client("alice")
+		slot := at(1, 10, 0)
+		errs := race(t, n, func(ctx context.Context, i int) error {
+			_, err := e.svc.Book(ctx, alice, service.BookInput{CounselorID: mia.UserID, Start: slot})
+			return err
+		})
+		winners := 0
+		for _, err := range errs {
+			if err == nil {
+				winners++
+				continue
+			}
+			wantKey(t, err, eyelevel.ECONFLICT, "booking.err.already_yours")
+		}
+		if winners != 1 {
+			t.Fatalf("%d bookings succeeded, want 1", winners)
+		}
+	})
+}
+
 // Sixty clients book the same slot at once: exactly one gets it.
 func TestConcurrentBookingSameSlot(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {

@@ -78,6 +78,31 @@ func (s *Service) Search(ctx context.Context, a eyelevel.Actor, in SearchInput) 
 	return out, nil
 }
 
+// OnlyGenderMissing reports whether a search for in finds nobody only
+// because of its gender filter: counselors of another gender speak the
+// language (or a close one). Then the client is told so and offered to drop
+// the filter, rather than that nobody speaks the language. Errors: EINVALID.
+func (s *Service) OnlyGenderMissing(ctx context.Context, in SearchInput) (bool, error) {
+	code, ok := CanonicalLanguage(in.Language)
+	if !ok || in.Gender == "" {
+		return false, nil
+	}
+	dir, err := s.db.Directory(ctx, s.earliestStart())
+	if err != nil {
+		return false, err
+	}
+	langs := []string{code}
+	if other, ok := closeLanguages[code]; ok {
+		langs = append(langs, other)
+	}
+	var filtered, all int
+	for _, l := range langs {
+		filtered += len(dir.ByLanguage(l, in.Gender))
+		all += len(dir.ByLanguage(l, ""))
+	}
+	return filtered == 0 && all > 0, nil
+}
+
 // compareMatches orders search results: those who speak the language before
 // the fallback, native speakers first, then by earliest free slot (none
 // last), then by name.

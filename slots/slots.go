@@ -96,16 +96,10 @@ func (p *plan) isFree(start time.Time, busy []eyelevel.Slot) (ok bool, reason st
 	if p == nil {
 		return false, ReasonNotASlot
 	}
-	// Same generator as Compute, so booking accepts exactly what was offered.
-	onGrid := false
-	for o := range p.starts(start, start.Add(1)) {
-		onGrid = o == 0
-		break
-	}
-	if !onGrid {
+	if !p.onGrid(start) {
 		return false, ReasonNotASlot
 	}
-	lo, hi := start.Add(-p.buffer), start.Add(p.length+p.buffer)
+	lo, hi := Rules{p.length, p.buffer}.Window(start)
 	for _, b := range busy {
 		if b.End.Before(b.Start) {
 			continue // inverted interval: garbage, ignored as in Compute
@@ -115,6 +109,18 @@ func (p *plan) isFree(start time.Time, busy []eyelevel.Slot) (ok bool, reason st
 		}
 	}
 	return true, ""
+}
+
+// onGrid reports whether start is a start of the schedule, bookings aside.
+// It uses Compute's generator, so booking accepts exactly what was offered.
+func (p *plan) onGrid(start time.Time) bool {
+	if p == nil {
+		return false
+	}
+	for o := range p.starts(start, start.Add(1)) {
+		return o == 0
+	}
+	return false
 }
 
 // offsetSpan is a busy interval as offsets from the start of the range.

@@ -116,9 +116,9 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 	// found by appointments_busy; longer ones, which the index
 	// appointments_long holds (normally none), are read whole. Bounding the
 	// start matters: a counselor has thousands of past appointments and
-	// hundreds of future ones. The lengths' literals must match the indexes'
-	// WHERE clauses for the planners to use them. Arguments go in the order
-	// of their placeholders (see placeholders).
+	// hundreds of future ones. The length goes in as a literal (longSQL), so
+	// that the planners match it with the index's WHERE clause. Arguments go
+	// in the order of their placeholders (see placeholders).
 	args := make([]any, 0, 5+2*len(ids))
 	args = append(args, unix(from)-longAppointment, unix(to), unix(from))
 	for _, id := range ids {
@@ -131,20 +131,30 @@ func (db *DB) Busy(ctx context.Context, ids []eyelevel.UserID, from, to time.Tim
 	p := func(first, n int) string { return db.placeholders(n, first) }
 	n := len(ids)
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id, start_at, end_at FROM appointments
-		WHERE status = 'booked' AND end_at - start_at <= 14400 AND start_at >= `+p(1, 1)+` AND start_at < `+p(2, 1)+` AND end_at > `+p(3, 1)+` AND counselor_id IN (`+p(4, n)+`)
+		WHERE status = 'booked' AND end_at - start_at <= `+longSQL+` AND start_at >= `+p(1, 1)+` AND start_at < `+p(2, 1)+` AND end_at > `+p(3, 1)+` AND counselor_id IN (`+p(4, n)+`)
 		UNION ALL
 		SELECT counselor_id, start_at, end_at FROM appointments
-		WHERE status = 'booked' AND end_at - start_at > 14400 AND start_at < `+p(4+n, 1)+` AND end_at > `+p(5+n, 1)+` AND counselor_id IN (`+p(6+n, n)+`)`, args...)
+		WHERE status = 'booked' AND end_at - start_at > `+longSQL+` AND start_at < `+p(4+n, 1)+` AND end_at > `+p(5+n, 1)+` AND counselor_id IN (`+p(6+n, n)+`)`, args...)
 	if err != nil {
 		return nil, db.wrap(err, "select busy")
 	}
 	return out, db.scanBusy(rows, out)
 }
 
-// longAppointment is the length in seconds beyond which Busy looks an
-// appointment up by its end rather than its start. The queries and the
-// indexes of migration 0003_read_indexes spell it as a literal.
+// longAppointment is the length in seconds beyond which Busy, BusyIn and
+// the booking facts look an appointment up by its end (partial index
+// appointments_long) rather than by its start (appointments_busy). It tunes
+// how rows are found, not which: any value gives the same results. It is
+// defined only here; queries get it as the literal longSQL, which the
+// planners match with the index's WHERE clause, and migrations as
+// {{longAppointment}} (see migrate). The index of migration
+// 0003_read_indexes was made with it; TestLongAppointmentIndexed checks that
+// the schema agrees, so changing it takes a migration that remakes the index
+// and the function book_if_unchanged.
 const longAppointment = 4 * 60 * 60
+
+// longSQL is longAppointment as an SQL literal.
+var longSQL = strconv.Itoa(longAppointment)
 
 // ClientHasOverlap reports whether the client has a booked appointment
 // overlapping [start, end).
@@ -188,7 +198,7 @@ func (db *DB) BusyIn(ctx context.Context, ws []Window) (map[eyelevel.UserID][]ey
 	}
 	// The windows go in as arrays (PostgreSQL) or one JSON array (SQLite),
 	// so the statement's text stays the same and stays prepared. The two
-	// parts are Busy's; the 14400 must match the indexes.
+	// parts are Busy's.
 	var q string
 	var args []any
 	if db.dialect == Postgres {
@@ -198,10 +208,10 @@ func (db *DB) BusyIn(ctx context.Context, ws []Window) (map[eyelevel.UserID][]ey
 		}
 		const w = `unnest($1::text[], $2::bigint[], $3::bigint[]) AS w (id, lo, hi)`
 		q = `SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
-			WHERE a.status = 'booked' AND a.end_at - a.start_at <= 14400 AND a.start_at >= w.lo - 14400 AND a.start_at < w.hi AND a.end_at > w.lo
+			WHERE a.status = 'booked' AND a.end_at - a.start_at <= ` + longSQL + ` AND a.start_at >= w.lo - ` + longSQL + ` AND a.start_at < w.hi AND a.end_at > w.lo
 			UNION ALL
 			SELECT w.id, a.start_at, a.end_at FROM ` + w + ` JOIN appointments a ON a.counselor_id = w.id
-			WHERE a.status = 'booked' AND a.end_at - a.start_at > 14400 AND a.start_at < w.hi AND a.end_at > w.lo`
+			WHERE a.status = 'booked' AND a.end_at - a.start_at > ` + longSQL + ` AND a.start_at < w.hi AND a.end_at > w.lo`
 		args = []any{ids, los, his}
 	} else {
 		rows := make([][3]any, len(ws))
@@ -216,10 +226,10 @@ func (db *DB) BusyIn(ctx context.Context, ws []Window) (map[eyelevel.UserID][]ey
 		// for every row the join looks at.
 		q = `WITH w AS MATERIALIZED (SELECT value ->> 0 AS id, value ->> 1 AS lo, value ->> 2 AS hi FROM json_each($1))
 			SELECT w.id, a.start_at, a.end_at FROM w JOIN appointments a ON a.counselor_id = w.id
-			WHERE a.status = 'booked' AND a.end_at - a.start_at <= 14400 AND a.start_at >= w.lo - 14400 AND a.start_at < w.hi AND a.end_at > w.lo
+			WHERE a.status = 'booked' AND a.end_at - a.start_at <= ` + longSQL + ` AND a.start_at >= w.lo - ` + longSQL + ` AND a.start_at < w.hi AND a.end_at > w.lo
 			UNION ALL
 			SELECT w.id, a.start_at, a.end_at FROM w JOIN appointments a ON a.counselor_id = w.id
-			WHERE a.status = 'booked' AND a.end_at - a.start_at > 14400 AND a.start_at < w.hi AND a.end_at > w.lo`
+			WHERE a.status = 'booked' AND a.end_at - a.start_at > ` + longSQL + ` AND a.start_at < w.hi AND a.end_at > w.lo`
 		args = []any{string(js)}
 	}
 	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)

@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"eyelevel"
@@ -26,100 +30,219 @@ func (db *DB) LockBooking(ctx context.Context, counselor, client eyelevel.UserID
 	return db.wrap(err, "lock booking")
 }
 
-// BookingCheck is what Book and BookIfFree check before they insert.
+// BookingCheck says which facts Book reads and who decides on them. The
+// store holds no booking rule: Free (slots.Plan.Bookable in the service) is
+// the rule, and the store only reads the facts under the locks and inserts.
 type BookingCheck struct {
 	// Version is the counselor_version of the schedule the caller found
 	// the slot in; 0 skips the check, for a schedule read in the same
 	// transaction under the counselor's lock.
 	Version   int64
-	Buffer    time.Duration // kept free between the counselor's sessions
-	OpenAfter time.Time     // the client's bookings that end after this are open
-	MaxOpen   int           // the client may hold at most this many open bookings
+	Lo, Hi    time.Time // the counselor's bookings that overlap [Lo, Hi) are read
+	OpenAfter time.Time // the client's bookings that end after this are open
+	MaxOpen   int       // open bookings are counted up to this many
+	// Free decides from the facts whether the slot may be booked.
+	Free func(BookingFacts) bool
 }
 
-// BookingResult is what Book or BookIfFree found; they inserted only if
-// Booked.
+// Held is a booked appointment of the counselor near the slot.
+type Held struct {
+	ID         eyelevel.AppointmentID
+	Start, End time.Time
+	Own        bool // the booking client's
+}
+
+// BookingFacts are what the database holds about a booking attempt.
+type BookingFacts struct {
+	Version int64  // counselor_version
+	Near    []Held // the counselor's bookings that overlap [Lo, Hi), by ID
+	Overlap bool   // the client has a booking overlapping the slot
+	Open    int    // the client's open bookings, counted up to MaxOpen
+}
+
+// BookingResult is what Book found; it inserted only if Booked.
 type BookingResult struct {
+	BookingFacts
 	Booked   bool
 	Outdated bool // counselor_version is not BookingCheck.Version
-	Taken    bool // the counselor has a booking within Buffer of the slot
-	Overlap  bool // the client has a booking that overlaps it
-	Open     int  // the client's open bookings, counted up to MaxOpen
 }
 
-// bookingFacts computes BookingResult's facts in one statement: parameters
-// $1 counselor, $2 client, $3 start − buffer, $4 end + buffer, $5 $3 −
-// longAppointment, $6 start, $7 end, $8 OpenAfter, $9 MaxOpen. The taken
-// test is slots.IsFree's, in Busy's two parts.
-const bookingFacts = `SELECT
-	(SELECT version FROM counselor_version WHERE id = 1) AS v,
-	EXISTS (SELECT 1 FROM appointments WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at <= 14400 AND start_at >= $5 AND start_at < $4 AND end_at > $3)
-		OR EXISTS (SELECT 1 FROM appointments WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > 14400 AND start_at < $4 AND end_at > $3) AS taken,
-	EXISTS (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND start_at < $7 AND end_at > $6) AS overlap,
-	(SELECT count(*) FROM (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND end_at > $8 LIMIT $9) o) AS open`
+// bookingFacts reads BookingFacts in one statement: a first row (kind 0) of
+// version, overlap and open count, then a row (kind 1) for each booking of
+// the counselor overlapping [lo, hi). Parameters: $1 counselor, $2 client,
+// $3 lo, $4 hi, $5 lo − longAppointment, $6 start, $7 end, $8 OpenAfter, $9
+// MaxOpen. The near bookings are read in Busy's two parts, with Busy's
+// meaning of overlap, the same for search and booking.
+var bookingFacts = `SELECT 0 AS kind, '' AS id,
+	(SELECT version FROM counselor_version WHERE id = 1) AS a,
+	CASE WHEN EXISTS (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND start_at < $7 AND end_at > $6) THEN 1 ELSE 0 END AS b,
+	(SELECT count(*) FROM (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND end_at > $8 LIMIT $9) o) AS c
+UNION ALL
+SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
+	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at <= ` + longSQL + ` AND start_at >= $5 AND start_at < $4 AND end_at > $3
+UNION ALL
+SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
+	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > ` + longSQL + ` AND start_at < $4 AND end_at > $3`
 
-// BookIfFree inserts a as booked if, as the database is now, the counselor's
-// schedule is still at c.Version, the counselor has no booking within the
-// buffer of the slot, the client none that overlaps it, and fewer than
-// c.MaxOpen open ones. It must run in a transaction after LockBooking, so
-// that nothing changes between the checks and the commit; the unique index
-// on (counselor, start) backs it up with ECONFLICT.
-func (db *DB) BookIfFree(ctx context.Context, a eyelevel.Appointment, c BookingCheck) (BookingResult, error) {
-	lo, hi := a.Start.Add(-c.Buffer), a.End.Add(c.Buffer)
-	var r BookingResult
-	var v int64
-	err := db.wq(ctx).QueryRowContext(ctx, bookingFacts, string(a.CounselorID), string(a.ClientID), unix(lo), unix(hi), unix(lo)-longAppointment,
-		unix(a.Start), unix(a.End), unix(c.OpenAfter), c.MaxOpen).Scan(&v, &r.Taken, &r.Overlap, &r.Open)
+// BookingFacts reads the facts of booking a: under the locks when ctx
+// carries a transaction that took LockBooking, otherwise as they are now.
+func (db *DB) BookingFacts(ctx context.Context, a eyelevel.Appointment, c BookingCheck) (BookingFacts, error) {
+	q := db.rq(ctx)
+	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); inTx {
+		q = db.wq(ctx)
+	}
+	var f BookingFacts
+	rows, err := q.QueryContext(ctx, bookingFacts, string(a.CounselorID), string(a.ClientID), unix(c.Lo), unix(c.Hi), unix(c.Lo)-longAppointment,
+		unix(a.Start), unix(a.End), unix(c.OpenAfter), c.MaxOpen)
 	if err != nil {
-		return r, db.wrap(err, "select booking facts")
+		return f, db.wrap(err, "select booking facts")
 	}
-	r.Outdated = db.outdated(c, v)
-	if r.Outdated || r.Taken || r.Overlap || r.Open >= c.MaxOpen {
-		return r, nil
+	defer rows.Close()
+	for rows.Next() {
+		var kind int
+		var id string
+		var x, y, z int64
+		if err := rows.Scan(&kind, &id, &x, &y, &z); err != nil {
+			return f, db.wrap(err, "scan booking facts")
+		}
+		if kind == 0 {
+			f.Version, f.Overlap, f.Open = x, y != 0, int(z)
+			continue
+		}
+		f.Near = append(f.Near, Held{ID: eyelevel.AppointmentID(id), Start: fromUnix(x), End: fromUnix(y), Own: z != 0})
 	}
-	a.Status = eyelevel.StatusBooked
-	if err := db.CreateAppointment(ctx, a); err != nil {
-		return r, err
+	if err := rows.Err(); err != nil {
+		return f, db.wrap(err, "select booking facts")
 	}
-	r.Booked = true
-	return r, nil
+	sortHeld(f.Near)
+	return f, nil
 }
 
-// Book is LockBooking and BookIfFree in a transaction of their own, or in
-// the one ctx carries. On PostgreSQL, outside a transaction, it is one round
-// trip: the function book_if_free (migration 0006_book_if_free) does the
-// same in an implicit transaction. Each statement in it sees what was
-// committed before it began, so after the locks it sees every booking of
-// whoever held them before.
+// sortHeld orders by ID in bytes, as book_if_unchanged compares them.
+func sortHeld(hs []Held) {
+	slices.SortFunc(hs, func(x, y Held) int {
+		switch {
+		case x.ID < y.ID:
+			return -1
+		case x.ID > y.ID:
+			return 1
+		}
+		return 0
+	})
+}
+
+// Book inserts a as booked if the counselor's schedule is still at
+// c.Version and c.Free accepts the facts as the database holds them under
+// the counselor's and the client's locks. The unique index on (counselor,
+// start) backs it up with ECONFLICT.
+//
+// In a transaction (the one ctx carries, or one of its own) it takes
+// LockBooking, reads the facts, asks c.Free and inserts. On PostgreSQL
+// outside a transaction it is one round trip in the common case: it calls
+// the function book_if_unchanged (migration 0007_booking_rule_in_go) with
+// facts that c.Free accepts — first a guess, nothing in the way — and the
+// function takes the locks, reads the facts and inserts only if they are
+// those; otherwise it returns them, c.Free decides on them, and if it
+// accepts them they are the next call's expectation. Each statement in a
+// PL/pgSQL function sees what was committed before it began, so after the
+// locks it sees every booking of whoever held them before.
 func (db *DB) Book(ctx context.Context, a eyelevel.Appointment, c BookingCheck) (BookingResult, error) {
-	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); inTx || db.dialect != Postgres {
-		var r BookingResult
-		err := db.InTx(ctx, func(ctx context.Context) error {
-			if err := db.LockBooking(ctx, a.CounselorID, a.ClientID); err != nil {
-				return err
+	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); !inTx && db.dialect == Postgres {
+		want := BookingFacts{Version: c.Version}
+		for range 3 {
+			open, ok := acceptedOpen(c, want)
+			if !ok {
+				break // a guess the rule refuses: look under the locks
 			}
-			var err error
-			r, err = db.BookIfFree(ctx, a, c)
-			return err
-		})
-		return r, err
+			found, booked, f, err := db.bookIfUnchanged(ctx, a, c, want, open)
+			switch {
+			case err != nil:
+				return BookingResult{}, err
+			case !found:
+				return BookingResult{}, eyelevel.ErrNotFound()
+			case booked:
+				return BookingResult{BookingFacts: f, Booked: true}, nil
+			}
+			r := BookingResult{BookingFacts: f, Outdated: db.outdated(c, f.Version)}
+			if r.Outdated || !c.Free(f) {
+				return r, nil
+			}
+			want = f
+		}
+		// The facts kept changing: wait for the locks instead.
 	}
 	var r BookingResult
-	var found bool
-	var v int64
-	err := db.w.QueryRowContext(ctx, `SELECT o_found, coalesce(o_version, 0), coalesce(o_taken, false), coalesce(o_overlap, false), coalesce(o_open, 0), coalesce(o_booked, false) FROM book_if_free($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	err := db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.LockBooking(ctx, a.CounselorID, a.ClientID); err != nil {
+			return err
+		}
+		var err error
+		if r.BookingFacts, err = db.BookingFacts(ctx, a, c); err != nil {
+			return err
+		}
+		if r.Outdated = db.outdated(c, r.Version); r.Outdated || !c.Free(r.BookingFacts) {
+			return nil
+		}
+		a.Status = eyelevel.StatusBooked
+		if err := db.CreateAppointment(ctx, a); err != nil {
+			return err
+		}
+		r.Booked = true
+		return nil
+	})
+	return r, err
+}
+
+// acceptedOpen returns the most open bookings (up to c.MaxOpen) with which
+// c.Free still accepts f, and false if it accepts none. Holding fewer open
+// bookings never makes a slot unbookable, so book_if_unchanged may insert
+// when it counts at most that many.
+func acceptedOpen(c BookingCheck, f BookingFacts) (int, bool) {
+	for k := c.MaxOpen; k >= 0; k-- {
+		f.Open = k
+		if c.Free(f) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// bookIfUnchanged calls book_if_unchanged with the facts want that the
+// caller accepted, with up to open open bookings, and returns the facts it
+// found under the locks.
+func (db *DB) bookIfUnchanged(ctx context.Context, a eyelevel.Appointment, c BookingCheck, want BookingFacts, open int) (found, booked bool, f BookingFacts, err error) {
+	ids := make([]string, len(want.Near))
+	for i, h := range want.Near {
+		ids[i] = string(h.ID)
+	}
+	// Arrays come back as text, which database/sql can scan: IDs hold no
+	// commas.
+	var near, starts, ends, own string
+	err = db.w.QueryRowContext(ctx, `SELECT o_found, o_booked, coalesce(o_version, 0), coalesce(array_to_string(o_near, ','), ''), coalesce(array_to_string(o_starts, ','), ''),
+			coalesce(array_to_string(o_ends, ','), ''), coalesce(array_to_string(o_own, ','), ''), coalesce(o_overlap, false), coalesce(o_open, 0)
+		FROM book_if_unchanged($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		string(a.ID), string(a.CounselorID), string(a.ClientID), unix(a.Start), unix(a.End), unix(a.CreatedAt),
-		int64(c.Buffer/time.Second), unix(c.OpenAfter), c.MaxOpen, c.Version).Scan(&found, &v, &r.Taken, &r.Overlap, &r.Open, &r.Booked)
+		unix(c.Lo), unix(c.Hi), unix(c.OpenAfter), c.MaxOpen,
+		want.Version, ids, want.Overlap, open).Scan(&found, &booked, &f.Version, &near, &starts, &ends, &own, &f.Overlap, &f.Open)
 	switch {
 	case isUniqueViolation(err):
-		return r, eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
-	case err != nil:
-		return r, db.wrap(err, "book")
-	case !found:
-		return r, eyelevel.ErrNotFound()
+		return true, false, f, eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
+	case err != nil || !found || near == "":
+		return found, booked, f, db.wrap(err, "book")
 	}
-	r.Outdated = db.outdated(c, v)
-	return r, nil
+	ns, ss, es, os := strings.Split(near, ","), strings.Split(starts, ","), strings.Split(ends, ","), strings.Split(own, ",")
+	if len(ss) != len(ns) || len(es) != len(ns) || len(os) != len(ns) {
+		return found, booked, f, fmt.Errorf("book: %d near bookings, but %d starts, %d ends, %d owners", len(ns), len(ss), len(es), len(os))
+	}
+	for i := range ns {
+		s, err1 := strconv.ParseInt(ss[i], 10, 64)
+		e, err2 := strconv.ParseInt(es[i], 10, 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return found, booked, f, fmt.Errorf("book: %w", err)
+		}
+		f.Near = append(f.Near, Held{ID: eyelevel.AppointmentID(ns[i]), Start: fromUnix(s), End: fromUnix(e), Own: os[i] == "t" || os[i] == "true"})
+	}
+	return found, booked, f, nil
 }
 
 // outdated reports whether the version v found differs from the one c was

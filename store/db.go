@@ -243,7 +243,9 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := db.wq(ctx).ExecContext(ctx, string(body)); err != nil {
+			// Constants defined in Go, by name (see longAppointment).
+			text := strings.ReplaceAll(string(body), "{{longAppointment}}", longSQL)
+			if _, err := db.wq(ctx).ExecContext(ctx, text); err != nil {
 				return err
 			}
 			_, err = db.wq(ctx).ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, time.Now().Unix())

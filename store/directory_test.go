@@ -96,45 +96,59 @@ func TestDirectory(t *testing.T) {
 	}
 }
 
-// Book, and BookIfFree in a transaction after LockBooking, book only what
-// the checks allow, and say why not. On PostgreSQL, Book runs the function
-// book_if_free, which must agree with BookIfFree.
+// Book reads the facts a booking rule needs and books only what the rule
+// (the caller's Free) accepts, outside a transaction and inside one. On
+// PostgreSQL, outside a transaction, it runs the function
+// book_if_unchanged, which must read the same facts as bookingFacts and
+// insert only if they did not change after the rule saw them.
 func TestBook(t *testing.T) {
-	for _, viaBook := range []bool{true, false} {
-		t.Run(map[bool]string{true: "Book", false: "BookIfFree"}[viaBook], func(t *testing.T) {
-			testBook(t, viaBook)
+	for _, inTx := range []bool{false, true} {
+		t.Run(map[bool]string{false: "Book", true: "InTx"}[inTx], func(t *testing.T) {
+			testBook(t, inTx)
 		})
 	}
 }
 
-func testBook(t *testing.T, viaBook bool) {
+func testBook(t *testing.T, inTx bool) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		x := newCounselor(t, db, "xenia", eyelevel.GenderFemale, eyelevel.LanguageSkill{Code: "de"})
 		y := newCounselor(t, db, "yusuf", eyelevel.GenderMale, eyelevel.LanguageSkill{Code: "de"})
 		alice := newUser(t, db, "alice", eyelevel.RoleClient)
 		bob := newUser(t, db, "bob", eyelevel.RoleClient)
+		carol := newUser(t, db, "carol", eyelevel.RoleClient)
 		h := func(hours int) time.Time { return t0.Add(time.Duration(hours) * time.Hour) }
 		v, err := db.CounselorVersion(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		check := store.BookingCheck{Version: v, Buffer: 10 * time.Minute, OpenAfter: t0, MaxOpen: 2}
+		// A rule for the test: nothing overlapping [lo, hi), no overlap,
+		// fewer than two open.
+		var lo, hi time.Time
+		free := func(f store.BookingFacts) bool {
+			for _, h := range f.Near {
+				if h.End.After(lo) && h.Start.Before(hi) {
+					return false
+				}
+			}
+			return !f.Overlap && f.Open < 2
+		}
+		const buffer = 10 * time.Minute
+		check := store.BookingCheck{Version: v, OpenAfter: t0, MaxOpen: 2, Free: free}
 		book := func(c, client eyelevel.UserID, start time.Time, check store.BookingCheck) store.BookingResult {
 			t.Helper()
 			a := eyelevel.Appointment{ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: c, ClientID: client, Start: start, End: start.Add(50 * time.Minute), CreatedAt: t0}
+			lo, hi = start.Add(-buffer), a.End.Add(buffer)
+			check.Lo, check.Hi = lo, hi
 			var r store.BookingResult
 			var err error
-			if viaBook {
-				r, err = db.Book(ctx, a, check)
-			} else {
+			if inTx {
 				err = db.InTx(ctx, func(ctx context.Context) error {
-					if err := db.LockBooking(ctx, c, client); err != nil {
-						return err
-					}
-					r, err = db.BookIfFree(ctx, a, check)
+					r, err = db.Book(ctx, a, check)
 					return err
 				})
+			} else {
+				r, err = db.Book(ctx, a, check)
 			}
 			if err != nil {
 				t.Fatalf("booking: %v", err)
@@ -145,21 +159,35 @@ func testBook(t *testing.T, viaBook bool) {
 			}
 			return r
 		}
-		if r := book(x.ID, alice.ID, h(2), check); !r.Booked || r.Open != 0 {
-			t.Fatalf("first booking: %+v", r)
+		first := book(x.ID, alice.ID, h(2), check)
+		if !first.Booked || first.Open != 0 || len(first.Near) != 0 {
+			t.Fatalf("first booking: %+v", first)
 		}
-		// Within the buffer of x's booking at 2:00–2:50, for both ends.
+		// Within the buffer of x's booking at 2:00–2:50, for both ends: the
+		// booking is a fact, and whose it is.
 		for _, start := range []time.Time{h(2), h(2).Add(55 * time.Minute), h(1).Add(5 * time.Minute)} {
-			if r := book(x.ID, bob.ID, start, check); r.Booked || !r.Taken {
-				t.Errorf("x at %v: %+v, want taken", start, r)
+			r := book(x.ID, bob.ID, start, check)
+			if r.Booked || len(r.Near) != 1 || r.Near[0].Own || !r.Near[0].Start.Equal(h(2)) || !r.Near[0].End.Equal(h(2).Add(50*time.Minute)) {
+				t.Errorf("x at %v: %+v, want alice's booking near", start, r)
 			}
 		}
+		if r := book(x.ID, alice.ID, h(2), check); r.Booked || len(r.Near) != 1 || !r.Near[0].Own || !r.Overlap {
+			t.Errorf("alice again at 2:00: %+v, want her own booking near", r)
+		}
 		// Just outside it.
-		if r := book(x.ID, bob.ID, h(3), check); !r.Booked {
+		if r := book(x.ID, bob.ID, h(3), check); !r.Booked || len(r.Near) != 0 {
 			t.Errorf("x at 3:00: %+v", r)
 		}
+		// A booking longer than longAppointment is found by its length.
+		long := eyelevel.Appointment{ID: "long", CounselorID: x.ID, ClientID: carol.ID, Start: h(10), End: h(16), Status: eyelevel.StatusBooked, CreatedAt: t0}
+		if err := db.CreateAppointment(ctx, long); err != nil {
+			t.Fatal(err)
+		}
+		if r := book(x.ID, alice.ID, h(15), check); r.Booked || len(r.Near) != 1 || r.Near[0].ID != "long" {
+			t.Errorf("x at 15:00, inside a 6-hour booking: %+v", r)
+		}
 		// Alice's own booking overlaps, with another counselor.
-		if r := book(y.ID, alice.ID, h(2).Add(30*time.Minute), check); r.Booked || r.Taken || !r.Overlap {
+		if r := book(y.ID, alice.ID, h(2).Add(30*time.Minute), check); r.Booked || len(r.Near) != 0 || !r.Overlap {
 			t.Errorf("alice's overlap: %+v", r)
 		}
 		// Her second open booking is allowed, a third is not.
@@ -174,6 +202,32 @@ func testBook(t *testing.T, viaBook bool) {
 		later.OpenAfter = h(6)
 		if r := book(y.ID, alice.ID, h(7), later); !r.Booked || r.Open != 0 {
 			t.Errorf("alice's third, after the first two ended: %+v", r)
+		}
+		// Facts that change after the rule saw them: the insert waits for
+		// the rule to see the new ones. (Only outside a transaction: inside
+		// one, the rule runs under the locks, and SQLite's writer is held.)
+		if !inTx {
+			var seen []store.BookingFacts
+			sneaky := later
+			sneaky.Free = func(f store.BookingFacts) bool {
+				if len(seen) == 0 {
+					b := eyelevel.Appointment{ID: "sneaky", CounselorID: y.ID, ClientID: carol.ID, Start: h(30), End: h(30).Add(50 * time.Minute), Status: eyelevel.StatusBooked, CreatedAt: t0}
+					if db.Dialect() == store.Postgres {
+						if err := db.CreateAppointment(ctx, b); err != nil {
+							t.Error(err)
+						}
+					}
+				}
+				seen = append(seen, f)
+				return free(f)
+			}
+			r := book(y.ID, alice.ID, h(30), sneaky)
+			if db.Dialect() == store.Postgres {
+				last := seen[len(seen)-1]
+				if r.Booked || len(r.Near) != 1 || r.Near[0].ID != "sneaky" || len(last.Near) != 1 {
+					t.Errorf("booking after a change: %+v, rule saw %+v", r, seen)
+				}
+			}
 		}
 		// A schedule change since the caller looked: nothing is booked
 		// unless the caller rechecked (Version 0).
@@ -192,7 +246,9 @@ func testBook(t *testing.T, viaBook bool) {
 		// An unknown counselor: found by the lock (SQLite takes none).
 		if db.Dialect() == store.Postgres {
 			a := eyelevel.Appointment{ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: "nobody", ClientID: bob.ID, Start: h(20), End: h(21), CreatedAt: t0}
-			_, err := db.Book(ctx, a, check)
+			any := check
+			any.Version, any.Free = 0, func(store.BookingFacts) bool { return true }
+			_, err := db.Book(ctx, a, any)
 			wantCode(t, err, eyelevel.ENOTFOUND)
 			err = db.InTx(ctx, func(ctx context.Context) error { return db.LockBooking(ctx, "nobody", bob.ID) })
 			wantCode(t, err, eyelevel.ENOTFOUND)

@@ -217,7 +217,19 @@ func handleSearchCounselors(d Deps) http.Handler {
 				out[i].NextSlot = &s
 			}
 		}
-		encode(w, http.StatusOK, listJSON("counselors", out, next))
+		body := listJSON("counselors", out, next)
+		if len(ms) == 0 && q.Get("cursor") == "" {
+			// Nobody of the gender asked for: say so, so that the client can
+			// drop the filter, rather than suggest that nobody speaks it.
+			in := service.SearchInput{Language: q.Get("language"), Gender: eyelevel.Gender(q.Get("gender"))}
+			if only, err := d.Service.OnlyGenderMissing(r.Context(), in); err != nil {
+				writeError(w, r, d, err)
+				return
+			} else if only {
+				body["other_genders"] = true
+			}
+		}
+		encode(w, http.StatusOK, body)
 	})
 }
 

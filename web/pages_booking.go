@@ -28,8 +28,12 @@ type searchData struct {
 	Languages []option
 	Searched  bool
 	Matches   []matchView
-	CanWait   bool                 // nobody has a free time within 14 days: offer the waitlist
-	Waiting   []service.Waitlisted // the client's waitlist entries
+	CanWait   bool // nobody has a free time within 14 days: offer the waitlist
+	// OtherGenders: nobody of the gender asked for, but others speak the
+	// language; AnyGenderURL repeats the search without the filter.
+	OtherGenders bool
+	AnyGenderURL string
+	Waiting      []service.Waitlisted // the client's waitlist entries
 }
 
 func (v *views) findCounselor() http.Handler {
@@ -57,6 +61,14 @@ func (v *views) findCounselor() http.Handler {
 				data.Matches = append(data.Matches, mv)
 			}
 			data.CanWait = err == nil && !soonFree(ms, v.d.Service.Now())
+			if err == nil && len(ms) == 0 {
+				in := service.SearchInput{Language: q.Get("language"), Gender: eyelevel.Gender(q.Get("gender"))}
+				if data.OtherGenders, err = v.d.Service.OnlyGenderMissing(r.Context(), in); err != nil {
+					v.fail(w, r, err)
+					return
+				}
+				data.AnyGenderURL = "/counselors?" + url.Values{"language": {q.Get("language")}}.Encode()
+			}
 		}
 		if a := info(r).Actor; a.Role == eyelevel.RoleClient {
 			if ws, err := v.d.Service.Waitlist(r.Context(), a); err == nil {

@@ -1,0 +1,4 @@
+package store
+
+// LongAppointment is longAppointment, for TestLongAppointmentIndexed.
+const LongAppointment = longAppointment
