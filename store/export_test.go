@@ -1,0 +1,10 @@
+package store
+
+import "context"
+
+// WriterExec runs a statement on the writer's connections, for tests that
+// break the database on purpose.
+func (db *DB) WriterExec(ctx context.Context, query string) error {
+	_, err := db.w.ExecContext(ctx, query)
+	return err
+}
