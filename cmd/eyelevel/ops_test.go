@@ -149,7 +149,9 @@ func runServer(t *testing.T, args ...string) (log *syncBuffer, stop func() error
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	args = append(append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0"}, sharedDB(t)...), args...)
-	go func() { done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), stdout, stderr) }()
+	go func() {
+		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), stdout, stderr)
+	}()
 	for deadline := time.Now().Add(30 * time.Second); listening.FindStringSubmatch(stdout.String()) == nil; {
 		select {
 		case err := <-done:
