@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,23 @@ func Location(tb testing.TB, dialect string) (dsn, dir string) {
 	// Tests need no durability: not waiting for the disk on each commit
 	// makes the suites several times faster.
 	return base + sep + "search_path=" + schema + "&synchronous_commit=off", ""
+}
+
+// Raw opens a plain database/sql handle on a location from Location, for
+// tests that break the database under a running store (a trigger that
+// fails writes, say). It is closed when the test ends.
+func Raw(tb testing.TB, dsn, dir string) *sql.DB {
+	tb.Helper()
+	driver, name := "pgx", dsn
+	if dsn == "" {
+		driver, name = "sqlite", "file:"+filepath.Join(dir, "eyelevel.db")+"?_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open(driver, name)
+	if err != nil {
+		tb.Fatalf("storetest: raw open: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // redact hides a password in a database URL for error messages.
