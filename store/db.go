@@ -59,6 +59,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		pool.SetMaxOpenConns(32)
 		pool.SetMaxIdleConns(32)
 		pool.SetConnMaxIdleTime(5 * time.Minute)
+		// A connection broken by a database restart is not handed out
+		// again: pgx pings one that has been idle for over a second before
+		// reuse and answers driver.ErrBadConn, so database/sql takes another
+		// or dials anew (TestDatabaseOutageKeepsSessions in web).
 		db.dialect, db.w, db.r = Postgres, pool, pool
 	} else if dsn != "" {
 		return nil, fmt.Errorf("unsupported database URL (want postgres://…, or none for SQLite)")

@@ -29,7 +29,8 @@ const usage = `usage:
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
 
 Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
---cancel-notice is EYELEVEL_CANCEL_NOTICE, and so on.
+--cancel-notice is EYELEVEL_CANCEL_NOTICE, and so on. eyelevel serve --help lists
+every flag.
 `
 
 // run is the whole program; main only calls it, and tests call it too.
