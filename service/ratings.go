@@ -154,9 +154,8 @@ func (s *Service) AllRatings(ctx context.Context, a eyelevel.Actor) ([]RatingSum
 func summarize(id eyelevel.UserID, name string, rows []store.RatingRow) RatingSummary {
 	out := RatingSummary{CounselorID: id, DisplayName: name}
 	type quarter struct {
-		clients  map[eyelevel.UserID]bool
-		ratings  []store.RatingRow
-		distinct int
+		clients map[eyelevel.UserID]bool
+		ratings []store.RatingRow
 	}
 	quarters := map[time.Time]*quarter{}
 	for _, r := range rows {

@@ -167,6 +167,10 @@ func (s *Service) Now() time.Time { return s.now() }
 // Ping reports whether the database answers (for the health check).
 func (s *Service) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
+// CheckWrite reports whether the database accepts writes (see
+// store.DB.CheckWrite); the health check calls it.
+func (s *Service) CheckWrite(ctx context.Context) error { return s.db.CheckWrite(ctx) }
+
 // WithClock returns a service on the same database and configuration whose
 // clock is now; the demo uses it to leave a plausible past.
 func (s *Service) WithClock(now func() time.Time) *Service {

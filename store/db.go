@@ -44,6 +44,7 @@ type DB struct {
 	r       *sql.DB    // reads outside transactions
 	ws, rs  *stmtCache // SQLite's prepared statements on w and r (see stmtcache.go)
 	dir     directoryCache
+	health  writeHealth
 }
 
 // Open opens the database named by dsn — a postgres:// URL, or "" for SQLite
@@ -58,6 +59,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		pool.SetMaxOpenConns(32)
 		pool.SetMaxIdleConns(32)
 		pool.SetConnMaxIdleTime(5 * time.Minute)
+		// A connection broken by a database restart is not handed out
+		// again: pgx pings one that has been idle for over a second before
+		// reuse and answers driver.ErrBadConn, so database/sql takes another
+		// or dials anew (TestDatabaseOutageKeepsSessions in web).
 		db.dialect, db.w, db.r = Postgres, pool, pool
 	} else if dsn != "" {
 		return nil, fmt.Errorf("unsupported database URL (want postgres://…, or none for SQLite)")
@@ -66,6 +71,13 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 		path := filepath.Join(dataDir, "eyelevel.db")
+		// SQLite would create the file 0644; clients' data is nobody
+		// else's business. Its -wal and -shm files take the same mode.
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		} else if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("create database file: %w", err)
+		}
 		// mmap_size lets connections read pages from the OS page cache
 		// without a pread each: every connection's own page cache is only
 		// 2 MB, and a search reads more than that.
@@ -134,6 +146,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
+		db.health.record(err)
 		return fmt.Errorf("begin: %w", err)
 	}
 	if db.ws != nil {
@@ -147,12 +160,12 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	}
 	defer tx.Rollback()
 	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		db.health.record(err)
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return db.wrap(err, "commit")
-	}
-	return nil
+	err = tx.Commit()
+	db.health.record(err)
+	return db.wrap(err, "commit")
 }
 
 // rq returns the transaction in ctx or the read pool.
@@ -190,6 +203,9 @@ func (db *DB) wrap(err error, what string) error {
 	}
 	if isUniqueViolation(err) {
 		return eyelevel.Errorf(eyelevel.ECONFLICT, "error.conflict", "That already exists.")
+	}
+	if isStorageFailure(err) {
+		db.health.record(err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -27,7 +27,8 @@ func authed(d Deps, next http.Handler) http.Handler {
 
 func handleHealthz(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := d.Service.Ping(r.Context()); err != nil {
+		// Alive means able to write: a full disk must not look healthy.
+		if err := d.Service.CheckWrite(r.Context()); err != nil {
 			d.Log.Error("health check", "err", err)
 			encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 			return

@@ -10,18 +10,14 @@ import (
 	"time"
 
 	"eyelevel"
-	"eyelevel/store/storetest"
 	"eyelevel/web"
 )
 
 // forEachWorld runs fn on a fixture world of each database of
 // storetest.Dialects.
 func forEachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
-	for _, d := range storetest.Dialects(t) {
-		t.Run(d, func(t *testing.T) {
-			fn(t, newWorldDB(t, storetest.Open(t, d)))
-		})
-	}
+	// The suite itself runs once per database (storetest.RunSuite).
+	fn(t, newWorld(t))
 }
 
 // TestInputBadText: a NUL byte or invalid UTF-8 anywhere a client can put

@@ -14,11 +14,11 @@ import (
 	"eyelevel"
 	"eyelevel/i18n"
 	"eyelevel/service"
-	"eyelevel/store"
+	"eyelevel/store/storetest"
 	"eyelevel/vault"
 )
 
-// pagesEnv is a running server on a fresh SQLite database.
+// pagesEnv is a running server on a fresh database (see TestMain).
 type pagesEnv struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -34,11 +34,7 @@ func newPagesEnv(t *testing.T) *pagesEnv {
 // newPagesEnvAt is newPagesEnv with the service's clock now (nil: time.Now).
 func newPagesEnvAt(t *testing.T, now func() time.Time) *pagesEnv {
 	t.Helper()
-	db, err := store.Open(t.Context(), "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, storetest.Suite())
 	keys, err := vault.New([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"eyelevel"
@@ -132,14 +133,22 @@ const (
 
 // withActor resolves who is calling (bearer token, else session cookie) and
 // in which language and time zone to answer.
+//
+// A session that could not be looked up (the database is down) is not a
+// missing one: the caller gets 503 and keeps the cookie, instead of being
+// logged out.
 func withActor(next http.Handler, d Deps) http.Handler {
+	pages := sync.OnceValue(func() *views { return newViews(d) }) // for the outage page only
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := &request{IP: clientIP(r, d.TrustProxy)}
+		var lookupErr error
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			scheme, tok, ok := strings.Cut(auth, " ")
 			ok = ok && strings.EqualFold(scheme, "Bearer")
 			a, err := d.Service.Authenticate(r.Context(), strings.TrimSpace(tok), service.SessionAPI)
-			if !ok || err != nil {
+			if ok && lookupFailed(err) {
+				lookupErr = err
+			} else if !ok || err != nil {
 				ri.Lang = d.Catalog.Negotiate("", "", r.Header.Get("Accept-Language"))
 				r = r.WithContext(context.WithValue(r.Context(), requestKey{}, ri))
 				writeError(w, r, d, eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "error.bad_token", "The access token is invalid or expired."))
@@ -149,6 +158,8 @@ func withActor(next http.Handler, d Deps) http.Handler {
 		} else if c, err := r.Cookie(sessionCookie); err == nil {
 			if a, err := d.Service.Authenticate(r.Context(), c.Value, service.SessionWeb); err == nil {
 				ri.Actor, ri.Token, ri.Kind = a, c.Value, service.SessionWeb
+			} else if lookupFailed(err) {
+				lookupErr = err
 			}
 		}
 		explicit := r.URL.Query().Get("lang")
@@ -171,8 +182,27 @@ func withActor(next http.Handler, d Deps) http.Handler {
 		} else if loc, ok := service.LoadZone("Europe/Berlin"); ok {
 			ri.Zone = loc
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, ri)))
+		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, ri))
+		if lookupErr != nil {
+			d.Log.Error("looking up the session", "method", r.Method, "path", r.URL.Path, "err", lookupErr)
+			unavailable := eyelevel.Errorf(eyelevel.EUNAVAILABLE, "error.unavailable", "The service is briefly unavailable. Please try again in a few minutes.")
+			w.Header().Set("Retry-After", "10")
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				writeError(w, r, d, unavailable)
+			} else {
+				pages().fail(w, r, unavailable)
+			}
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
+}
+
+// lookupFailed reports whether Authenticate failed for want of an answer
+// (an internal error) rather than because the credential is not valid.
+func lookupFailed(err error) bool {
+	code := eyelevel.ErrorCode(err)
+	return code == eyelevel.EINTERNAL || code == eyelevel.EUNAVAILABLE
 }
 
 func clientIP(r *http.Request, trustProxy bool) string {

@@ -24,8 +24,12 @@ import (
 	"eyelevel/i18n"
 	"eyelevel/service"
 	"eyelevel/store"
+	"eyelevel/store/storetest"
 	"eyelevel/web"
 )
+
+// TestMain runs the whole suite on SQLite and again on PostgreSQL.
+func TestMain(m *testing.M) { os.Exit(storetest.RunSuite(m)) }
 
 // monday is the fake "now" of every test: Monday, 30 November 2026, 08:00
 // UTC. With the one-hour lead the first bookable start is 09:00 UTC.
@@ -66,7 +70,8 @@ var roles = []role{anon, clientA, clientB, counselorX, counselorY, admin}
 
 const password = "correct horse battery"
 
-// world is one test's eyelevel: a fresh SQLite database, a service on a fake
+// world is one test's eyelevel: a fresh database (SQLite, then PostgreSQL:
+// see TestMain), a service on a fake
 // clock, the whole HTTP handler, and these accounts, each with a token:
 //
 //   - client A (Europe/Berlin) and client B (UTC);
@@ -81,6 +86,8 @@ const password = "correct horse battery"
 type world struct {
 	ctx    context.Context
 	db     *store.DB
+	dsn    string // where db is (storetest.Location), to break it on purpose
+	dir    string
 	svc    *service.Service
 	cat    *i18n.Catalog
 	clock  *clock
@@ -111,18 +118,9 @@ func weekdays(from, to int) []eyelevel.WeeklyWindow {
 // newWorld builds the fixture described at world.
 func newWorld(tb testing.TB) *world {
 	tb.Helper()
-	db, err := store.Open(context.Background(), "", tb.TempDir())
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return newWorldDB(tb, db)
-}
-
-// newWorldDB builds the fixture on db, which must be empty.
-func newWorldDB(tb testing.TB, db *store.DB) *world {
-	tb.Helper()
 	ctx := context.Background()
+	dsn, dir := storetest.Location(tb, storetest.Suite())
+	db := storetest.OpenAt(tb, dsn, dir)
 	cat, err := i18n.Load()
 	if err != nil {
 		tb.Fatalf("load catalog: %v", err)
@@ -131,7 +129,7 @@ func newWorldDB(tb testing.TB, db *store.DB) *world {
 	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}}, log, clk.Now)
 	w := &world{
-		ctx: ctx, db: db, svc: svc, cat: cat, clock: clk,
+		ctx: ctx, db: db, dsn: dsn, dir: dir, svc: svc, cat: cat, clock: clk,
 		h:   web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log}),
 		ids: map[role]eyelevel.UserID{}, tokens: map[role]string{},
 		names: map[role]string{

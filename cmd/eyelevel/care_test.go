@@ -12,7 +12,8 @@ import (
 // and operators can replace program steps and crisis numbers.
 func TestCareConfigThroughRun(t *testing.T) {
 	data := t.TempDir()
-	base, _ := startServer(t, "--data", data)
+	db := sharedDB(t)
+	base, _ := startServer(t, append([]string{"--data", data}, db...)...)
 	reg := map[string]string{"username": "ruhe-3", "password": "a long passphrase", "language": "en", "timezone": "Europe/Berlin"}
 	if st := call(t, "POST", base+"/api/v1/accounts", "", reg, nil); st != 201 {
 		t.Fatalf("register: %d", st)
@@ -27,7 +28,7 @@ func TestCareConfigThroughRun(t *testing.T) {
 	}
 
 	// A second instance on the same data with the same key reads it.
-	base2, _ := startServer(t, "--data", data)
+	base2, _ := startServer(t, append([]string{"--data", data}, db...)...)
 	var step struct {
 		Reflection *struct{ Text string } `json:"reflection"`
 	}
@@ -44,7 +45,7 @@ func TestCareConfigThroughRun(t *testing.T) {
 	over := filepath.Join(data, "program", "en")
 	os.MkdirAll(over, 0o755)
 	os.WriteFile(filepath.Join(over, "1-situation.md"), []byte("---\nstep: 1\nslug: situation\ntitle: Where I stand\nsummary: s\nminutes: 10\nprompts:\n  - q?\n---\nOur own text.\n"), 0o644)
-	base3, _ := startServer(t, "--data", data, "--hotlines", hotlines)
+	base3, _ := startServer(t, append([]string{"--data", data, "--hotlines", hotlines}, db...)...)
 	var failed struct {
 		Error struct{ Code, Message string } `json:"error"`
 	}

@@ -7,14 +7,15 @@ import (
 
 	"eyelevel"
 	"eyelevel/store"
+	"eyelevel/store/storetest"
 )
 
 // TestServeDeletesOldRoomMetadata: the retention job runs inside serve and
 // deletes join/leave records older than 90 days, keeping newer ones.
 func TestServeDeletesOldRoomMetadata(t *testing.T) {
-	dir := t.TempDir()
+	dsn, dir := storetest.Location(t, storetest.Suite())
 	ctx := context.Background()
-	db, err := store.Open(ctx, "", dir)
+	db, err := store.Open(ctx, dsn, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +30,12 @@ func TestServeDeletesOldRoomMetadata(t *testing.T) {
 	}
 	db.Close()
 
-	startServer(t, "--data", dir)
-	db, err = store.Open(ctx, "", dir)
+	if dsn != "" {
+		startServer(t, "--db", dsn)
+	} else {
+		startServer(t, "--data", dir)
+	}
+	db, err = store.Open(ctx, dsn, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +30,8 @@ const usage = `usage:
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
 
 Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
---cancel-notice is EYELEVEL_CANCEL_NOTICE, and so on.
+--cancel-notice is EYELEVEL_CANCEL_NOTICE, and so on. eyelevel serve --help lists
+every flag.
 `
 
 // run is the whole program; main only calls it, and tests call it too.
@@ -75,49 +75,109 @@ type config struct {
 	turn           turnConfig
 }
 
-// flags binds the settings to fs with defaults from EYELEVEL_* variables.
-func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, server bool) {
-	env := func(name, def string) string {
-		if v := getenv("EYELEVEL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
-			return v
-		}
-		return def
-	}
-	fs.StringVar(&c.data, "data", env("data", "./eyelevel-data"), "directory for the SQLite database and other files")
-	fs.StringVar(&c.db, "db", env("db", ""), "PostgreSQL URL (postgres://…); empty uses SQLite in --data")
+// flags binds the settings to fs. fromEnv then fills them from EYELEVEL_*
+// variables, and the command line overrides both.
+func (c *config) flags(fs *flag.FlagSet, server bool) {
+	fs.StringVar(&c.data, "data", "./eyelevel-data", "directory for the SQLite database and other files")
+	fs.StringVar(&c.db, "db", "", "PostgreSQL URL (postgres://…); empty uses SQLite in --data")
 	if !server {
 		return
 	}
-	fs.StringVar(&c.addr, "addr", env("addr", "127.0.0.1:8080"), "address to listen on")
-	fs.BoolVar(&c.demo, "demo", env("demo", "") == "true" || env("demo", "") == "1", "seed demo accounts into an empty database")
-	fs.StringVar(&c.logLevel, "log-level", env("log-level", "info"), "debug, info, warn or error")
-	fs.BoolVar(&c.trustProxy, "trust-proxy", env("trust-proxy", "") == "true", "take client IPs from X-Forwarded-For")
-	fs.IntVar(&c.signupLimit, "signup-limit", envInt(env("signup-limit", ""), 20), "accounts one address may register per hour")
-	fs.DurationVar(&c.buffer, "buffer", envDuration(env("buffer", ""), 10*time.Minute), "pause between two sessions")
-	fs.DurationVar(&c.cancelNotice, "cancel-notice", envDuration(env("cancel-notice", ""), 24*time.Hour), "how long before the start clients may cancel")
-	fs.DurationVar(&c.minLead, "min-lead", envDuration(env("min-lead", ""), time.Hour), "how soon after booking a session may start")
-	fs.DurationVar(&c.roomBefore, "room-open-before", envDuration(env("room-open-before", ""), 10*time.Minute), "the video room opens this long before the start")
-	fs.DurationVar(&c.roomAfter, "room-close-after", envDuration(env("room-close-after", ""), 15*time.Minute), "the video room closes this long after the end")
-	fs.StringVar(&c.masterKeyFile, "master-key-file", env("master-key-file", ""), "file holding the master key that encrypts reflections (default: master.key in --data, created on first start; or set EYELEVEL_MASTER_KEY)")
-	fs.StringVar(&c.hotlines, "hotlines", env("hotlines", ""), "JSON file of crisis numbers for the operator's country (default: Germany's)")
-	fs.StringVar(&c.operator.Name, "operator-name", env("operator-name", ""), "who runs this service, shown on every page (with --demo: \"eyelevel demo\")")
-	fs.StringVar(&c.operator.ImprintURL, "imprint-url", env("imprint-url", ""), "the operator's legal notice (Impressum), linked from every page")
-	fs.StringVar(&c.operator.PrivacyURL, "privacy-url", env("privacy-url", ""), "the operator's privacy policy, linked from every page")
-	c.turn.flags(fs, env)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.BoolVar(&c.demo, "demo", false, "seed demo accounts into an empty database")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take client IPs from X-Forwarded-For (set it behind a reverse proxy, or all clients share the proxy's address for rate limits)")
+	fs.IntVar(&c.signupLimit, "signup-limit", 20, "accounts one address may register per hour")
+	fs.DurationVar(&c.buffer, "buffer", 10*time.Minute, "pause between two sessions")
+	fs.DurationVar(&c.cancelNotice, "cancel-notice", 24*time.Hour, "how long before the start clients may cancel")
+	fs.DurationVar(&c.minLead, "min-lead", time.Hour, "how soon after booking a session may start")
+	fs.DurationVar(&c.roomBefore, "room-open-before", 10*time.Minute, "the video room opens this long before the start")
+	fs.DurationVar(&c.roomAfter, "room-close-after", 15*time.Minute, "the video room closes this long after the end")
+	fs.StringVar(&c.masterKeyFile, "master-key-file", "", "file holding the master key that encrypts reflections (default: master.key in --data, created on first start; or set EYELEVEL_MASTER_KEY)")
+	fs.StringVar(&c.hotlines, "hotlines", "", "JSON file of crisis numbers for the operator's country (default: Germany's)")
+	fs.StringVar(&c.operator.Name, "operator-name", "", "who runs this service, shown on every page (with --demo: \"eyelevel demo\")")
+	fs.StringVar(&c.operator.ImprintURL, "imprint-url", "", "the operator's legal notice (Impressum), linked from every page")
+	fs.StringVar(&c.operator.PrivacyURL, "privacy-url", "", "the operator's privacy policy, linked from every page")
+	c.turn.flags(fs)
 }
 
-func envInt(s string, def int) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return def
+// envName is the environment variable of a flag: --cancel-notice is
+// EYELEVEL_CANCEL_NOTICE.
+func envName(flagName string) string {
+	return "EYELEVEL_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-func envDuration(s string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(s); err == nil {
-		return d
+// fromEnv sets every flag defined in fs from its environment variable, if
+// that is set. A value that does not parse is an error naming the variable:
+// a typo must stop the start, not fall back to a default.
+func fromEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %s", name, v, want(f, err)))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// want explains what a flag's value must look like.
+func want(f *flag.Flag, err error) string {
+	g, _ := f.Value.(flag.Getter)
+	if g == nil {
+		return err.Error()
 	}
-	return def
+	switch g.Get().(type) {
+	case bool:
+		return "want true or false (or 1 or 0)"
+	case time.Duration:
+		return "want a duration with a unit, such as 10m, 1h or 1h30m"
+	}
+	return err.Error()
+}
+
+// parseFlags reads args into fs. --help and -h print the usage to stdout
+// and report help; errors are returned, not printed, so they appear once.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (help bool, err error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err = fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		fmt.Fprintf(stdout, "\nflags of %s:\n", fs.Name())
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w (see eyelevel %s --help)", err, fs.Name())
+	}
+	return false, nil
+}
+
+// serveConfig reads the configuration of serve from the environment and
+// args; help is true when the caller asked for the usage only.
+func serveConfig(args []string, getenv func(string) string, stdout io.Writer) (c config, help bool, err error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.flags(fs, true)
+	if err := fromEnv(fs, getenv); err != nil {
+		return c, false, err
+	}
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return c, help, err
+	}
+	if c.buffer < 0 || c.cancelNotice < 0 || c.minLead < 0 || c.roomBefore < 0 || c.roomAfter < 0 {
+		return c, false, errors.New("durations must not be negative")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return c, false, fmt.Errorf("--log-level (EYELEVEL_LOG_LEVEL) %q: want debug, info, warn or error", c.logLevel)
+	}
+	return c, false, nil
 }
 
 func (c config) serviceConfig() service.Config {
@@ -137,18 +197,12 @@ func (c config) serviceConfig() service.Config {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var c config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.flags(fs, getenv, true)
-	if err := fs.Parse(args); err != nil {
+	c, help, err := serveConfig(args, getenv, stdout)
+	if help || err != nil {
 		return err
 	}
 	if c.signupLimit < 1 {
 		return errors.New("--signup-limit must be at least 1")
-	}
-	if c.buffer < 0 || c.cancelNotice < 0 || c.minLead < 0 || c.roomBefore < 0 || c.roomAfter < 0 {
-		return errors.New("durations must not be negative")
 	}
 	if c.demo && c.operator.Name == "" {
 		c.operator.Name = "eyelevel demo"
@@ -157,16 +211,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
-	}
+	level.UnmarshalText([]byte(c.logLevel)) // checked by serveConfig
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	warnLoosePermissions(c.data, c.masterKeyFile, log)
 	db, err := store.Open(ctx, c.db, c.data)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	// Background work ends and is waited for before the database closes.
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	bg := newBackground()
+	defer func() {
+		stopJobs()
+		bg.shutdown()
+		if err := db.Close(); err != nil {
+			log.Error("closing the database", "err", err)
+		}
+		log.Info("eyelevel stopped")
+	}()
 	video, err := startVideo(c, log)
 	if err != nil {
 		return err
@@ -209,16 +272,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy, Operator: c.operator}),
+		Handler:           bg.track(web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy, Operator: c.operator})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go repeat(ctx, time.Hour, func() { janitor(ctx, svc, log) })
-	go repeat(ctx, 5*time.Minute, func() {
-		if _, err := svc.NotifyWaitlist(ctx); err != nil && ctx.Err() == nil {
+	bg.every(jobCtx, time.Hour, func() { janitor(jobCtx, svc, log) })
+	bg.every(jobCtx, 5*time.Minute, func() {
+		if _, err := svc.NotifyWaitlist(jobCtx); err != nil && jobCtx.Err() == nil {
 			log.Error("waitlist", "err", err)
 		}
 	})
@@ -226,14 +289,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("eyelevel is listening", "url", url, "database", db.Dialect())
 	fmt.Fprintf(stdout, "eyelevel is listening on %s\n", url)
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
+		log.Info("eyelevel is stopping")
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	return errors.Join(serveErr, srv.Shutdown(shutdownCtx))
 }
 
 // janitor deletes expired sessions and video-room metadata past its
@@ -251,33 +315,21 @@ func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	}
 }
 
-// repeat calls fn now and then every interval until ctx ends.
-func repeat(ctx context.Context, interval time.Duration, fn func()) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		fn()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var c config
 	var role, username, displayName, gender, languages, tz string
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.flags(fs, getenv, false)
+	c.flags(fs, false)
+	if err := fromEnv(fs, getenv); err != nil {
+		return err
+	}
 	fs.StringVar(&role, "role", "", "admin, counselor or client")
 	fs.StringVar(&username, "username", "", "login name")
 	fs.StringVar(&displayName, "display-name", "", "counselors: name shown to clients (default: the username)")
 	fs.StringVar(&gender, "gender", "diverse", "counselors: female, male or diverse")
 	fs.StringVar(&languages, "languages", "de:native", "counselors: languages as code[:native],… e.g. fa:native,de")
 	fs.StringVar(&tz, "timezone", "Europe/Berlin", "IANA time zone")
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
 		return err
 	}
 	if role == "" || username == "" {

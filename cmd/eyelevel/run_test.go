@@ -7,12 +7,18 @@ import (
 	"io"
 	"net/http"
 	neturl "net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"eyelevel/store/storetest"
 )
+
+// TestMain runs the end-to-end suite on SQLite and again on PostgreSQL.
+func TestMain(m *testing.M) { os.Exit(storetest.RunSuite(m)) }
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
 type syncBuffer struct {
@@ -34,14 +40,16 @@ func (s *syncBuffer) String() string {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
-// startServer runs `eyelevel serve` through run() on a random port and
+// startServer runs `eyelevel serve` through run() on a random port, on a
+// fresh database of the suite's dialect, and
 // returns its base URL once /healthz answers.
 func startServer(t testing.TB, extra ...string) (base string, stdout *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout = &syncBuffer{}
 	stderr := &syncBuffer{}
-	args := append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--turn-listen", "127.0.0.1:0"}, extra...)
+	args := append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--turn-listen", "127.0.0.1:0"}, sharedDB(t)...)
+	args = append(args, extra...)
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), stdout, stderr)
@@ -71,6 +79,17 @@ func startServer(t testing.TB, extra ...string) (base string, stdout *syncBuffer
 	}
 	t.Fatalf("server not ready in time; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	return "", nil
+}
+
+// sharedDB returns the flags that put a server on a fresh database of the
+// suite's dialect: none for SQLite (the database lives in --data), --db for
+// PostgreSQL. Servers given the same flags (and --data) share the database.
+func sharedDB(t testing.TB) []string {
+	t.Helper()
+	if dsn, _ := storetest.Location(t, storetest.Suite()); dsn != "" {
+		return []string{"--db", dsn}
+	}
+	return nil
 }
 
 // call does one JSON API request and decodes the answer into out.

@@ -35,24 +35,19 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-func (t *turnConfig) flags(fs *flag.FlagSet, env func(name, def string) string) {
-	fs.StringVar(&t.listen, "turn-listen", env("turn-listen", ""), "TURN/STUN address for UDP and TCP (default :3478, or 127.0.0.1:3478 when --addr is loopback)")
-	fs.StringVar(&t.publicIP, "turn-public-ip", env("turn-public-ip", ""), "relay address to advertise (default: the --addr host when loopback, else the first global address)")
-	fs.StringVar(&t.host, "turn-host", env("turn-host", ""), "host name in the STUN/TURN URLs given to browsers (default: the public IP; set it for turns: with a certificate)")
-	fs.StringVar(&t.secret, "turn-secret", env("turn-secret", ""), "shared TURN secret (default: generated once into the data directory)")
-	fs.StringVar(&t.tlsCert, "turn-tls-cert", env("turn-tls-cert", ""), "certificate file for TURN over TLS")
-	fs.StringVar(&t.tlsKey, "turn-tls-key", env("turn-tls-key", ""), "key file for TURN over TLS")
-	fs.StringVar(&t.tlsListen, "turn-tls-listen", env("turn-tls-listen", ":5349"), "address for TURN over TLS (443 passes the strictest firewalls)")
+func (t *turnConfig) flags(fs *flag.FlagSet) {
+	fs.StringVar(&t.listen, "turn-listen", "", "TURN/STUN address for UDP and TCP (default :3478, or 127.0.0.1:3478 when --addr is loopback)")
+	fs.StringVar(&t.publicIP, "turn-public-ip", "", "relay address to advertise (default: the --addr host when loopback, else the first global address)")
+	fs.StringVar(&t.host, "turn-host", "", "host name in the STUN/TURN URLs given to browsers (default: the public IP; set it for turns: with a certificate)")
+	fs.StringVar(&t.secret, "turn-secret", "", "shared TURN secret (default: generated once into the data directory)")
+	fs.StringVar(&t.tlsCert, "turn-tls-cert", "", "certificate file for TURN over TLS")
+	fs.StringVar(&t.tlsKey, "turn-tls-key", "", "key file for TURN over TLS")
+	fs.StringVar(&t.tlsListen, "turn-tls-listen", ":5349", "address for TURN over TLS (443 passes the strictest firewalls)")
 	fs.Var(&t.allowPeers, "turn-allow-peer", "CIDR the relay may send to although private or loopback (repeatable)")
 	fs.Var(&t.external, "turn-external", "use this external TURN/STUN URL (e.g. turn:turn.example:3478) instead of the embedded server (repeatable)")
 	fs.IntVar(&t.quotaUser, "turn-quota-user", turnserver.DefaultUserQuota, "relay allocations one user may hold at once; a browser takes 2–3 (0: no limit)")
 	fs.IntVar(&t.quotaIP, "turn-quota-ip", turnserver.DefaultAddrQuota, "relay allocations one client IP address may hold at once, for everyone behind it (0: no limit)")
-	fs.BoolVar(&t.disabled, "turn-off", env("turn-off", "") == "true", "offer no STUN/TURN server (browsers then only connect directly)")
-	for _, name := range []string{"turn-allow-peer", "turn-external", "turn-quota-user", "turn-quota-ip"} {
-		if v := env(name, ""); v != "" {
-			fs.Set(name, v)
-		}
-	}
+	fs.BoolVar(&t.disabled, "turn-off", false, "offer no STUN/TURN server (browsers then only connect directly)")
 }
 
 // video is the running STUN/TURN part of eyelevel.

@@ -16,7 +16,10 @@ func TestTurnQuotaFlags(t *testing.T) {
 	var c config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	env := map[string]string{"EYELEVEL_TURN_QUOTA_USER": "1"}
-	c.flags(fs, func(k string) string { return env[k] }, true)
+	c.flags(fs, true)
+	if err := fromEnv(fs, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
 	if err := fs.Parse([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--turn-listen", "127.0.0.1:0", "--turn-quota-ip", "0"}); err != nil {
 		t.Fatal(err)
 	}

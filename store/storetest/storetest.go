@@ -12,7 +12,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,19 +28,46 @@ import (
 // against, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
 const PostgresEnv = "EYELEVEL_TEST_POSTGRES"
 
-// Dialects returns the dialects to test: always SQLite, plus PostgreSQL when
-// PostgresEnv is set. In CI (CI=true) a missing PostgresEnv fails the test,
-// so PostgreSQL may be skipped only on a developer's machine.
+// Dialects returns the dialects to test: SQLite and PostgreSQL. Without
+// PostgresEnv the PostgreSQL tests skip, saying why (Location); in CI
+// (CI=true) a missing PostgresEnv fails the test instead, so PostgreSQL may
+// be skipped only on a developer's machine.
 func Dialects(tb testing.TB) []string {
 	tb.Helper()
-	ds := []string{store.SQLite}
-	if os.Getenv(PostgresEnv) != "" {
-		ds = append(ds, store.Postgres)
-	} else if os.Getenv("CI") == "true" {
+	if os.Getenv(PostgresEnv) == "" && os.Getenv("CI") == "true" {
 		tb.Fatalf("storetest: %s is not set; PostgreSQL tests may be skipped only outside CI", PostgresEnv)
 	}
-	return ds
+	return []string{store.SQLite, store.Postgres}
 }
+
+// suite is the dialect RunSuite currently runs a package's tests on.
+var suite = store.SQLite
+
+// RunSuite runs a package's whole test suite (m.Run) on SQLite and then
+// again on PostgreSQL, for end-to-end suites whose helpers open one
+// database per test with Suite. Without PostgresEnv it says that the
+// PostgreSQL run is skipped, and fails in CI. Call it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(storetest.RunSuite(m)) }
+func RunSuite(m *testing.M) int {
+	code := m.Run()
+	if os.Getenv(PostgresEnv) == "" {
+		if os.Getenv("CI") == "true" {
+			fmt.Printf("FAIL: storetest: %s is not set; the PostgreSQL run may be skipped only outside CI\n", PostgresEnv)
+			return 1
+		}
+		fmt.Printf("SKIP: storetest: the PostgreSQL run of this suite: %s is not set\n", PostgresEnv)
+		return code
+	}
+	fmt.Println("=== storetest: the same suite on PostgreSQL")
+	suite = store.Postgres
+	defer func() { suite = store.SQLite }()
+	return max(code, m.Run())
+}
+
+// Suite returns the dialect the suite runs on (see RunSuite): SQLite, or
+// PostgreSQL in RunSuite's second run.
+func Suite() string { return suite }
 
 // ForEach runs fn as a subtest named after each dialect of Dialects, each
 // with a fresh database.
@@ -93,7 +122,10 @@ func Location(tb testing.TB, dialect string) (dsn, dir string) {
 	}
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
-		tb.Skipf("storetest: %s is not set", PostgresEnv)
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("storetest: %s is not set; PostgreSQL tests may be skipped only outside CI", PostgresEnv)
+		}
+		tb.Skipf("storetest: no PostgreSQL to test on: %s is not set", PostgresEnv)
 	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
@@ -121,7 +153,26 @@ func Location(tb testing.TB, dialect string) (dsn, dir string) {
 		sep = "&"
 	}
 	// pgx sends parameters it does not know itself as run-time parameters.
-	return base + sep + "search_path=" + schema, ""
+	// Tests need no durability: not waiting for the disk on each commit
+	// makes the suites several times faster.
+	return base + sep + "search_path=" + schema + "&synchronous_commit=off", ""
+}
+
+// Raw opens a plain database/sql handle on a location from Location, for
+// tests that break the database under a running store (a trigger that
+// fails writes, say). It is closed when the test ends.
+func Raw(tb testing.TB, dsn, dir string) *sql.DB {
+	tb.Helper()
+	driver, name := "pgx", dsn
+	if dsn == "" {
+		driver, name = "sqlite", "file:"+filepath.Join(dir, "eyelevel.db")+"?_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open(driver, name)
+	if err != nil {
+		tb.Fatalf("storetest: raw open: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // redact hides a password in a database URL for error messages.
