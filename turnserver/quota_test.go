@@ -179,8 +179,10 @@ func TestQuotaPending(t *testing.T) {
 	c := &net.UDPAddr{IP: net.IPv4(198, 51, 100, 1), Port: 1002}
 	dst := &net.UDPAddr{IP: net.IPv4(203, 0, 113, 7), Port: 3478}
 	// A client that retries its Allocate holds one slot, not two.
-	if !q.allow("u", "", a) || !q.allow("u", "", a) || !q.allow("u", "", b) {
-		t.Fatal("allow refused within the quota")
+	for i, addr := range []*net.UDPAddr{a, a, b} {
+		if !q.allow("u", "", addr) {
+			t.Fatalf("allow %d refused within the quota", i)
+		}
 	}
 	if q.allow("u", "", c) {
 		t.Fatal("allow beyond the quota")
