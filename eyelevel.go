@@ -33,12 +33,26 @@ const (
 	RoleClient    Role = "client"
 	RoleCounselor Role = "counselor"
 	RoleAdmin     Role = "admin"
+	// RoleCarePoint is a social worker at an organization's care point, who
+	// registers clients with their consent and books for them.
+	RoleCarePoint Role = "carepoint"
+	// RoleOrgAdmin manages one organization's contracts, codes, care-point
+	// staff and reports — never anything about a single person.
+	RoleOrgAdmin Role = "orgadmin"
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
-	return r == RoleClient || r == RoleCounselor || r == RoleAdmin
+	switch r {
+	case RoleClient, RoleCounselor, RoleAdmin, RoleCarePoint, RoleOrgAdmin:
+		return true
+	}
+	return false
 }
+
+// OfOrganization reports whether r is a staff role that belongs to one
+// organization.
+func (r Role) OfOrganization() bool { return r == RoleCarePoint || r == RoleOrgAdmin }
 
 // User is an account. Clients are pseudonymous: the username is all we know,
 // plus an optional email used only for notifications.
@@ -155,6 +169,22 @@ type Appointment struct {
 	CreatedAt   time.Time
 	CancelledAt time.Time
 	CancelledBy UserID
+	// LateCancel is set when the client cancelled within the notice period.
+	LateCancel bool
+
+	// Who pays (see org.go): PaidBy, and the credit drawn and the contract
+	// it belongs to when an organization or a package pays. ContractID is
+	// cleared when the contract's exit deletes the link to its people.
+	PaidBy     PaidBy
+	CreditID   string
+	ContractID string
+	// BookedBy is the care-point staff member who booked on the client's
+	// behalf, or empty.
+	BookedBy UserID
+	// Attendance is how the session ended; empty until the room closed.
+	Attendance   Attendance
+	AttendanceBy string // "auto", or the counselor's correction ("counselor")
+	AttendanceAt time.Time
 
 	// Filled by listings for display.
 	CounselorName  string

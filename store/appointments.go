@@ -12,23 +12,31 @@ import (
 	"eyelevel"
 )
 
-const appointmentSelect = `SELECT a.id, a.counselor_id, a.client_id, a.start_at, a.end_at, a.status, a.created_at, a.cancelled_at, a.cancelled_by, c.display_name, u.username
+const appointmentSelect = `SELECT a.id, a.counselor_id, a.client_id, a.start_at, a.end_at, a.status, a.created_at, a.cancelled_at, a.cancelled_by,
+	a.late_cancel, a.paid_by, a.credit_id, a.contract_id, a.booked_by, a.attendance, a.attendance_by, a.attendance_at, c.display_name, u.username
 	FROM appointments a JOIN counselors c ON c.user_id = a.counselor_id JOIN users u ON u.id = a.client_id`
 
 func scanAppointment(row interface{ Scan(...any) error }) (eyelevel.Appointment, error) {
 	var a eyelevel.Appointment
-	var start, end, created, cancelled int64
-	err := row.Scan(&a.ID, &a.CounselorID, &a.ClientID, &start, &end, &a.Status, &created, &cancelled, &a.CancelledBy, &a.CounselorName, &a.ClientUsername)
-	a.Start, a.End, a.CreatedAt, a.CancelledAt = fromUnix(start), fromUnix(end), fromUnix(created), fromUnix(cancelled)
+	var start, end, created, cancelled, late, attended int64
+	err := row.Scan(&a.ID, &a.CounselorID, &a.ClientID, &start, &end, &a.Status, &created, &cancelled, &a.CancelledBy,
+		&late, &a.PaidBy, &a.CreditID, &a.ContractID, &a.BookedBy, &a.Attendance, &a.AttendanceBy, &attended, &a.CounselorName, &a.ClientUsername)
+	a.Start, a.End, a.CreatedAt, a.CancelledAt, a.AttendanceAt = fromUnix(start), fromUnix(end), fromUnix(created), fromUnix(cancelled), fromUnix(attended)
+	a.LateCancel = late != 0
 	return a, err
 }
 
-// CreateAppointment inserts a booked appointment. It returns ECONFLICT when
-// the counselor already has a booking at that start: the database's unique
-// index is the last line of defence against double booking.
+// CreateAppointment inserts a booked appointment with who pays for it
+// (PaidBy "" is free). It returns ECONFLICT when the counselor already has
+// a booking at that start: the database's unique index is the last line of
+// defence against double booking.
 func (db *DB) CreateAppointment(ctx context.Context, a eyelevel.Appointment) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO appointments (id, counselor_id, client_id, start_at, end_at, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		a.ID, a.CounselorID, a.ClientID, unix(a.Start), unix(a.End), a.Status, unix(a.CreatedAt))
+	if a.PaidBy == "" {
+		a.PaidBy = eyelevel.PaidFree
+	}
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO appointments (id, counselor_id, client_id, start_at, end_at, status, created_at, paid_by, credit_id, contract_id, booked_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.ID, a.CounselorID, a.ClientID, unix(a.Start), unix(a.End), a.Status, unix(a.CreatedAt), a.PaidBy, a.CreditID, a.ContractID, string(a.BookedBy))
 	if isUniqueViolation(err) {
 		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")
 	}

@@ -46,7 +46,7 @@ func TestAppointments(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := a1
-		want.CounselorName, want.ClientUsername = x.DisplayName, "alice"
+		want.CounselorName, want.ClientUsername, want.PaidBy = x.DisplayName, "alice", eyelevel.PaidFree
 		if got != want {
 			t.Errorf("Appointment = %+v, want %+v", got, want)
 		}

@@ -245,7 +245,20 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("create migrations table: %w", err)
 	}
 	for _, name := range names {
-		err := db.InTx(ctx, func(ctx context.Context) error {
+		body, err := migrations.ReadFile(dir + "/" + name)
+		if err != nil {
+			return err
+		}
+		// A SQLite migration that rebuilds a table others refer to runs
+		// with foreign keys off (they cannot change inside a transaction)
+		// and checks them before committing: SQLite's documented way.
+		fkOff := db.dialect == SQLite && strings.HasPrefix(string(body), "-- foreign_keys: off")
+		if fkOff {
+			if _, err := db.w.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+		}
+		err = db.InTx(ctx, func(ctx context.Context) error {
 			if err := db.lockMigrations(ctx); err != nil {
 				return err
 			}
@@ -255,23 +268,42 @@ func (db *DB) migrate(ctx context.Context) error {
 			} else if n > 0 {
 				return nil
 			}
-			body, err := migrations.ReadFile(dir + "/" + name)
-			if err != nil {
-				return err
-			}
 			// Constants defined in Go, by name (see longAppointment).
 			text := strings.ReplaceAll(string(body), "{{longAppointment}}", longSQL)
 			if _, err := db.wq(ctx).ExecContext(ctx, text); err != nil {
 				return err
 			}
+			if fkOff {
+				if err := db.foreignKeyCheck(ctx); err != nil {
+					return err
+				}
+			}
 			_, err = db.wq(ctx).ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, time.Now().Unix())
 			return err
 		})
+		if fkOff {
+			if _, err2 := db.w.ExecContext(ctx, `PRAGMA foreign_keys = ON`); err2 != nil && err == nil {
+				err = err2
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// foreignKeyCheck fails if any row refers to a row that does not exist.
+func (db *DB) foreignKeyCheck(ctx context.Context) error {
+	rows, err := db.wq(ctx).QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		return fmt.Errorf("foreign key check failed")
+	}
+	return rows.Err()
 }
 
 // lockMigrations serializes migrating transactions on PostgreSQL, so that

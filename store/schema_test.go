@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"eyelevel/store"
 	"eyelevel/store/storetest"
@@ -171,4 +172,15 @@ func indexParts(def string) (cols string, partial bool) {
 		}
 	}
 	return strings.Join(kept, ","), where != ""
+}
+
+// TestForeignKeysOnAfterRebuild: the migration that rebuilds users with
+// foreign keys off turns them back on.
+func TestForeignKeysOnAfterRebuild(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		err := db.CreateSession(context.Background(), store.Session{TokenHash: "x", UserID: "nobody", Kind: "web", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)})
+		if err == nil {
+			t.Fatal("a session of a user that does not exist was stored")
+		}
+	})
 }

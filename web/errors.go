@@ -24,6 +24,8 @@ var codeStatus = map[string]int{
 	eyelevel.ETOOMANY:      http.StatusTooManyRequests,
 	eyelevel.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	eyelevel.EINTERNAL:     http.StatusInternalServerError,
+	eyelevel.EPAYMENT:      http.StatusPaymentRequired,
+	eyelevel.EEXPIRED:      http.StatusConflict,
 	EMETHOD:                http.StatusMethodNotAllowed,
 	EMEDIATYPE:             http.StatusUnsupportedMediaType,
 }
