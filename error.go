@@ -14,7 +14,7 @@ const (
 	ECONFLICT     = "conflict"
 	ETOOLARGE     = "too_large"
 	ETOOMANY      = "too_many_requests"
-	EUNAVAILABLE  = "unavailable" // a needed key or service is missing; the operator must act
+	EUNAVAILABLE  = "unavailable"      // a needed key or service is missing; the operator must act
 	EPAYMENT      = "payment_required" // charging is on and the client holds no credit
 	EEXPIRED      = "expired"          // the contract a code or action belongs to has ended
 	EINTERNAL     = "internal"
