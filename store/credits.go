@@ -184,3 +184,35 @@ func (db *DB) StaffOrganization(ctx context.Context, user eyelevel.UserID) (stri
 	}
 	return org, db.wrap(err, "select staff")
 }
+
+// CarePointLink is a client registered by a care point, with the
+// client's recorded consent.
+type CarePointLink struct {
+	ClientID       eyelevel.UserID
+	StaffID        eyelevel.UserID
+	OrganizationID string
+	ContractID     string
+	ConsentVersion string
+	ConsentAt      time.Time
+}
+
+// CreateCarePointLink records that a care point registered a client.
+func (db *DB) CreateCarePointLink(ctx context.Context, l CarePointLink) error {
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO carepoint_clients (client_id, staff_id, organization_id, contract_id, consent_version, consent_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, string(l.ClientID), string(l.StaffID), l.OrganizationID, l.ContractID, l.ConsentVersion, unix(l.ConsentAt))
+	return db.wrap(err, "insert care-point link")
+}
+
+// CarePointLinkOf returns the care-point link of a client, or ENOTFOUND
+// when no care point acts for the client (any more).
+func (db *DB) CarePointLinkOf(ctx context.Context, client eyelevel.UserID) (CarePointLink, error) {
+	var l CarePointLink
+	var at int64
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT client_id, staff_id, organization_id, contract_id, consent_version, consent_at FROM carepoint_clients WHERE client_id = $1`,
+		string(client)).Scan(&l.ClientID, &l.StaffID, &l.OrganizationID, &l.ContractID, &l.ConsentVersion, &at)
+	l.ConsentAt = fromUnix(at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, eyelevel.ErrNotFound()
+	}
+	return l, db.wrap(err, "select care-point link")
+}

@@ -51,6 +51,17 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /api/v1/ratings", authed(d, handleAllRatings(d)))
 	mux.Handle("GET /api/v1/counselors/{id}/ratings", authed(d, handleCounselorRatings(d)))
 	mux.Handle("GET /api/v1/reports/impact", authed(d, handleImpactReport(d)))
+
+	// Organizations, contracts, access codes, credits (api_orgs.go).
+
+	// Booking charges, attendance (api_attendance.go).
+
+	// Pricing, purchases, Stripe (api_purchases.go).
+
+	// Care points and organization staff (api_carepoint.go).
+
+	// Buyer reports and statements (api_buyer_report.go).
+
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
 	// Pages, rendered on the server; they work without JavaScript.
@@ -100,5 +111,16 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /ratings", v.ratingsPage())
 	mux.Handle("GET /admin/report", v.reportPage())
 	mux.Handle("GET /admin/instruments", v.instrumentsPage())
+
+	// Organizations: landing pages, admin, codes, credits (pages_orgs.go).
+
+	// Attendance (pages_attendance.go).
+
+	// Pricing, packages, receipts (pages_purchases.go).
+
+	// Care points and organization staff (pages_carepoint.go).
+
+	// Buyer reports (pages_buyer_report.go).
+
 	mux.Handle("/", v.notFound())
 }
