@@ -2,9 +2,7 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"eyelevel"
@@ -55,53 +53,42 @@ func (s *Service) ImpactReport(ctx context.Context, a eyelevel.Actor, from, to t
 	if err := requireRole(a, eyelevel.RoleAdmin); err != nil {
 		return ImpactReport{}, err
 	}
-	ordered := !to.Before(from)
-	from, to = quarterStart(from.UTC()), quarterStart(to.UTC().Add(-time.Nanosecond)).AddDate(0, 3, 0)
-	year := from.Month() == time.January && to.Equal(from.AddDate(1, 0, 0))
-	if !ordered || (!to.Equal(from.AddDate(0, 3, 0)) && !year) {
+	p, ok := widenPeriod(from, to, false)
+	if !ok {
 		return ImpactReport{}, fieldErr("to", "report.err.period", "A report covers one calendar quarter or one calendar year.")
 	}
-	if to.After(quarterStart(s.now().UTC())) {
+	if p.To.After(s.now().UTC()) {
 		return ImpactReport{}, fieldErr("to", "report.err.open", "Reports cover only periods that are over.")
 	}
-	r, err := s.periodReport(ctx, from, to)
-	if err != nil || !year {
+	r, err := s.periodReport(ctx, p)
+	if err != nil {
 		return r, err
 	}
-	r.Period = strconv.Itoa(from.Year())
-	for q := from; q.Before(to); q = q.AddDate(0, 3, 0) {
-		qr, err := s.periodReport(ctx, q, q.AddDate(0, 3, 0))
+	for _, q := range p.parts(false) {
+		qr, err := s.periodReport(ctx, q)
 		if err != nil {
 			return r, err
 		}
-		suppressLike(&r.Clients, qr.Clients)
-		suppressLike(&r.Sessions, qr.Sessions)
-		suppressLike(&r.SessionsPerClient, qr.SessionsPerClient)
-		suppressLike(&r.FollowUpCompletion, qr.FollowUpCompletion)
-		suppressLike(&r.Rating, qr.Rating)
-		for i := range r.Outcomes {
-			if qr.Outcomes[i].Suppressed {
-				r.Outcomes[i] = Outcome{Instrument: r.Outcomes[i].Instrument, Suppressed: true}
-			}
-		}
+		suppressAllLike(r.stats(), qr.values())
+		suppressOutcomesLike(r.Outcomes, qr.Outcomes)
 	}
 	return r, nil
 }
 
-// suppressLike suppresses a year's figure when a quarter's is.
-func suppressLike(year *Stat, quarter Stat) {
-	if quarter.Suppressed {
-		*year = Stat{Suppressed: true}
-	}
+// stats lists the report's figures for secondary suppression, in the
+// order of values.
+func (r *ImpactReport) stats() []*Stat {
+	return []*Stat{&r.Clients, &r.Sessions, &r.SessionsPerClient, &r.FollowUpCompletion, &r.Rating}
 }
 
-func quarterStart(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month()-(t.Month()-1)%3, 1, 0, 0, 0, 0, time.UTC)
+func (r *ImpactReport) values() []Stat {
+	return []Stat{r.Clients, r.Sessions, r.SessionsPerClient, r.FollowUpCompletion, r.Rating}
 }
 
 // periodReport computes the figures of [from, to), a closed period.
-func (s *Service) periodReport(ctx context.Context, from, to time.Time) (ImpactReport, error) {
-	r := ImpactReport{From: from, To: to, Period: fmt.Sprintf("%d-Q%d", from.Year(), (from.Month()+2)/3)}
+func (s *Service) periodReport(ctx context.Context, p period) (ImpactReport, error) {
+	from, to := p.From, p.To
+	r := ImpactReport{From: from, To: to, Period: p.Name}
 	sessions, clients, err := s.db.SessionsHeld(ctx, from, to, to)
 	if err != nil {
 		return r, err
@@ -114,11 +101,7 @@ func (s *Service) periodReport(ctx context.Context, from, to time.Time) (ImpactR
 		if err != nil {
 			return r, err
 		}
-		mult := 1
-		if f, ok := s.cfg.Instruments.Form(inst, "en"); ok && f.PercentMultiplier > 0 {
-			mult = f.PercentMultiplier
-		}
-		r.Outcomes = append(r.Outcomes, outcome(inst, pairs, mult))
+		r.Outcomes = append(r.Outcomes, outcomeOf(inst, pairs, s.percentMultiplier(inst), MinGroup))
 	}
 	due, done, err := s.db.FollowUps(ctx, from, to, s.cfg.FollowUpAfter, followUpWindow)
 	if err != nil {
@@ -136,18 +119,19 @@ func (s *Service) periodReport(ctx context.Context, from, to time.Time) (ImpactR
 // count is a count of people or sessions resting on n people.
 func count(v, n int) Stat { return stat(float64(v), n) }
 
-func stat(v float64, n int) Stat {
-	if n < MinGroup {
-		return Stat{Suppressed: true}
+func stat(v float64, n int) Stat { return statOf(v, n, MinGroup) }
+
+// percentMultiplier scales an instrument's score to percent (WHO-5), or 1.
+func (s *Service) percentMultiplier(inst string) int {
+	if f, ok := s.cfg.Instruments.Form(inst, "en"); ok && f.PercentMultiplier > 0 {
+		return f.PercentMultiplier
 	}
-	return Stat{Value: round2(v), N: n}
+	return 1
 }
 
+// outcome computes the pre→post outcome of pairs (at least two).
 func outcome(inst string, pairs [][2]int, mult int) Outcome {
 	o := Outcome{Instrument: inst, N: len(pairs)}
-	if len(pairs) < MinGroup {
-		return Outcome{Instrument: inst, Suppressed: true}
-	}
 	n := float64(len(pairs))
 	var sumPre, sumPost float64
 	for _, p := range pairs {

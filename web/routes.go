@@ -61,6 +61,8 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Care points and organization staff (api_carepoint.go).
 
 	// Buyer reports and statements (api_buyer_report.go).
+	mux.Handle("GET /api/v1/contracts/{id}/report", authed(d, handleBuyerReport(d)))
+	mux.Handle("GET /api/v1/contracts/{id}/statement.csv", authed(d, handleStatement(d)))
 
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
@@ -121,6 +123,8 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Care points and organization staff (pages_carepoint.go).
 
 	// Buyer reports (pages_buyer_report.go).
+	mux.Handle("GET /org/contracts/{id}/report", v.buyerReportPage("/org/contracts/%s/report"))
+	mux.Handle("GET /admin/contracts/{id}/report", v.buyerReportPage("/admin/contracts/%s/report"))
 
 	mux.Handle("/", v.notFound())
 }

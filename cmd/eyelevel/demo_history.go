@@ -78,6 +78,15 @@ func seedDemoHistory(ctx context.Context, svc *service.Service, counselor eyelev
 			return fmt.Errorf("demo history: intake: %w", err)
 		}
 		clk = course[len(course)-1].End.Add(8 * 24 * time.Hour) // the course is over a week after its last session
+		// Nobody joined these rooms: record the sessions as held, as the
+		// rooms would have, so that the reports count them.
+		ids := make([]eyelevel.AppointmentID, len(course))
+		for j, ap := range course {
+			ids[j] = ap.ID
+		}
+		if err := past.SeedHeld(ctx, ids); err != nil {
+			return fmt.Errorf("demo history: held: %w", err)
+		}
 		if err := outcome(post, post-1, whoPost); err != nil {
 			return fmt.Errorf("demo history: after: %w", err)
 		}
