@@ -10,7 +10,7 @@ import (
 	"eyelevel/service"
 )
 
-// treat gives n clients one session each with x on day 1 (from hour on),
+// treat gives n clients one session held each with x on day 1 (from hour on),
 // a PHQ-9 and WHO-5 at intake with pre and after it with post, and a rating.
 func (e *env) treat(x eyelevel.Actor, n, hour int, pre, post []int, prefix string) []eyelevel.Actor {
 	e.t.Helper()
@@ -29,6 +29,13 @@ func (e *env) treat(x eyelevel.Actor, n, hour int, pre, post []int, prefix strin
 		}
 	}
 	e.clock.Advance(at(9, 9, 0).Sub(e.clock.Now())) // a week after the session
+	ids := make([]eyelevel.AppointmentID, len(appts))
+	for i, a := range appts {
+		ids[i] = a.ID
+	}
+	if err := e.db.MarkHeld(e.ctx, ids, "", e.clock.Now()); err != nil {
+		e.t.Fatal(err)
+	}
 	for i, c := range clients {
 		r, err := e.svc.SubmitResponse(e.ctx, c, "phq9", answers(spread9(post[i])...))
 		if err != nil || r.Occasion != service.OccasionPost {
@@ -156,6 +163,29 @@ func TestImpactReportFollowUps(t *testing.T) {
 		q1 := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 		if r, _ := e.svc.ImpactReport(e.ctx, e.admin, q1, q1.AddDate(0, 3, 0)); !r.FollowUpCompletion.Suppressed {
 			t.Fatalf("first quarter follow-ups = %+v", r.FollowUpCompletion)
+		}
+	})
+}
+
+// Only sessions held count: a booked session that ended without both
+// joining, or with the client absent, is no session.
+func TestImpactReportCountsHeldSessionsOnly(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		x := e.counselor("xenia", eyelevel.GenderFemale, []string{"de*"}, officeHours...)
+		pre, post := []int{15, 12, 20, 10, 18}, []int{8, 9, 12, 6, 10}
+		clients := e.treat(x, 5, 9, pre, post, "held")
+		noShow := e.book(clients[0], x, at(2, 9, 0))
+		e.book(clients[1], x, at(2, 10, 0)) // ended, attendance never set
+		e.clock.Advance(at(3, 9, 0).Sub(e.clock.Now()))
+		if _, err := e.db.Exec(e.ctx, `UPDATE appointments SET attendance = 'no_show_client' WHERE id = $1`, string(noShow.ID)); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
+		q4 := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+		r, err := e.svc.ImpactReport(e.ctx, e.admin, q4, q4.AddDate(0, 3, 0))
+		wantCode(t, err, "")
+		if r.Sessions.Value != 5 || r.Clients.Value != 5 || r.SessionsPerClient.Value != 1 {
+			t.Fatalf("sessions %+v clients %+v: a no-show or a session without attendance counted", r.Sessions, r.Clients)
 		}
 	})
 }
