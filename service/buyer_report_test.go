@@ -189,8 +189,8 @@ func TestBuyerReportPeriods(t *testing.T) {
 		k := b.contract(b.org("acme"), "2026-01-01", "2026-12-31", 0, 30)
 		for _, p := range [][2]time.Time{
 			{time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)}, // two quarters' months
-			{time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)},  // backwards
-			{time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)}, // not one year
+			{time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)},   // backwards
+			{time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)},  // not one year
 			{time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}, // not over
 		} {
 			_, err := b.svc.BuyerReport(e.ctx, e.admin, k.ID, p[0], p[1])
@@ -337,9 +337,9 @@ func TestCloseContracts(t *testing.T) {
 			}
 		}
 		for q, want := range map[string]int64{
-			`SELECT count(*) FROM credits WHERE contract_id = $1`:           0,
-			`SELECT count(*) FROM carepoint_clients WHERE contract_id = $1`: 0,
-			`SELECT count(*) FROM appointments WHERE contract_id = $1`:      0,
+			`SELECT count(*) FROM credits WHERE contract_id = $1`:            0,
+			`SELECT count(*) FROM carepoint_clients WHERE contract_id = $1`:  0,
+			`SELECT count(*) FROM appointments WHERE contract_id = $1`:       0,
 			`SELECT count(*) FROM contracts WHERE id = $1 AND closed_at > 0`: 1,
 		} {
 			if n, err := e.db.QueryInt(e.ctx, q, k.ID); err != nil || n != want {
