@@ -463,7 +463,8 @@ func checkDocumented(tb testing.TB, method, target string, r *response) {
 	}
 	schema := obj(resp, "content", "application/json", "schema")
 	if schema == nil {
-		if len(r.Body) != 0 {
+		// A body of another media type (text/csv) is documented by its content.
+		if len(r.Body) != 0 && obj(resp, "content") == nil {
 			tb.Errorf("%s %s: status %d is documented without a body, got %s", method, u.Path, r.Status, r.Body)
 		}
 		return
