@@ -280,6 +280,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	bg.every(jobCtx, time.Hour, func() { janitor(jobCtx, svc, log) })
+	bg.every(jobCtx, time.Hour, func() { closeContracts(jobCtx, svc, log) })
 	bg.every(jobCtx, 5*time.Minute, func() {
 		if _, err := svc.NotifyWaitlist(jobCtx); err != nil && jobCtx.Err() == nil {
 			log.Error("waitlist", "err", err)
@@ -312,6 +313,16 @@ func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
 		log.Error("purging room metadata", "err", err)
 	} else if n > 0 {
 		log.Info("room metadata past retention deleted", "count", n)
+	}
+}
+
+// closeContracts carries out the exit terms of contracts whose grace
+// period is over: their reports frozen, the link to their people deleted.
+func closeContracts(ctx context.Context, svc *service.Service, log *slog.Logger) {
+	if n, err := svc.CloseContracts(ctx); err != nil && ctx.Err() == nil {
+		log.Error("closing contracts", "err", err)
+	} else if n > 0 {
+		log.Info("contracts closed", "count", n)
 	}
 }
 
