@@ -145,6 +145,16 @@ func TestBuyerReportSuppression(t *testing.T) {
 			t.Fatalf("pool %d codes %d", r.PoolLeft, r.CodesIssued)
 		}
 
+		// Ten German and three Arabic clients: the total is shown, so
+		// showing the German ten would give the Arabic three away.
+		b.held(k, 10, time.October, "de")
+		b.held(k, 3, time.October, "ar")
+		oct, octEnd := month(time.October)
+		r = b.report(k, oct, octEnd)
+		if r.SessionsHeld.Value != 13 || len(r.Languages) != 2 || !r.Languages[0].Clients.Suppressed || !r.Languages[1].Clients.Suppressed {
+			t.Fatalf("October: held %+v, languages %+v", r.SessionsHeld, r.Languages)
+		}
+
 		// July and August with ten each, September with nine: the quarter
 		// would give September away (29 − 10 − 10), so it is hidden.
 		b.held(k, 10, time.August, "de")
