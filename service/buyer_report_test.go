@@ -395,3 +395,38 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// Codes issued are counts of codes (never hidden); redemptions are people.
+func TestBuyerReportCodes(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		b := newBuyer(e)
+		k := b.contract(b.org("acme"), "2026-01-01", "2026-12-31", 0, 30)
+		jul := time.Date(2026, 7, 3, 12, 0, 0, 0, time.UTC)
+		for i := range 3 {
+			if _, err := e.db.Exec(e.ctx, `INSERT INTO access_codes (code_hash, contract_id, shared, created_at) VALUES ($1, $2, 0, $3)`,
+				fmt.Sprintf("hash%d", i), k.ID, jul.Unix()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 9 {
+			if err := e.db.RecordCodeRedemption(e.ctx, k.ID, false, jul.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		july, julyEnd := month(time.July)
+		r := b.report(k, july, julyEnd)
+		if r.CodesIssued != 3 || !r.CodesRedeemed.Suppressed {
+			t.Fatalf("3 codes, 9 redemptions: %d, %+v", r.CodesIssued, r.CodesRedeemed)
+		}
+		if err := e.db.RecordCodeRedemption(e.ctx, k.ID, true, jul.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		r = b.report(k, july, julyEnd)
+		if r.CodesRedeemed.Suppressed || r.CodesRedeemed.Value != 10 {
+			t.Fatalf("10 redemptions: %+v", r.CodesRedeemed)
+		}
+		if aug, augEnd := month(time.August); b.report(k, aug, augEnd).CodesIssued != 0 {
+			t.Fatalf("July's codes counted in August")
+		}
+	})
+}
