@@ -53,6 +53,13 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /api/v1/reports/impact", authed(d, handleImpactReport(d)))
 
 	// Organizations, contracts, access codes, credits (api_orgs.go).
+	mux.Handle("POST /api/v1/organizations", authed(d, handleCreateOrganization(d)))
+	mux.Handle("GET /api/v1/organizations", authed(d, handleListOrganizations(d)))
+	mux.Handle("POST /api/v1/organizations/{id}/contracts", authed(d, handleCreateContract(d)))
+	mux.Handle("GET /api/v1/organizations/{id}/contracts", authed(d, handleListContracts(d)))
+	mux.Handle("POST /api/v1/contracts/{id}/codes", authed(d, handleIssueCodes(d)))
+	mux.Handle("POST /api/v1/me/codes", authed(d, handleRedeemCode(d)))
+	mux.Handle("GET /api/v1/me/credits", authed(d, handleCredits(d)))
 
 	// Booking charges, attendance (api_attendance.go).
 
