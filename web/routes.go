@@ -120,6 +120,14 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /admin/instruments", v.instrumentsPage())
 
 	// Organizations: landing pages, admin, codes, credits (pages_orgs.go).
+	mux.Handle("GET /o/{slug}", v.orgLanding())
+	mux.Handle("GET /admin/organizations", v.adminOrganizations())
+	mux.Handle("POST /admin/organizations", v.createOrganization())
+	mux.Handle("GET /admin/organizations/{id}", v.organizationPage())
+	mux.Handle("POST /admin/organizations/{id}/contracts", v.createContract())
+	mux.Handle("POST /admin/contracts/{id}/codes", v.issueCodes())
+	mux.Handle("GET /codes", v.codesPage())
+	mux.Handle("POST /codes", v.redeemCode())
 
 	// Attendance (pages_attendance.go).
 

@@ -129,6 +129,7 @@ var notices = map[string]string{
 	"rated":        "notice.rated",
 	"step_done":    "notice.step_done",
 	"unlisted":     "notice.unlisted",
+	"redeemed":     "notice.redeemed",
 }
 
 func newPage(r *http.Request, title string) *page {
