@@ -491,3 +491,24 @@ func TestOrgLanding(t *testing.T) {
 		}
 	})
 }
+
+// Two managers asking for the shared code at the same moment get the same one.
+func TestSharedCodeRace(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		const n = 6
+		k := e.contract(e.org("Alpha", "alpha").ID, running(5, 0))
+		got := make([]string, n)
+		errs := race(t, n, func(ctx context.Context, i int) error {
+			cs, err := e.svc.IssueCodes(ctx, e.admin, k.ID, 0, true)
+			if err == nil {
+				got[i] = cs[0]
+			}
+			return err
+		})
+		for i, err := range errs {
+			if err != nil || got[i] != got[0] {
+				t.Fatalf("request %d: %q, %v; first got %q", i, got[i], err, got[0])
+			}
+		}
+	})
+}
