@@ -159,7 +159,7 @@ func TestPagesOrgAdmin(t *testing.T) {
 	// An orgadmin sees and prints for their own organization only.
 	oa, ob := e.staff(eyelevel.RoleOrgAdmin, "olga", e.alpha.ID), e.staff(eyelevel.RoleOrgAdmin, "otto", e.bet.ID)
 	p = oa.get("/admin/organizations")
-	mustContain(t, "orgadmin list", p, "Alpha Welfare")
+	mustContain(t, "orgadmin list", p, "Alpha Welfare", `<a href="/admin/organizations">`+e.de("nav.organizations")+`</a>`)
 	if strings.Contains(p.body, "Beta GmbH") || strings.Contains(p.body, `action="/admin/organizations"`) {
 		t.Error("orgadmin A sees another organization or the create form")
 	}

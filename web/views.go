@@ -346,6 +346,8 @@ func homeOf(role eyelevel.Role, lang string) string {
 		return "/appointments"
 	case eyelevel.RoleAdmin:
 		return "/admin/counselors"
+	case eyelevel.RoleOrgAdmin:
+		return "/admin/organizations"
 	}
 	if service.IsUILanguage(lang) {
 		return "/counselors?language=" + url.QueryEscape(lang)
