@@ -11,11 +11,7 @@ import (
 	"eyelevel"
 )
 
-const (
-	orgAdminA  role = "orgadmin A"
-	orgAdminB  role = "orgadmin B"
-	carePointA role = "carepoint A"
-)
+// The roles orgAdminA, orgAdminB and carePointA are api_orgs_test.go's.
 
 // reportWorld is the fixture world with two organizations, A and B, a
 // contract of A, and staff of each.

@@ -39,6 +39,10 @@ func (v *views) registerForm() http.Handler {
 		// The language chosen on the landing page (or negotiated) is the default.
 		p.Form.Set("language", info(r).Lang)
 		p.Form.Set("timezone", defaultZone)
+		// An organization's access code from its landing page travels along.
+		if c := r.URL.Query().Get("code"); len(c) <= 64 {
+			p.Form.Set("code", c)
+		}
 		v.renderRegister(w, r, http.StatusOK, p)
 	})
 }
@@ -64,7 +68,7 @@ func (v *views) register() http.Handler {
 			if e := (*eyelevel.Error)(nil); errors.As(err, &e) && e.Key == "account.err.username_taken" {
 				p.Fields["username"] = p.Message
 			}
-			p.Form = keep(f, "username", "language", "timezone", "timezone_other", "email")
+			p.Form = keep(f, "username", "language", "timezone", "timezone_other", "email", "code")
 			v.renderRegister(w, r, statusOf(err), p)
 			return
 		}
@@ -76,7 +80,12 @@ func (v *views) register() http.Handler {
 		}
 		setSession(w, in2.Token, in2.Expires)
 		setDevice(w, in2.Device)
-		// New clients start with the self-test; it can be skipped.
+		// With an organization's code they enter it first (prefilled);
+		// otherwise new clients start with the self-test, which can be skipped.
+		if c := f.Get("code"); c != "" && len(c) <= 64 {
+			http.Redirect(w, r, "/codes?code="+url.QueryEscape(c), http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, "/selftest", http.StatusSeeOther)
 	})
 }

@@ -53,6 +53,13 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /api/v1/reports/impact", authed(d, handleImpactReport(d)))
 
 	// Organizations, contracts, access codes, credits (api_orgs.go).
+	mux.Handle("POST /api/v1/organizations", authed(d, handleCreateOrganization(d)))
+	mux.Handle("GET /api/v1/organizations", authed(d, handleListOrganizations(d)))
+	mux.Handle("POST /api/v1/organizations/{id}/contracts", authed(d, handleCreateContract(d)))
+	mux.Handle("GET /api/v1/organizations/{id}/contracts", authed(d, handleListContracts(d)))
+	mux.Handle("POST /api/v1/contracts/{id}/codes", authed(d, handleIssueCodes(d)))
+	mux.Handle("POST /api/v1/me/codes", authed(d, handleRedeemCode(d)))
+	mux.Handle("GET /api/v1/me/credits", authed(d, handleCredits(d)))
 
 	// Booking charges, attendance (api_attendance.go).
 
@@ -115,6 +122,14 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /admin/instruments", v.instrumentsPage())
 
 	// Organizations: landing pages, admin, codes, credits (pages_orgs.go).
+	mux.Handle("GET /o/{slug}", v.orgLanding())
+	mux.Handle("GET /admin/organizations", v.adminOrganizations())
+	mux.Handle("POST /admin/organizations", v.createOrganization())
+	mux.Handle("GET /admin/organizations/{id}", v.organizationPage())
+	mux.Handle("POST /admin/organizations/{id}/contracts", v.createContract())
+	mux.Handle("POST /admin/contracts/{id}/codes", v.issueCodes())
+	mux.Handle("GET /codes", v.codesPage())
+	mux.Handle("POST /codes", v.redeemCode())
 
 	// Attendance (pages_attendance.go).
 

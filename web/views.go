@@ -129,6 +129,7 @@ var notices = map[string]string{
 	"rated":        "notice.rated",
 	"step_done":    "notice.step_done",
 	"unlisted":     "notice.unlisted",
+	"redeemed":     "notice.redeemed",
 }
 
 func newPage(r *http.Request, title string) *page {
@@ -345,6 +346,8 @@ func homeOf(role eyelevel.Role, lang string) string {
 		return "/appointments"
 	case eyelevel.RoleAdmin:
 		return "/admin/counselors"
+	case eyelevel.RoleOrgAdmin:
+		return "/admin/organizations"
 	}
 	if service.IsUILanguage(lang) {
 		return "/counselors?language=" + url.QueryEscape(lang)

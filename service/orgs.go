@@ -1,0 +1,233 @@
+package service
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"eyelevel"
+)
+
+// OrganizationInput creates an organization.
+type OrganizationInput struct {
+	Name string `json:"name"`
+	Slug string `json:"slug"`
+}
+
+// slugPattern is the form of an organization's address /o/{slug}.
+var slugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$`)
+
+// Valid returns the problems of in per field.
+func (in OrganizationInput) Valid() map[string]string {
+	p := problems{}
+	p.check(strings.TrimSpace(in.Name) != "" && validText(in.Name, 200) && !hiddenChars(in.Name, false), "name", "org.err.name")
+	p.check(slugPattern.MatchString(in.Slug), "slug", "org.err.slug")
+	return p
+}
+
+// requireAdmin refuses anyone but an admin; the refusal does not depend
+// on whether the thing asked for exists.
+func requireAdmin(a eyelevel.Actor) error {
+	if a.Anonymous() {
+		return unauthorized()
+	} else if a.Role != eyelevel.RoleAdmin {
+		return forbidden()
+	}
+	return nil
+}
+
+// CreateOrganization creates an organization (admin). Errors: EINVALID
+// (name, slug), ECONFLICT (slug taken), EUNAUTHORIZED, EFORBIDDEN.
+func (s *Service) CreateOrganization(ctx context.Context, a eyelevel.Actor, in OrganizationInput) (eyelevel.Organization, error) {
+	if err := requireAdmin(a); err != nil {
+		return eyelevel.Organization{}, err
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if err := problems(in.Valid()).err(); err != nil {
+		return eyelevel.Organization{}, err
+	}
+	o := eyelevel.Organization{ID: eyelevel.NewID(), Name: in.Name, Slug: in.Slug, CreatedAt: s.now().UTC()}
+	if err := s.db.CreateOrganization(ctx, o); err != nil {
+		return eyelevel.Organization{}, err
+	}
+	return o, nil
+}
+
+// Organizations lists the organizations a sees: an admin all, an
+// orgadmin their own. Errors: EUNAUTHORIZED, EFORBIDDEN.
+func (s *Service) Organizations(ctx context.Context, a eyelevel.Actor) ([]eyelevel.Organization, error) {
+	if a.Role == eyelevel.RoleOrgAdmin {
+		id, err := s.staffOrganization(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		o, err := s.db.Organization(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return []eyelevel.Organization{o}, nil
+	}
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	return s.db.Organizations(ctx)
+}
+
+// Organization returns one organization to an admin or to an orgadmin of
+// it. Errors: ENOTFOUND (also for everyone else), EUNAUTHORIZED.
+func (s *Service) Organization(ctx context.Context, a eyelevel.Actor, id string) (eyelevel.Organization, error) {
+	if err := s.canManage(ctx, a, id); err != nil {
+		return eyelevel.Organization{}, err
+	}
+	return s.db.Organization(ctx, id)
+}
+
+// canManage reports whether a may see and manage organization org: an
+// admin, or an orgadmin of org. Everyone else gets ENOTFOUND, so that no
+// one learns which organizations exist.
+func (s *Service) canManage(ctx context.Context, a eyelevel.Actor, org string) error {
+	switch {
+	case a.Anonymous():
+		return unauthorized()
+	case a.Role == eyelevel.RoleAdmin:
+		return nil
+	case a.Role == eyelevel.RoleOrgAdmin:
+		own, err := s.staffOrganization(ctx, a)
+		if err != nil {
+			return err
+		}
+		if own == org {
+			return nil
+		}
+	}
+	return eyelevel.ErrNotFound()
+}
+
+// ContractInput creates a contract; see eyelevel.Contract.
+type ContractInput struct {
+	Starts            string `json:"starts"`
+	Ends              string `json:"ends"`
+	SessionsPerPerson int    `json:"sessions_per_person"`
+	Pool              int    `json:"pool"`
+	GraceDays         int    `json:"grace_days"`
+	LateCancelCounts  *bool  `json:"late_cancel_counts"` // nil: true
+	Goals             string `json:"goals"`
+}
+
+// Valid returns the problems of in per field. Dates in the past are
+// allowed: an admin may record a running or past contract.
+func (in ContractInput) Valid() map[string]string {
+	p := problems{}
+	starts, err1 := time.Parse(time.DateOnly, in.Starts)
+	ends, err2 := time.Parse(time.DateOnly, in.Ends)
+	p.check(err1 == nil, "starts", "contract.err.date")
+	p.check(err2 == nil, "ends", "contract.err.date")
+	p.check(err1 != nil || err2 != nil || !ends.Before(starts), "ends", "contract.err.ends")
+	p.check(in.SessionsPerPerson >= 1 && in.SessionsPerPerson <= 50, "sessions_per_person", "contract.err.sessions")
+	p.check(in.Pool >= 0 && in.Pool <= 10_000_000, "pool", "contract.err.pool")
+	p.check(in.GraceDays >= 0 && in.GraceDays <= 365, "grace_days", "contract.err.grace")
+	p.check(validText(in.Goals, 4000) && !hiddenChars(in.Goals, true), "goals", "contract.err.goals")
+	return p
+}
+
+// CreateContract records a contract of organization org (admin). Errors:
+// EINVALID, ENOTFOUND (no such organization), EUNAUTHORIZED, EFORBIDDEN.
+func (s *Service) CreateContract(ctx context.Context, a eyelevel.Actor, org string, in ContractInput) (eyelevel.Contract, error) {
+	if err := requireAdmin(a); err != nil {
+		return eyelevel.Contract{}, err
+	}
+	if err := problems(in.Valid()).err(); err != nil {
+		return eyelevel.Contract{}, err
+	}
+	o, err := s.db.Organization(ctx, org)
+	if err != nil {
+		return eyelevel.Contract{}, err
+	}
+	late := in.LateCancelCounts == nil || *in.LateCancelCounts
+	k := eyelevel.Contract{
+		ID: eyelevel.NewID(), OrganizationID: o.ID, OrganizationName: o.Name, Starts: in.Starts, Ends: in.Ends,
+		SessionsPerPerson: in.SessionsPerPerson, Pool: in.Pool, GraceDays: in.GraceDays, LateCancelCounts: late,
+		Goals: in.Goals, CreatedAt: s.now().UTC(),
+	}
+	if err := s.db.CreateContract(ctx, k); err != nil {
+		return eyelevel.Contract{}, err
+	}
+	return k, nil
+}
+
+// Contracts lists the contracts of organization org to an admin or an
+// orgadmin of it. Errors: ENOTFOUND (also for everyone else), EUNAUTHORIZED.
+func (s *Service) Contracts(ctx context.Context, a eyelevel.Actor, org string) ([]eyelevel.Contract, error) {
+	if err := s.canManage(ctx, a, org); err != nil {
+		return nil, err
+	}
+	if _, err := s.db.Organization(ctx, org); err != nil {
+		return nil, err
+	}
+	return s.db.Contracts(ctx, org)
+}
+
+// Contract returns one contract to an admin or an orgadmin of its
+// organization. Errors: ENOTFOUND (also for everyone else), EUNAUTHORIZED.
+func (s *Service) Contract(ctx context.Context, a eyelevel.Actor, id string) (eyelevel.Contract, error) {
+	if a.Anonymous() {
+		return eyelevel.Contract{}, unauthorized()
+	}
+	k, err := s.db.Contract(ctx, id)
+	if err != nil {
+		return eyelevel.Contract{}, err
+	}
+	if err := s.canManage(ctx, a, k.OrganizationID); err != nil {
+		return eyelevel.Contract{}, err
+	}
+	return k, nil
+}
+
+// ContractCodes is how many codes of a contract were issued and redeemed
+// (never by whom), to an admin or an orgadmin of its organization.
+// Errors as Contract.
+func (s *Service) ContractCodes(ctx context.Context, a eyelevel.Actor, id string) (issued, redeemed int, err error) {
+	if _, err := s.Contract(ctx, a, id); err != nil {
+		return 0, 0, err
+	}
+	c, err := s.db.CodeCounts(ctx, id)
+	return c.Issued, c.Redeemed, err
+}
+
+// Landing is what an organization's public page /o/{slug} shows: who
+// pays and what a person gets — nothing about any person.
+type Landing struct {
+	Name, Slug string
+	// Running is whether a contract runs now; the fields below describe it.
+	Running           bool
+	SessionsPerPerson int
+	PoolLeft          bool      // sessions are left to book (or there is no pool)
+	Ends              time.Time // the contract's last day (00:00 UTC)
+}
+
+// OrgLanding returns the public facts of the organization with slug.
+// Errors: ENOTFOUND.
+func (s *Service) OrgLanding(ctx context.Context, slug string) (Landing, error) {
+	if !slugPattern.MatchString(slug) {
+		return Landing{}, eyelevel.ErrNotFound()
+	}
+	o, err := s.db.OrganizationBySlug(ctx, slug)
+	if err != nil {
+		return Landing{}, err
+	}
+	l := Landing{Name: o.Name, Slug: o.Slug}
+	ks, err := s.db.Contracts(ctx, o.ID)
+	if err != nil {
+		return Landing{}, err
+	}
+	now := s.now()
+	for _, k := range ks { // latest start first
+		if k.Running(now) && k.ClosedAt.IsZero() {
+			l.Running, l.SessionsPerPerson, l.PoolLeft = true, k.SessionsPerPerson, k.PoolLeft() != 0
+			l.Ends = k.EndTime().AddDate(0, 0, -1)
+			break
+		}
+	}
+	return l, nil
+}
