@@ -55,6 +55,7 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Organizations, contracts, access codes, credits (api_orgs.go).
 
 	// Booking charges, attendance (api_attendance.go).
+	mux.Handle("PUT /api/v1/appointments/{id}/attendance", authed(d, handleSetAttendance(d)))
 
 	// Pricing, purchases, Stripe (api_purchases.go).
 
@@ -115,6 +116,7 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Organizations: landing pages, admin, codes, credits (pages_orgs.go).
 
 	// Attendance (pages_attendance.go).
+	mux.Handle("POST /appointments/{id}/end", v.endSession())
 
 	// Pricing, packages, receipts (pages_purchases.go).
 
