@@ -71,9 +71,20 @@ func TestCarePointBooksForClient(t *testing.T) {
 		wantField(t, err, "client_id")
 		_, err = book(mia, nour.UserID, 11)
 		wantField(t, err, "client_id")
-		// Sami holds no credit: the care point is refused as Sami would be.
+		// Sami holds no credit: the care point is refused as Sami would be,
+		// and books for free when nobody charges (PostgreSQL's one round
+		// trip records who booked too).
 		_, err = book(ben, sami.UserID, 12)
 		wantCode(t, err, eyelevel.EPAYMENT)
+		e.charge(false)
+		free, err := book(ben, sami.UserID, 12)
+		if err != nil || free.PaidBy != eyelevel.PaidFree {
+			t.Fatalf("free booking for the client = %+v, %v", free, err)
+		}
+		if stored, _ := e.db.Appointment(e.ctx, free.ID); stored.BookedBy != ben.UserID || stored.ClientID != sami.UserID {
+			t.Errorf("stored free booking = %+v", stored)
+		}
+		e.charge(true)
 
 		// Cancelling: another care point does not see it; the own one
 		// cancels in time and the credit comes back.
