@@ -115,48 +115,54 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 }
 
 // bookPaid books appt and draws one of the client's credits in one
-// transaction; when a racing booking has emptied them all, it rolls back
-// and refuses with EPAYMENT (or books free, when the operator does not
-// charge).
+// transaction. When racing bookings have emptied them all, it rolls back
+// and decides again who pays: EPAYMENT when the operator charges, free
+// when not.
 func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, check store.BookingCheck, plan *slots.Plan, credits []eyelevel.Credit) error {
-	first := credits[0]
-	appt.PaidBy, appt.CreditID, appt.ContractID = paidByOf(first), first.ID, first.ContractID
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
-		r, err := s.db.Book(ctx, *appt, check)
-		if err == nil && r.Outdated {
-			plan, r, err = s.bookRechecked(ctx, appt, check)
-		}
-		if err != nil {
+	for range 3 {
+		first := credits[0]
+		appt.PaidBy, appt.CreditID, appt.ContractID = paidByOf(first), first.ID, first.ContractID
+		err := s.db.InTx(ctx, func(ctx context.Context) error {
+			r, err := s.db.Book(ctx, *appt, check)
+			if err == nil && r.Outdated {
+				plan, r, err = s.bookRechecked(ctx, appt, check)
+			}
+			if err != nil {
+				return err
+			}
+			if !r.Booked {
+				return s.refusal(plan, appt.Start, r.BookingFacts)
+			}
+			ok, err := s.drawCredit(ctx, appt, credits)
+			if err != nil || ok {
+				return err
+			}
+			return errNoCredit
+		})
+		if !errors.Is(err, errNoCredit) {
 			return err
 		}
-		if !r.Booked {
-			return s.refusal(plan, appt.Start, r.BookingFacts)
-		}
-		ok, err := s.drawCredit(ctx, appt, credits)
-		if err != nil || ok {
+		var pay Payer
+		if pay, credits, err = s.payer(ctx, appt.ClientID, appt.CreatedAt); err != nil {
 			return err
 		}
-		return errNoCredit
-	})
-	if !errors.Is(err, errNoCredit) {
-		return err
+		switch {
+		case pay.NeedsPackage():
+			return paymentRequired(pay)
+		case pay.PaidBy == eyelevel.PaidFree:
+			appt.PaidBy, appt.CreditID, appt.ContractID = eyelevel.PaidFree, "", ""
+			r, err := s.db.Book(ctx, *appt, check)
+			if err == nil && r.Outdated {
+				plan, r, err = s.bookRechecked(ctx, appt, check)
+			}
+			if err == nil && !r.Booked {
+				err = s.refusal(plan, appt.Start, r.BookingFacts)
+			}
+			return err
+		}
+		// Another credit is usable now: try it.
 	}
-	pay, _, err := s.payer(ctx, appt.ClientID, appt.CreatedAt)
-	if err != nil {
-		return err
-	}
-	if pay.PaidBy != eyelevel.PaidFree {
-		return paymentRequired(Payer{Price: pay.Price, Packages: pay.Packages, OrgUsedUp: true})
-	}
-	appt.PaidBy, appt.CreditID, appt.ContractID = eyelevel.PaidFree, "", ""
-	r, err := s.db.Book(ctx, *appt, check)
-	if err == nil && r.Outdated {
-		plan, r, err = s.bookRechecked(ctx, appt, check)
-	}
-	if err == nil && !r.Booked {
-		err = s.refusal(plan, appt.Start, r.BookingFacts)
-	}
-	return err
+	return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.retry", "Many bookings came in at once. Please try again.")
 }
 
 // bookingClient returns the client a booking (or cancellation) by a is
