@@ -187,7 +187,8 @@ func newEnv(dialect string, s Scale) (_ *env, err error) {
 			return nil, fmt.Errorf("EYELEVEL_BENCH_NOW: %w", err)
 		}
 	}
-	cfg := service.Config{Password: cheapPasswords}
+	// Clients book several sessions a day, as before the day rule.
+	cfg := service.Config{Password: cheapPasswords, SessionsPerDay: -1}
 	if e.data, err = Seed(ctx, e.db, s, cfg, now, 1); err != nil {
 		return nil, err
 	}

@@ -18,7 +18,8 @@ func TestSeed(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 3, 27, 9, 17, 0, 0, time.UTC) // a Friday, two days before DST
-		cfg := service.Config{Password: cheapPasswords}
+		// Clients book several sessions a day, as before the day rule.
+		cfg := service.Config{Password: cheapPasswords, SessionsPerDay: -1}
 		s := Scale{Counselors: 12, Clients: 300, Appointments: 6000}
 		ds, err := Seed(ctx, db, s, cfg, now, 7)
 		if err != nil {

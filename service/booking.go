@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,22 +15,29 @@ import (
 type BookInput struct {
 	CounselorID eyelevel.UserID `json:"counselor_id"`
 	Start       time.Time       `json:"start"`
+	// ClientID is the client a care point books for; only care-point
+	// staff give it.
+	ClientID eyelevel.UserID `json:"client_id"`
 }
 
-// Book books a free slot for the acting client. The check that the slot is
-// free and the insert run in one transaction that holds the counselor's lock
+// Book books a free slot for the acting client, or for a client of the
+// acting care point (in.ClientID). The check that the slot is free and the
+// insert run in one transaction that holds the counselor's lock
 // (PostgreSQL row lock, SQLite's write lock), and a unique index backs it up,
-// so two clients can never get the same slot.
-// Errors: EUNAUTHORIZED, EFORBIDDEN (not a client), EINVALID (past, too soon,
-// beyond the horizon, not a slot start), ENOTFOUND (no such counselor),
-// ECONFLICT (already booked by this client, taken, overlapping own booking,
-// too many open bookings). Whether the slot is free is decided by
-// slots.Plan.Bookable alone; the store reads its facts under the locks.
+// so two clients can never get the same slot. A session someone pays for
+// draws the client's credit in the same transaction (see payer).
+// Errors: EUNAUTHORIZED, EFORBIDDEN (not a client or care point), EINVALID
+// (past, too soon, beyond the horizon, not a slot start, client_id from
+// anyone but a care point), ENOTFOUND (no such counselor, not the care
+// point's client), ECONFLICT (already booked by this client, taken,
+// overlapping own booking, too many open bookings, a session that day),
+// EPAYMENT (no credit while the operator charges). Whether the slot is
+// free is decided by slots.Plan.Bookable alone; the store reads its facts
+// under the locks.
 func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eyelevel.Appointment, error) {
-	if a.Anonymous() {
-		return eyelevel.Appointment{}, unauthorized()
-	} else if a.Role != eyelevel.RoleClient {
-		return eyelevel.Appointment{}, eyelevel.Errorf(eyelevel.EFORBIDDEN, "booking.err.clients_only", "Only clients can book sessions.")
+	client, zone, err := s.bookingClient(ctx, a, in.ClientID)
+	if err != nil {
+		return eyelevel.Appointment{}, err
 	}
 	now := s.now().UTC()
 	p := problems{}
@@ -48,8 +56,11 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		return eyelevel.Appointment{}, fieldErr("start", "booking.err.too_far", "This time is too far ahead to book.")
 	}
 	appt := eyelevel.Appointment{
-		ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: in.CounselorID, ClientID: a.UserID,
+		ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: in.CounselorID, ClientID: client,
 		Start: start, End: start.Add(s.cfg.Rules.Length), Status: eyelevel.StatusBooked, CreatedAt: now,
+	}
+	if client != a.UserID {
+		appt.BookedBy = a.UserID
 	}
 	// The slot is checked against the schedule in memory, before any
 	// transaction; store.Book then makes sure under the locks that the
@@ -74,20 +85,130 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 	}
 	appt.CounselorName = c.DisplayName
 	plan := s.plan(dir, c)
-	check := s.bookingCheck(plan, start, now)
+	check := s.bookingCheck(plan, start, now, zoneOf(zone))
 	check.Version = dir.Version
-	r, err := s.db.Book(ctx, appt, check)
-	if err == nil && r.Outdated {
-		plan, r, err = s.bookRechecked(ctx, &appt, check)
-	}
-	if err == nil && !r.Booked {
-		err = s.refusal(plan, start, r.BookingFacts)
+	pay, credits, err := s.payer(ctx, client, now)
+	switch {
+	case err != nil:
+		return eyelevel.Appointment{}, err
+	case pay.NeedsPackage():
+		return eyelevel.Appointment{}, paymentRequired(pay)
+	case pay.PaidBy == eyelevel.PaidFree:
+		// Free: store.Book's one round trip where it has one.
+		appt.PaidBy = eyelevel.PaidFree
+		var r store.BookingResult
+		r, err = s.db.Book(ctx, appt, check)
+		if err == nil && r.Outdated {
+			plan, r, err = s.bookRechecked(ctx, &appt, check)
+		}
+		if err == nil && !r.Booked {
+			err = s.refusal(plan, start, r.BookingFacts)
+		}
+	default:
+		err = s.bookPaid(ctx, &appt, check, plan, credits)
 	}
 	if err != nil {
 		return eyelevel.Appointment{}, err
 	}
-	s.log.Info("appointment booked", "appointment", appt.ID)
+	s.log.Info("appointment booked", "appointment", appt.ID, "paid_by", appt.PaidBy)
 	return appt, nil
+}
+
+// bookPaid books appt and draws one of the client's credits in one
+// transaction. When racing bookings have emptied them all, it rolls back
+// and decides again who pays: EPAYMENT when the operator charges, free
+// when not.
+func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, check store.BookingCheck, plan *slots.Plan, credits []eyelevel.Credit) error {
+	for range 3 {
+		first := credits[0]
+		appt.PaidBy, appt.CreditID, appt.ContractID = paidByOf(first), first.ID, first.ContractID
+		err := s.db.InTx(ctx, func(ctx context.Context) error {
+			r, err := s.db.Book(ctx, *appt, check)
+			if err == nil && r.Outdated {
+				plan, r, err = s.bookRechecked(ctx, appt, check)
+			}
+			if err != nil {
+				return err
+			}
+			if !r.Booked {
+				return s.refusal(plan, appt.Start, r.BookingFacts)
+			}
+			ok, err := s.drawCredit(ctx, appt, credits)
+			if err != nil || ok {
+				return err
+			}
+			return errNoCredit
+		})
+		if !errors.Is(err, errNoCredit) {
+			return err
+		}
+		var pay Payer
+		if pay, credits, err = s.payer(ctx, appt.ClientID, appt.CreatedAt); err != nil {
+			return err
+		}
+		switch {
+		case pay.NeedsPackage():
+			return paymentRequired(pay)
+		case pay.PaidBy == eyelevel.PaidFree:
+			appt.PaidBy, appt.CreditID, appt.ContractID = eyelevel.PaidFree, "", ""
+			r, err := s.db.Book(ctx, *appt, check)
+			if err == nil && r.Outdated {
+				plan, r, err = s.bookRechecked(ctx, appt, check)
+			}
+			if err == nil && !r.Booked {
+				err = s.refusal(plan, appt.Start, r.BookingFacts)
+			}
+			return err
+		}
+		// Another credit is usable now: try it.
+	}
+	return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.retry", "Many bookings came in at once. Please try again.")
+}
+
+// bookingClient returns the client a booking (or cancellation) by a is
+// for, and the client's time zone: the actor, or a care point's client
+// named by clientID. Errors: EUNAUTHORIZED, EFORBIDDEN (neither client nor
+// care point), EINVALID (client_id from anyone but a care point, or
+// missing), ENOTFOUND (not the care point's client).
+func (s *Service) bookingClient(ctx context.Context, a eyelevel.Actor, clientID eyelevel.UserID) (eyelevel.UserID, string, error) {
+	switch {
+	case a.Anonymous():
+		return "", "", unauthorized()
+	case a.Role == eyelevel.RoleCarePoint:
+		if clientID == "" {
+			return "", "", fieldErr("client_id", "booking.err.client_required", "Choose the client you book for.")
+		}
+		if err := s.actsFor(ctx, a, clientID); err != nil {
+			return "", "", err
+		}
+		u, err := s.db.UserByID(ctx, clientID)
+		if err != nil {
+			return "", "", err
+		}
+		return clientID, u.TimeZone, nil
+	case clientID != "":
+		return "", "", fieldErr("client_id", "booking.err.client_id", "Only care points book for someone else.")
+	case a.Role != eyelevel.RoleClient:
+		return "", "", eyelevel.Errorf(eyelevel.EFORBIDDEN, "booking.err.clients_only", "Only clients can book sessions.")
+	}
+	return a.UserID, a.TimeZone, nil
+}
+
+// actsFor returns nil if care-point staff a registered client and still
+// acts for them, and ENOTFOUND otherwise: another care point's client is
+// not revealed.
+func (s *Service) actsFor(ctx context.Context, a eyelevel.Actor, client eyelevel.UserID) error {
+	if a.Role != eyelevel.RoleCarePoint {
+		return eyelevel.ErrNotFound()
+	}
+	l, err := s.db.CarePointLinkOf(ctx, client)
+	if err != nil {
+		return err
+	}
+	if l.StaffID != a.UserID {
+		return eyelevel.ErrNotFound()
+	}
+	return nil
 }
 
 // Appointment returns one appointment to its client or counselor. Errors:
@@ -152,10 +273,13 @@ func appointmentCursor(a eyelevel.Appointment) cursor {
 	return cursor{Key: a.Start.Unix(), ID: string(a.ID)}
 }
 
-// Cancel cancels an appointment. The client may until the notice period
-// before the start; the counselor until the start. The slot becomes free.
-// Errors: EUNAUTHORIZED, ENOTFOUND, ECONFLICT (already cancelled, started,
-// or within the notice period).
+// Cancel cancels an appointment. The counselor may until the start; the
+// client (or the care point acting for the client) too, but within the
+// notice period it is a late cancellation, which uses the credit when the
+// source counts it so (packages always, contracts per late_cancel_counts).
+// Otherwise the credit comes back, in the same transaction. The slot
+// becomes free. Errors: EUNAUTHORIZED, ENOTFOUND, ECONFLICT (already
+// cancelled or started).
 func (s *Service) Cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.AppointmentID) (eyelevel.Appointment, error) {
 	if a.Anonymous() {
 		return eyelevel.Appointment{}, unauthorized()
@@ -166,8 +290,8 @@ func (s *Service) Cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.Appo
 		if appt, err = s.db.Appointment(ctx, id); err != nil {
 			return err
 		}
-		if !participant(a, appt) {
-			return eyelevel.ErrNotFound()
+		if err := s.mayCancel(ctx, a, appt); err != nil {
+			return err
 		}
 		now := s.now().UTC()
 		switch {
@@ -175,37 +299,63 @@ func (s *Service) Cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.Appo
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "appointment.err.not_booked", "This appointment is no longer booked.")
 		case !appt.Start.After(now):
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "cancel.err.started", "This session has already started.")
-		case a.Role == eyelevel.RoleClient && appt.Start.Sub(now) < s.cfg.CancelNotice:
-			e := eyelevel.Errorf(eyelevel.ECONFLICT, "cancel.err.notice", "Sessions can be cancelled up to %d hours before they start. Please contact your counselor.", int(s.cfg.CancelNotice.Hours()))
-			e.Args = []any{"hours", int(s.cfg.CancelNotice.Hours())}
-			return e
 		}
 		if err := s.db.CancelAppointment(ctx, id, a.UserID, now); err != nil {
 			return err
 		}
 		appt.Status, appt.CancelledAt, appt.CancelledBy = eyelevel.StatusCancelled, now, a.UserID
-		return nil
+		used := false
+		if a.Role != eyelevel.RoleCounselor && appt.Start.Sub(now) < s.cfg.CancelNotice {
+			appt.LateCancel = true
+			if err := s.db.MarkLateCancel(ctx, id); err != nil {
+				return err
+			}
+			if used, err = s.clientCosts(ctx, appt); err != nil {
+				return err
+			}
+		}
+		return s.settleCredit(ctx, appt, used)
 	})
 	if err != nil {
 		return eyelevel.Appointment{}, err
 	}
-	s.log.Info("appointment cancelled", "appointment", appt.ID, "by_role", a.Role)
+	s.log.Info("appointment cancelled", "appointment", appt.ID, "by_role", a.Role, "late", appt.LateCancel)
 	return appt, nil
+}
+
+// mayCancel returns nil if a may cancel appt: its client or counselor, or
+// the care point acting for its client; ENOTFOUND otherwise.
+func (s *Service) mayCancel(ctx context.Context, a eyelevel.Actor, appt eyelevel.Appointment) error {
+	if participant(a, appt) {
+		return nil
+	}
+	if a.Role == eyelevel.RoleCarePoint {
+		return s.actsFor(ctx, a, appt.ClientID)
+	}
+	return eyelevel.ErrNotFound()
 }
 
 // CanCancel reports whether a may still cancel appt now (for showing the button).
 func (s *Service) CanCancel(a eyelevel.Actor, appt eyelevel.Appointment) bool {
-	now := s.now()
-	if appt.Status != eyelevel.StatusBooked || !appt.Start.After(now) || !participant(a, appt) {
-		return false
+	return appt.Status == eyelevel.StatusBooked && appt.Start.After(s.now()) && participant(a, appt)
+}
+
+// LateCancel reports whether a cancelling appt now would be a late
+// cancellation, and whether it would use the session (the page warns
+// before). Errors: as the contract's read.
+func (s *Service) LateCancel(ctx context.Context, a eyelevel.Actor, appt eyelevel.Appointment) (late, costs bool, err error) {
+	if a.Role == eyelevel.RoleCounselor || appt.Start.Sub(s.now()) >= s.cfg.CancelNotice {
+		return false, false, nil
 	}
-	return a.Role != eyelevel.RoleClient || appt.Start.Sub(now) >= s.cfg.CancelNotice
+	costs, err = s.clientCosts(ctx, appt)
+	return true, costs, err
 }
 
 // CancelDeadline returns the last moment a may cancel an appointment
-// starting at start — for clients the notice period before it, for
-// counselors the start itself — and whether that moment is still ahead.
-// Pages state it before booking and before cancelling.
+// starting at start without it counting as late — for clients the notice
+// period before it, for counselors the start itself — and whether that
+// moment is still ahead. Pages state it before booking and before
+// cancelling.
 func (s *Service) CancelDeadline(a eyelevel.Actor, start time.Time) (time.Time, bool) {
 	by := start
 	if a.Role == eyelevel.RoleClient {
@@ -216,12 +366,24 @@ func (s *Service) CancelDeadline(a eyelevel.Actor, start time.Time) (time.Time, 
 
 // bookingCheck asks store.Book for the facts the booking rule
 // (slots.Plan.Bookable) decides on, and lets the rule decide.
-func (s *Service) bookingCheck(plan *slots.Plan, start, now time.Time) store.BookingCheck {
+// The calendar day of the slot is taken in the client's zone.
+func (s *Service) bookingCheck(plan *slots.Plan, start, now time.Time, zone *time.Location) store.BookingCheck {
 	lo, hi := s.cfg.Rules.Window(start)
-	return store.BookingCheck{Lo: lo, Hi: hi, OpenAfter: now, MaxOpen: s.cfg.MaxOpen, Free: func(f store.BookingFacts) bool {
-		ok, _ := plan.Bookable(start, facts(f), s.cfg.MaxOpen)
-		return ok
-	}}
+	y, m, d := start.In(zone).Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, zone)
+	lim := s.limits()
+	return store.BookingCheck{Lo: lo, Hi: hi, OpenAfter: now, MaxOpen: lim.MaxOpen,
+		DayLo: day, DayHi: day.AddDate(0, 0, 1), MaxDay: lim.PerDay,
+		Zone: zone,
+		Free: func(f store.BookingFacts) bool {
+			ok, _ := plan.Bookable(start, facts(f), lim)
+			return ok
+		}}
+}
+
+// limits are the operator's course rules.
+func (s *Service) limits() slots.Limits {
+	return slots.Limits{MaxOpen: s.cfg.MaxOpen, PerDay: max(s.cfg.SessionsPerDay, 0)}
 }
 
 // facts are the store's facts as the booking rule takes them.
@@ -230,7 +392,7 @@ func facts(f store.BookingFacts) slots.Facts {
 	for i, h := range f.Near {
 		near[i] = slots.Held{Slot: eyelevel.Slot{Start: h.Start, End: h.End}, Own: h.Own}
 	}
-	return slots.Facts{Near: near, Overlap: f.Overlap, Open: f.Open}
+	return slots.Facts{Near: near, Overlap: f.Overlap, Open: f.Open, Day: f.Day}
 }
 
 // bookRechecked books appt after a counselor's data changed since the
@@ -257,7 +419,7 @@ func (s *Service) bookRechecked(ctx context.Context, appt *eyelevel.Appointment,
 			return notASlot()
 		}
 		appt.CounselorName = c.DisplayName
-		check := s.bookingCheck(plan, appt.Start, check.OpenAfter)
+		check := s.bookingCheck(plan, appt.Start, check.OpenAfter, check.Zone)
 		r, err = s.db.Book(ctx, *appt, check)
 		return err
 	})
@@ -266,7 +428,7 @@ func (s *Service) bookRechecked(ctx context.Context, appt *eyelevel.Appointment,
 
 // refusal returns the error for a booking the rule refused on facts f.
 func (s *Service) refusal(plan *slots.Plan, start time.Time, f store.BookingFacts) error {
-	_, reason := plan.Bookable(start, facts(f), s.cfg.MaxOpen)
+	_, reason := plan.Bookable(start, facts(f), s.limits())
 	switch reason {
 	case slots.ReasonNotASlot:
 		return notASlot()
@@ -278,6 +440,8 @@ func (s *Service) refusal(plan *slots.Plan, start time.Time, f store.BookingFact
 		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.overlap", "You already have a session at this time.")
 	case slots.ReasonTooMany:
 		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.too_many", "You already have the most upcoming sessions one can hold.")
+	case slots.ReasonSameDay:
+		return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.same_day", "You already have a session on this day.")
 	}
 	return fmt.Errorf("book: not booked, but the rule accepts %+v", f)
 }

@@ -20,7 +20,7 @@ func TestBook(t *testing.T) {
 		a := e.book(alice, mia, at(1, 10, 0).In(berlin))
 		want := eyelevel.Appointment{
 			ID: a.ID, CounselorID: mia.UserID, ClientID: alice.UserID, Start: at(1, 10, 0), End: at(1, 10, 50),
-			Status: eyelevel.StatusBooked, CreatedAt: monday, CounselorName: "Counselor mia",
+			Status: eyelevel.StatusBooked, CreatedAt: monday, CounselorName: "Counselor mia", PaidBy: eyelevel.PaidFree,
 		}
 		if a.ID == "" || a != want {
 			t.Errorf("Book = %+v, want %+v", a, want)

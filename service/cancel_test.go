@@ -40,13 +40,25 @@ func TestCancel(t *testing.T) {
 		wantKey(t, err, eyelevel.ECONFLICT, "appointment.err.not_booked")
 		e.book(bob, mia, at(2, 10, 0))
 
-		// Within 24 hours only the counselor may.
+		// Within 24 hours both may; the client's is a late cancellation,
+		// the counselor's is not.
 		soon := e.book(alice, mia, at(0, 10, 0))
-		if e.svc.CanCancel(alice, soon) || !e.svc.CanCancel(mia, soon) {
+		if !e.svc.CanCancel(alice, soon) || !e.svc.CanCancel(mia, soon) {
 			t.Error("CanCancel within the notice period")
 		}
-		_, err = e.svc.Cancel(e.ctx, alice, soon.ID)
-		wantKey(t, err, eyelevel.ECONFLICT, "cancel.err.notice")
+		if late, _, err := e.svc.LateCancel(e.ctx, alice, soon); !late || err != nil {
+			t.Errorf("LateCancel for the client = %v, %v", late, err)
+		}
+		if late, _, _ := e.svc.LateCancel(e.ctx, mia, soon); late {
+			t.Error("LateCancel for the counselor")
+		}
+		lateOne := e.book(alice, mia, at(0, 11, 0))
+		if got, err := e.svc.Cancel(e.ctx, alice, lateOne.ID); err != nil || !got.LateCancel {
+			t.Fatalf("client cancels within 24 h = %+v, %v", got, err)
+		}
+		if stored, _ := e.svc.Appointment(e.ctx, alice, lateOne.ID); !stored.LateCancel {
+			t.Error("late cancellation not stored")
+		}
 		for _, other := range []eyelevel.Actor{bob, omid, e.admin} {
 			_, err = e.svc.Cancel(e.ctx, other, soon.ID)
 			wantCode(t, err, eyelevel.ENOTFOUND)
@@ -55,7 +67,7 @@ func TestCancel(t *testing.T) {
 		wantCode(t, err, eyelevel.EUNAUTHORIZED)
 		_, err = e.svc.Cancel(e.ctx, alice, "nothing")
 		wantCode(t, err, eyelevel.ENOTFOUND)
-		if got, err := e.svc.Cancel(e.ctx, mia, soon.ID); err != nil || got.CancelledBy != mia.UserID {
+		if got, err := e.svc.Cancel(e.ctx, mia, soon.ID); err != nil || got.CancelledBy != mia.UserID || got.LateCancel {
 			t.Fatalf("counselor cancels within 24 h = %+v, %v", got, err)
 		}
 		_, err = e.svc.Cancel(e.ctx, mia, soon.ID)
@@ -65,12 +77,13 @@ func TestCancel(t *testing.T) {
 		edge := e.book(alice, omid, at(1, 9, 0))
 		edge2 := e.book(bob, omid, at(1, 10, 0))
 		e.clock.Advance(time.Hour) // Tuesday 09:00 is now 24 h away
-		if _, err := e.svc.Cancel(e.ctx, alice, edge.ID); err != nil {
-			t.Errorf("cancel exactly 24 h before: %v", err)
+		if got, err := e.svc.Cancel(e.ctx, alice, edge.ID); err != nil || got.LateCancel {
+			t.Errorf("cancel exactly 24 h before: %+v, %v", got, err)
 		}
 		e.clock.Advance(time.Hour + time.Second) // Tuesday 10:00 is 24 h minus 1 s away
-		_, err = e.svc.Cancel(e.ctx, bob, edge2.ID)
-		wantKey(t, err, eyelevel.ECONFLICT, "cancel.err.notice")
+		if late, _, _ := e.svc.LateCancel(e.ctx, bob, edge2); !late {
+			t.Error("24 h minus 1 s before is not late")
+		}
 
 		// Once it has started, nobody cancels.
 		e.clock.Advance(24 * time.Hour)

@@ -27,9 +27,12 @@ type Config struct {
 	MinLead      time.Duration // how soon a session may start after booking (1 h)
 	Horizon      time.Duration // how far ahead slots are offered (8 weeks)
 	MaxOpen      int           // upcoming appointments a client may hold at once (10)
-	WebSession   time.Duration // browser session lifetime (12 h)
-	TokenTTL     time.Duration // API token lifetime (30 days)
-	Password     PasswordParams
+	// SessionsPerDay is how many sessions a client may have on one
+	// calendar day in their zone (1); negative means no limit.
+	SessionsPerDay int
+	WebSession     time.Duration // browser session lifetime (12 h)
+	TokenTTL       time.Duration // API token lifetime (30 days)
+	Password       PasswordParams
 	// HashMemory is how many bytes password hashing may use at once
 	// (128 MiB); with 19 MiB per hash that is 6 logins hashing in parallel.
 	HashMemory int64
@@ -86,6 +89,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxOpen == 0 {
 		c.MaxOpen = 10
+	}
+	if c.SessionsPerDay == 0 {
+		c.SessionsPerDay = 1
 	}
 	if c.WebSession == 0 {
 		c.WebSession = 12 * time.Hour

@@ -18,7 +18,14 @@ const (
 	ReasonOwn     = "own"      // the client's own booking with this counselor is at that time
 	ReasonOverlap = "overlap"  // the client has another session at that time
 	ReasonTooMany = "too_many" // the client holds the most open bookings allowed
+	ReasonSameDay = "same_day" // the client has the most sessions allowed on that day
 )
+
+// Limits are the operator's course rules a booking must keep.
+type Limits struct {
+	MaxOpen int // open bookings a client may hold
+	PerDay  int // sessions a client may have on one calendar day (their zone); 0: no limit
+}
 
 // Window returns the interval whose bookings decide whether a slot starting at
 // start is free: a busy interval that overlaps it takes the slot, since the
@@ -40,15 +47,16 @@ type Facts struct {
 	Near    []Held // the counselor's bookings that overlap Window(start)
 	Overlap bool   // the client holds a booking (with anyone) overlapping the slot
 	Open    int    // the client's bookings that have not ended, counted up to the limit
+	Day     int    // the client's bookings starting on the slot's calendar day in their zone, counted up to the limit
 }
 
 // Bookable reports whether the client the facts describe may book the slot
-// starting at start, holding at most maxOpen open bookings. When not, reason
-// is ReasonNotASlot, ReasonOwn, ReasonTaken, ReasonOverlap or ReasonTooMany,
-// the first that applies. It never accepts facts that it refuses with fewer
-// open bookings: the store relies on that to book in one round trip on
-// PostgreSQL (see store.Book).
-func (pl *Plan) Bookable(start time.Time, f Facts, maxOpen int) (ok bool, reason string) {
+// starting at start within the limits l. When not, reason is
+// ReasonNotASlot, ReasonOwn, ReasonTaken, ReasonOverlap, ReasonTooMany or
+// ReasonSameDay, the first that applies. It never accepts facts that it
+// refuses with fewer open bookings or fewer on the day: the store relies on
+// that to book in one round trip on PostgreSQL (see store.Book).
+func (pl *Plan) Bookable(start time.Time, f Facts, l Limits) (ok bool, reason string) {
 	if !pl.p.onGrid(start) {
 		return false, ReasonNotASlot
 	}
@@ -66,8 +74,10 @@ func (pl *Plan) Bookable(start time.Time, f Facts, maxOpen int) (ok bool, reason
 	switch {
 	case f.Overlap:
 		return false, ReasonOverlap
-	case f.Open >= maxOpen:
+	case f.Open >= l.MaxOpen:
 		return false, ReasonTooMany
+	case l.PerDay > 0 && f.Day >= l.PerDay:
+		return false, ReasonSameDay
 	}
 	return true, ""
 }

@@ -37,11 +37,16 @@ func TestBookable(t *testing.T) {
 		{"taken beats the client's overlap", start, slots.Facts{Near: []slots.Held{held(start, at(50), false)}, Overlap: true}, slots.ReasonTaken},
 		{"overlap elsewhere", start, slots.Facts{Overlap: true, Open: 10}, slots.ReasonOverlap},
 		{"too many", start, slots.Facts{Open: 10}, slots.ReasonTooMany},
+		{"too many beats the day", start, slots.Facts{Open: 10, Day: 1}, slots.ReasonTooMany},
+		{"a session that day", start, slots.Facts{Open: 1, Day: 1}, slots.ReasonSameDay},
 	} {
-		ok, reason := plan.Bookable(c.start, c.f, 10)
+		ok, reason := plan.Bookable(c.start, c.f, slots.Limits{MaxOpen: 10, PerDay: 1})
 		if ok != (c.want == "") || reason != c.want {
 			t.Errorf("%s: Bookable = %v, %q; want %q", c.name, ok, reason, c.want)
 		}
+	}
+	if ok, _ := plan.Bookable(start, slots.Facts{Day: 5}, slots.Limits{MaxOpen: 10}); !ok {
+		t.Error("PerDay 0 should be no limit on sessions a day")
 	}
 	lo, hi := r.Window(start)
 	if !lo.Equal(at(-10)) || !hi.Equal(at(60)) {

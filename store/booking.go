@@ -41,6 +41,11 @@ type BookingCheck struct {
 	Lo, Hi    time.Time // the counselor's bookings that overlap [Lo, Hi) are read
 	OpenAfter time.Time // the client's bookings that end after this are open
 	MaxOpen   int       // open bookings are counted up to this many
+	// The client's bookings starting in [DayLo, DayHi) (the slot's
+	// calendar day in the client's zone) are counted up to MaxDay.
+	DayLo, DayHi time.Time
+	MaxDay       int
+	Zone         *time.Location // the client's, which DayLo and DayHi were taken in
 	// Free decides from the facts whether the slot may be booked.
 	Free func(BookingFacts) bool
 }
@@ -58,6 +63,7 @@ type BookingFacts struct {
 	Near    []Held // the counselor's bookings that overlap [Lo, Hi), by ID
 	Overlap bool   // the client has a booking overlapping the slot
 	Open    int    // the client's open bookings, counted up to MaxOpen
+	Day     int    // the client's bookings on the slot's day, counted up to MaxDay
 }
 
 // BookingResult is what Book found; it inserted only if Booked.
@@ -71,17 +77,18 @@ type BookingResult struct {
 // version, overlap and open count, then a row (kind 1) for each booking of
 // the counselor overlapping [lo, hi). Parameters: $1 counselor, $2 client,
 // $3 lo, $4 hi, $5 lo − longAppointment, $6 start, $7 end, $8 OpenAfter, $9
-// MaxOpen. The near bookings are read in Busy's two parts, with Busy's
+// MaxOpen, $10 DayLo, $11 DayHi, $12 MaxDay. The near bookings are read in Busy's two parts, with Busy's
 // meaning of overlap, the same for search and booking.
 var bookingFacts = `SELECT 0 AS kind, '' AS id,
 	(SELECT version FROM counselor_version WHERE id = 1) AS a,
 	CASE WHEN EXISTS (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND start_at < $7 AND end_at > $6) THEN 1 ELSE 0 END AS b,
-	(SELECT count(*) FROM (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND end_at > $8 LIMIT $9) o) AS c
+	(SELECT count(*) FROM (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND end_at > $8 LIMIT $9) o) AS c,
+	(SELECT count(*) FROM (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND start_at >= $10 AND start_at < $11 LIMIT $12) d) AS d
 UNION ALL
-SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
+SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END, 0 FROM appointments
 	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at <= ` + longSQL + ` AND start_at >= $5 AND start_at < $4 AND end_at > $3
 UNION ALL
-SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END FROM appointments
+SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END, 0 FROM appointments
 	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > ` + longSQL + ` AND start_at < $4 AND end_at > $3`
 
 // BookingFacts reads the facts of booking a: under the locks when ctx
@@ -93,7 +100,7 @@ func (db *DB) BookingFacts(ctx context.Context, a eyelevel.Appointment, c Bookin
 	}
 	var f BookingFacts
 	rows, err := q.QueryContext(ctx, bookingFacts, string(a.CounselorID), string(a.ClientID), unix(c.Lo), unix(c.Hi), unix(c.Lo)-longAppointment,
-		unix(a.Start), unix(a.End), unix(c.OpenAfter), c.MaxOpen)
+		unix(a.Start), unix(a.End), unix(c.OpenAfter), c.MaxOpen, unix(c.DayLo), unix(c.DayHi), c.MaxDay)
 	if err != nil {
 		return f, db.wrap(err, "select booking facts")
 	}
@@ -101,12 +108,12 @@ func (db *DB) BookingFacts(ctx context.Context, a eyelevel.Appointment, c Bookin
 	for rows.Next() {
 		var kind int
 		var id string
-		var x, y, z int64
-		if err := rows.Scan(&kind, &id, &x, &y, &z); err != nil {
+		var x, y, z, d int64
+		if err := rows.Scan(&kind, &id, &x, &y, &z, &d); err != nil {
 			return f, db.wrap(err, "scan booking facts")
 		}
 		if kind == 0 {
-			f.Version, f.Overlap, f.Open = x, y != 0, int(z)
+			f.Version, f.Overlap, f.Open, f.Day = x, y != 0, int(z), int(d)
 			continue
 		}
 		f.Near = append(f.Near, Held{ID: eyelevel.AppointmentID(id), Start: fromUnix(x), End: fromUnix(y), Own: z != 0})
@@ -142,19 +149,22 @@ func sortHeld(hs []Held) {
 // the function book_if_unchanged (migration 0007_booking_rule_in_go) with
 // facts that c.Free accepts — first a guess, nothing in the way — and the
 // function takes the locks, reads the facts and inserts only if they are
-// those; otherwise it returns them, c.Free decides on them, and if it
+// those (migration 0009_booking_day added the day's count); otherwise it returns them, c.Free decides on them, and if it
 // accepts them they are the next call's expectation. Each statement in a
 // PL/pgSQL function sees what was committed before it began, so after the
-// locks it sees every booking of whoever held them before.
+// locks it sees every booking of whoever held them before. The function
+// books free sessions only: an appointment someone pays for (a.PaidBy not
+// free) is booked in the transaction that draws the credit.
 func (db *DB) Book(ctx context.Context, a eyelevel.Appointment, c BookingCheck) (BookingResult, error) {
-	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); !inTx && db.dialect == Postgres {
+	free := a.PaidBy == "" || a.PaidBy == eyelevel.PaidFree
+	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); !inTx && db.dialect == Postgres && free {
 		want := BookingFacts{Version: c.Version}
 		for range 3 {
-			open, ok := acceptedOpen(c, want)
+			open, day, ok := accepted(c, want)
 			if !ok {
 				break // a guess the rule refuses: look under the locks
 			}
-			found, booked, f, err := db.bookIfUnchanged(ctx, a, c, want, open)
+			found, booked, f, err := db.bookIfUnchanged(ctx, a, c, want, open, day)
 			switch {
 			case err != nil:
 				return BookingResult{}, err
@@ -193,24 +203,36 @@ func (db *DB) Book(ctx context.Context, a eyelevel.Appointment, c BookingCheck) 
 	return r, err
 }
 
-// acceptedOpen returns the most open bookings (up to c.MaxOpen) with which
-// c.Free still accepts f, and false if it accepts none. Holding fewer open
-// bookings never makes a slot unbookable, so book_if_unchanged may insert
-// when it counts at most that many.
-func acceptedOpen(c BookingCheck, f BookingFacts) (int, bool) {
-	for k := c.MaxOpen; k >= 0; k-- {
-		f.Open = k
+// accepted returns the most open bookings (up to c.MaxOpen), and then the
+// most bookings on the day (up to c.MaxDay), with which c.Free still
+// accepts f, and false if it accepts none. Holding fewer of either never
+// makes a slot unbookable, so book_if_unchanged may insert when it counts
+// at most that many of each.
+func accepted(c BookingCheck, f BookingFacts) (open, day int, ok bool) {
+	for open = c.MaxOpen; open >= 0; open-- {
+		f.Open = open
 		if c.Free(f) {
-			return k, true
+			ok = true
+			break
 		}
 	}
-	return 0, false
+	if !ok {
+		return 0, 0, false
+	}
+	guess := f.Day // accepted with open, as checked above
+	for day = c.MaxDay; day > guess; day-- {
+		f.Day = day
+		if c.Free(f) {
+			return open, day, true
+		}
+	}
+	return open, guess, true
 }
 
 // bookIfUnchanged calls book_if_unchanged with the facts want that the
 // caller accepted, with up to open open bookings, and returns the facts it
 // found under the locks.
-func (db *DB) bookIfUnchanged(ctx context.Context, a eyelevel.Appointment, c BookingCheck, want BookingFacts, open int) (found, booked bool, f BookingFacts, err error) {
+func (db *DB) bookIfUnchanged(ctx context.Context, a eyelevel.Appointment, c BookingCheck, want BookingFacts, open, day int) (found, booked bool, f BookingFacts, err error) {
 	ids := make([]string, len(want.Near))
 	for i, h := range want.Near {
 		ids[i] = string(h.ID)
@@ -219,11 +241,12 @@ func (db *DB) bookIfUnchanged(ctx context.Context, a eyelevel.Appointment, c Boo
 	// commas.
 	var near, starts, ends, own string
 	err = db.w.QueryRowContext(ctx, `SELECT o_found, o_booked, coalesce(o_version, 0), coalesce(array_to_string(o_near, ','), ''), coalesce(array_to_string(o_starts, ','), ''),
-			coalesce(array_to_string(o_ends, ','), ''), coalesce(array_to_string(o_own, ','), ''), coalesce(o_overlap, false), coalesce(o_open, 0)
-		FROM book_if_unchanged($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			coalesce(array_to_string(o_ends, ','), ''), coalesce(array_to_string(o_own, ','), ''), coalesce(o_overlap, false), coalesce(o_open, 0), coalesce(o_day, 0)
+		FROM book_if_unchanged($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		string(a.ID), string(a.CounselorID), string(a.ClientID), unix(a.Start), unix(a.End), unix(a.CreatedAt),
 		unix(c.Lo), unix(c.Hi), unix(c.OpenAfter), c.MaxOpen,
-		want.Version, ids, want.Overlap, open).Scan(&found, &booked, &f.Version, &near, &starts, &ends, &own, &f.Overlap, &f.Open)
+		want.Version, ids, want.Overlap, open,
+		unix(c.DayLo), unix(c.DayHi), c.MaxDay, day, string(a.BookedBy)).Scan(&found, &booked, &f.Version, &near, &starts, &ends, &own, &f.Overlap, &f.Open, &f.Day)
 	switch {
 	case isUniqueViolation(err):
 		return true, false, f, eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.taken", "This time has just been booked by someone else.")

@@ -84,35 +84,30 @@ func (db *DB) Credit(ctx context.Context, id string) (eyelevel.Credit, error) {
 // one conditional update, so that racing bookings never overdraw either:
 // PostgreSQL re-checks the condition on the row a concurrent transaction
 // changed, SQLite has one writer. It reports false, and changes nothing,
-// when either is used up; call it inside the booking's transaction.
+// when either is used up; call it inside the booking's transaction. The
+// pool goes first and is given back by hand when the credit is used up:
+// inside the caller's transaction a returned error rolls nothing back.
 func (db *DB) DrawCredit(ctx context.Context, id, contract string) (bool, error) {
 	ok := false
 	err := db.InTx(ctx, func(ctx context.Context) error {
-		res, err := db.wq(ctx).ExecContext(ctx, `UPDATE credits SET used = used + 1, started = 1 WHERE id = $1 AND used < granted`, id)
-		if n, err := affected(res, err); err != nil || n == 0 {
-			return db.wrap(err, "draw credit")
-		}
 		if contract != "" {
 			res, err := db.wq(ctx).ExecContext(ctx, `UPDATE contracts SET pool_used = pool_used + 1 WHERE id = $1 AND (pool = 0 OR pool_used < pool)`, contract)
 			if n, err := affected(res, err); err != nil || n == 0 {
-				if err == nil {
-					err = errPoolEmpty
-				}
-				return err
+				return db.wrap(err, "draw credit")
 			}
+		}
+		res, err := db.wq(ctx).ExecContext(ctx, `UPDATE credits SET used = used + 1, started = 1 WHERE id = $1 AND used < granted`, id)
+		if n, err := affected(res, err); err != nil || n == 0 {
+			if err == nil && contract != "" {
+				_, err = db.wq(ctx).ExecContext(ctx, `UPDATE contracts SET pool_used = pool_used - 1 WHERE id = $1`, contract)
+			}
+			return db.wrap(err, "draw credit")
 		}
 		ok = true
 		return nil
 	})
-	if errors.Is(err, errPoolEmpty) {
-		return false, nil
-	}
-	return ok, db.wrap(err, "draw credit")
+	return ok, err
 }
-
-// errPoolEmpty rolls back a draw whose credit had sessions left but whose
-// pool had none.
-var errPoolEmpty = errors.New("pool used up")
 
 // ReturnCredit gives one session back to credit id and its contract's pool
 // (a cancellation in time, a counselor's cancellation or no-show).

@@ -399,13 +399,25 @@ type appointmentJSON struct {
 	End           string                     `json:"end"`
 	Status        eyelevel.AppointmentStatus `json:"status"`
 	CounselorName string                     `json:"counselor_name,omitempty"`
+	PaidBy        eyelevel.PaidBy            `json:"paid_by"`
+	// Attendance is null until the session has ended and been settled.
+	Attendance *eyelevel.Attendance `json:"attendance"`
 	// ClientWaiting tells the counselor that the client waits in the room.
 	ClientWaiting bool `json:"client_waiting,omitempty"`
 }
 
 func appointmentOf(a eyelevel.Appointment) appointmentJSON {
-	return appointmentJSON{ID: a.ID, CounselorID: a.CounselorID, ClientID: a.ClientID,
-		Start: a.Start.UTC().Format(time.RFC3339), End: a.End.UTC().Format(time.RFC3339), Status: a.Status, CounselorName: a.CounselorName}
+	out := appointmentJSON{ID: a.ID, CounselorID: a.CounselorID, ClientID: a.ClientID,
+		Start: a.Start.UTC().Format(time.RFC3339), End: a.End.UTC().Format(time.RFC3339), Status: a.Status, CounselorName: a.CounselorName,
+		PaidBy: a.PaidBy}
+	if out.PaidBy == "" {
+		out.PaidBy = eyelevel.PaidFree
+	}
+	if a.Attendance != eyelevel.AttendanceNone {
+		att := a.Attendance
+		out.Attendance = &att
+	}
+	return out
 }
 
 // bookJSON is a booking as sent. The start stays a string until the handler
@@ -413,6 +425,7 @@ func appointmentOf(a eyelevel.Appointment) appointmentJSON {
 type bookJSON struct {
 	CounselorID eyelevel.UserID `json:"counselor_id"`
 	Start       string          `json:"start"`
+	ClientID    eyelevel.UserID `json:"client_id"` // a care point's client
 }
 
 func handleBook(d Deps) http.Handler {
@@ -429,7 +442,7 @@ func handleBook(d Deps) http.Handler {
 				return
 			}
 		}
-		a, err := d.Service.Book(r.Context(), info(r).Actor, service.BookInput{CounselorID: in.CounselorID, Start: start})
+		a, err := d.Service.Book(r.Context(), info(r).Actor, service.BookInput{CounselorID: in.CounselorID, Start: start, ClientID: in.ClientID})
 		if err != nil {
 			writeError(w, r, d, err)
 			return

@@ -96,6 +96,7 @@ type counselorData struct {
 	Days             []dayView
 	Free             int
 	PrevURL, NextURL string
+	Payer            *service.Payer // who pays, for clients
 }
 
 // weekStart returns Monday 00:00 of the week containing t, in t's zone.
@@ -127,6 +128,10 @@ func (v *views) counselorPage() http.Handler {
 			return
 		}
 		data := counselorData{Counselor: c, Week: week, Free: len(free)}
+		if data.Payer, err = v.payerOf(r); err != nil {
+			v.fail(w, r, err)
+			return
+		}
 		for i := range 7 {
 			data.Days = append(data.Days, dayView{Day: time.Date(y, m, d+i, 0, 0, 0, 0, ri.Zone)})
 		}
@@ -159,6 +164,7 @@ type bookData struct {
 	StartValue string // RFC 3339, for the form
 	BackURL    string
 	Cancel     cancelRule
+	Payer      *service.Payer // who pays, for clients
 }
 
 // cancelRule is what a page says about cancelling: until when (Open), or
@@ -189,7 +195,13 @@ func (v *views) renderConfirm(w http.ResponseWriter, r *http.Request, id, start 
 		return
 	}
 	length := v.d.Service.Config().Rules.Length
+	payer, err := v.payerOf(r)
+	if err != nil {
+		v.fail(w, r, err)
+		return
+	}
 	p.Data = bookData{
+		Payer:     payer,
 		Counselor: c, Start: t, End: t.Add(length), Minutes: int(length.Minutes()),
 		StartValue: t.UTC().Format(time.RFC3339),
 		BackURL:    counselorURL(c.ID) + "?week=" + t.In(info(r).Zone).Format(time.DateOnly),
@@ -242,6 +254,9 @@ type appointmentsData struct {
 	Items []appointmentView
 	More  string // the next page's address, if there is one
 	Care  care
+	// Recent are the client's sessions of the last days, with how each
+	// ended (and whether the counselor corrected it).
+	Recent []eyelevel.Appointment
 }
 
 // renderAppointments lists the actor's upcoming appointments, with the
@@ -268,6 +283,10 @@ func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cance
 			Room:      v.roomLinkOf(appt),
 		})
 	}
+	if data.Recent, err = v.d.Service.RecentSessions(r.Context(), a); err != nil {
+		v.fail(w, r, err)
+		return
+	}
 	if data.Care, err = v.careOf(r, a); err != nil {
 		v.fail(w, r, err)
 		return
@@ -289,6 +308,9 @@ type cancelData struct {
 	appointmentView
 	Rule   cancelRule
 	Reason string // catalog key: why it cannot be cancelled here
+	// Late: cancelling now is a late cancellation; LateCosts: it uses
+	// the session. The page warns before.
+	Late, LateCosts bool
 }
 
 // cancelForm asks before cancelling: it shows the appointment and until
@@ -308,6 +330,12 @@ func (v *views) cancelForm() http.Handler {
 			appointmentView: appointmentView{Appointment: appt, CanCancel: v.d.Service.CanCancel(a, appt),
 				CancelURL: "/appointments/" + url.PathEscape(string(appt.ID)) + "/cancel"},
 			Rule: v.cancelRuleOf(a, appt.Start),
+		}
+		if data.CanCancel {
+			if data.Late, data.LateCosts, err = v.d.Service.LateCancel(r.Context(), a, appt); err != nil {
+				v.fail(w, r, err)
+				return
+			}
 		}
 		switch {
 		case data.CanCancel:

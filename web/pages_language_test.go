@@ -85,9 +85,10 @@ func TestFavicon(t *testing.T) {
 }
 
 // TestPagesCancelConfirm: the cancel page shows only what may be done — a
-// session inside the notice period, or one already cancelled, has no
-// button — and nobody else's appointment; the booking page says when a
-// slot cannot be cancelled once booked.
+// session already cancelled or started has no button; one inside the
+// notice period warns first that it is a late cancellation — and nobody
+// else's appointment; the booking page says when cancelling a slot once
+// booked would be late.
 func TestPagesCancelConfirm(t *testing.T) {
 	clk := &testClock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
 	e := newPagesEnvAt(t, clk.Now)
@@ -106,29 +107,37 @@ func TestPagesCancelConfirm(t *testing.T) {
 	for _, m := range regexp.MustCompile(`href="(/appointments/[^"]+/cancel)"`).FindAllStringSubmatch(c.get("/appointments").body, -1) {
 		cancelURLs = append(cancelURLs, m[1])
 	}
-	if len(cancelURLs) != 1 {
-		t.Fatalf("cancel links: %v, want one (the later session)", cancelURLs)
+	if len(cancelURLs) != 2 {
+		t.Fatalf("cancel links: %v, want both sessions'", cancelURLs)
 	}
 	appts, _, err := e.svc.Appointments(t.Context(), eyelevel.Actor{UserID: id, Role: eyelevel.RoleCounselor}, false, service.Page{})
 	if err != nil || len(appts) != 2 {
 		t.Fatalf("appointments: %v %v", appts, err)
 	}
-	var soonURL string
+	var soonURL, laterURL string
 	for _, a := range appts {
 		if a.Start.Equal(soon) {
 			soonURL = "/appointments/" + string(a.ID) + "/cancel"
+		} else {
+			laterURL = "/appointments/" + string(a.ID) + "/cancel"
 		}
 	}
 
+	// Inside the notice period the client is warned; a free session
+	// costs nothing.
 	p = c.get(soonURL)
 	mustStatus(t, "cancel page inside the notice", p, http.StatusOK)
-	mustContain(t, "cancel page inside the notice", p, e.de("appointments.cancel_contact"))
-	if strings.Contains(p.body, e.de("cancel.submit")) {
-		t.Error("a session inside the notice period offers the cancel button")
+	mustContain(t, "cancel page inside the notice", p, e.de("cancel.late_free", "hours", 24), e.de("cancel.submit"))
+	if p := c.get(laterURL); strings.Contains(p.body, e.de("cancel.late_free", "hours", 24)) {
+		t.Error("a session outside the notice period warns of a late cancellation")
 	}
+	cancelURLs = []string{laterURL}
 	// The counselor may cancel until the start, without the client's rule.
 	p = counselor.get(soonURL)
 	mustContain(t, "counselor's cancel page", p, e.de("cancel.submit"), "nour")
+	if strings.Contains(p.body, e.de("cancel.late_free", "hours", 24)) {
+		t.Error("the counselor is warned of a client's late cancellation")
+	}
 	if strings.Contains(p.body, e.de("cancel.rule", "time", formatTime(e.cat, "de", soon.Add(-24*time.Hour), berlin(t), styleDateTime), "hours", 24)) {
 		t.Error("the counselor is shown the client's cancellation rule")
 	}

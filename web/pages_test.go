@@ -14,6 +14,7 @@ import (
 	"eyelevel"
 	"eyelevel/i18n"
 	"eyelevel/service"
+	"eyelevel/store"
 	"eyelevel/store/storetest"
 	"eyelevel/vault"
 )
@@ -24,6 +25,7 @@ type pagesEnv struct {
 	srv *httptest.Server
 	svc *service.Service
 	cat *i18n.Catalog
+	db  *store.DB
 }
 
 func newPagesEnv(t *testing.T) *pagesEnv {
@@ -39,14 +41,14 @@ func newPagesEnvAt(t *testing.T, now func() time.Time) *pagesEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, Keys: keys}, nil, now)
+	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, Keys: keys, SessionsPerDay: -1}, nil, now)
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(NewServer(Deps{Service: svc, Catalog: cat}))
 	t.Cleanup(srv.Close)
-	return &pagesEnv{t: t, srv: srv, svc: svc, cat: cat}
+	return &pagesEnv{t: t, srv: srv, svc: svc, cat: cat, db: db}
 }
 
 // de returns the German text of a catalog key, the language pages default to.

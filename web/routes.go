@@ -62,6 +62,7 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /api/v1/me/credits", authed(d, handleCredits(d)))
 
 	// Booking charges, attendance (api_attendance.go).
+	mux.Handle("PUT /api/v1/appointments/{id}/attendance", authed(d, handleSetAttendance(d)))
 
 	// Pricing, purchases, Stripe (api_purchases.go).
 
@@ -132,6 +133,7 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /codes", v.redeemCode())
 
 	// Attendance (pages_attendance.go).
+	mux.Handle("POST /appointments/{id}/end", v.endSession())
 
 	// Pricing, packages, receipts (pages_purchases.go).
 

@@ -39,6 +39,8 @@ func TestConfigFailsLoudly(t *testing.T) {
 		{"flag bool", nil, []string{"--trust-proxy=yes"}, "trust-proxy"},
 		{"unknown flag", nil, []string{"--bufer", "15m"}, "bufer"},
 		{"negative", nil, []string{"--buffer", "-5m"}, "negative"},
+		{"sessions per day word", map[string]string{"EYELEVEL_SESSIONS_PER_DAY": "one"}, nil, "EYELEVEL_SESSIONS_PER_DAY"},
+		{"sessions per day negative", nil, []string{"--sessions-per-day", "-1"}, "sessions-per-day"},
 		{"env bad, flag good", map[string]string{"EYELEVEL_BUFFER": "15"}, []string{"--buffer", "15m"}, "EYELEVEL_BUFFER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,6 +73,9 @@ func TestConfigParses(t *testing.T) {
 		{"allow peer", map[string]string{"EYELEVEL_TURN_ALLOW_PEER": "10.0.0.0/8"}, []string{"--turn-allow-peer", "192.168.0.0/16"},
 			func(c config) bool { return strings.Join(c.turn.allowPeers, " ") == "10.0.0.0/8 192.168.0.0/16" }},
 		{"addr", map[string]string{"EYELEVEL_ADDR": ":9000"}, nil, func(c config) bool { return c.addr == ":9000" }},
+		{"one session a day by default", nil, nil, func(c config) bool { return c.serviceConfig().SessionsPerDay == 1 }},
+		{"sessions per day env", map[string]string{"EYELEVEL_SESSIONS_PER_DAY": "2"}, nil, func(c config) bool { return c.serviceConfig().SessionsPerDay == 2 }},
+		{"sessions per day 0 is no limit", nil, []string{"--sessions-per-day", "0"}, func(c config) bool { return c.serviceConfig().SessionsPerDay < 0 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, help, err := serveConfig(tc.args, func(k string) string { return tc.env[k] }, io.Discard)

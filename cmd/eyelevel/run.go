@@ -64,6 +64,7 @@ type config struct {
 	logLevel       string
 	trustProxy     bool
 	signupLimit    int
+	sessionsPerDay int
 	buffer         time.Duration
 	cancelNotice   time.Duration
 	minLead        time.Duration
@@ -88,6 +89,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take client IPs from X-Forwarded-For (set it behind a reverse proxy, or all clients share the proxy's address for rate limits)")
 	fs.IntVar(&c.signupLimit, "signup-limit", 20, "accounts one address may register per hour")
+	fs.IntVar(&c.sessionsPerDay, "sessions-per-day", 1, "sessions a client may have on one calendar day (0: no limit)")
 	fs.DurationVar(&c.buffer, "buffer", 10*time.Minute, "pause between two sessions")
 	fs.DurationVar(&c.cancelNotice, "cancel-notice", 24*time.Hour, "how long before the start clients may cancel")
 	fs.DurationVar(&c.minLead, "min-lead", time.Hour, "how soon after booking a session may start")
@@ -170,6 +172,9 @@ func serveConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
 		return c, help, err
 	}
+	if c.sessionsPerDay < 0 {
+		return c, false, errors.New("--sessions-per-day (EYELEVEL_SESSIONS_PER_DAY) must not be negative (0 is no limit)")
+	}
 	if c.buffer < 0 || c.cancelNotice < 0 || c.minLead < 0 || c.roomBefore < 0 || c.roomAfter < 0 {
 		return c, false, errors.New("durations must not be negative")
 	}
@@ -185,8 +190,13 @@ func (c config) serviceConfig() service.Config {
 	if minLead == 0 {
 		minLead = -1 // the service reads zero as "default"
 	}
+	perDay := c.sessionsPerDay
+	if perDay == 0 {
+		perDay = -1 // no limit; the service reads zero as "default"
+	}
 	return service.Config{
 		Rules:          slots.Rules{Length: 50 * time.Minute, Buffer: c.buffer},
+		SessionsPerDay: perDay,
 		CancelNotice:   c.cancelNotice,
 		MinLead:        minLead,
 		RoomOpenBefore: c.roomBefore,
@@ -284,6 +294,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bg.every(jobCtx, 5*time.Minute, func() {
 		if _, err := svc.NotifyWaitlist(jobCtx); err != nil && jobCtx.Err() == nil {
 			log.Error("waitlist", "err", err)
+		}
+	})
+	bg.every(jobCtx, time.Minute, func() {
+		if _, err := svc.SettleAttendance(jobCtx); err != nil && jobCtx.Err() == nil {
+			log.Error("attendance", "err", err)
 		}
 	})
 	errc := make(chan error, 1)

@@ -36,7 +36,9 @@ func NewService(tb testing.TB, db *store.DB, now func() time.Time) *service.Serv
 }
 
 // NewServiceConfig is NewService with cfg; a zero cfg.Password becomes
-// CheapPasswords, and other zero fields take the service's defaults.
+// CheapPasswords, a zero cfg.SessionsPerDay no limit (most tests book a
+// client several sessions a day; tests of that rule set it), and other
+// zero fields take the service's defaults.
 func NewServiceConfig(tb testing.TB, db *store.DB, cfg service.Config, now func() time.Time) *service.Service {
 	tb.Helper()
 	if cfg.Password == (service.PasswordParams{}) {
@@ -44,6 +46,9 @@ func NewServiceConfig(tb testing.TB, db *store.DB, cfg service.Config, now func(
 	}
 	if cfg.Keys == nil {
 		cfg.Keys = Keys(1)
+	}
+	if cfg.SessionsPerDay == 0 {
+		cfg.SessionsPerDay = -1
 	}
 	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return service.New(db, cfg, log, now)
