@@ -207,8 +207,9 @@ func (s *Service) Purchases(ctx context.Context, a eyelevel.Actor) ([]PurchaseVi
 // package's credit shrinks to what is used. The client may do it while
 // the package can be booked with, an admin always. Errors: EUNAUTHORIZED,
 // ENOTFOUND (not the client's), EUNAVAILABLE (no Stripe key, Stripe
-// failed: nothing changed), ECONFLICT (not paid, nothing to refund, or a
-// booking or refund at the same moment), EEXPIRED (the package expired).
+// failed: nothing changed), ECONFLICT (not paid, nothing to refund, a
+// booking or refund at the same moment, or for a client the package
+// expired).
 func (s *Service) RefundPurchase(ctx context.Context, a eyelevel.Actor, id string) (PurchaseView, error) {
 	v, err := s.Purchase(ctx, a, id)
 	if err != nil {
@@ -229,7 +230,7 @@ func (s *Service) RefundPurchase(ctx context.Context, a eyelevel.Actor, id strin
 		return v, eyelevel.Errorf(eyelevel.ECONFLICT, "purchase.err.nothing_to_refund", "All sessions of this package are booked or used: there is nothing to refund.")
 	}
 	if a.Role != eyelevel.RoleAdmin && !s.now().Before(c.Expires()) {
-		return v, eyelevel.Errorf(eyelevel.EEXPIRED, "purchase.err.expired", "This package has expired. Please ask the operator about a refund.")
+		return v, eyelevel.Errorf(eyelevel.ECONFLICT, "purchase.err.expired", "This package has expired. Please ask the operator about a refund.")
 	}
 	// Take the sessions first: a second refund, or a booking, at the same
 	// moment finds them gone (or finds the credit changed) and stops here.
