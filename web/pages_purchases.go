@@ -281,7 +281,7 @@ func parseMinor(s, currency string) (int64, bool) {
 	}
 	s = strings.TrimSpace(strings.Replace(s, ",", ".", 1))
 	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > digits || len(whole) > 9 {
+	if whole == "" || len(frac) > digits || len(whole) > 9 || strings.ContainsAny(s, "+-") {
 		return 0, false
 	}
 	frac += strings.Repeat("0", digits-len(frac))
