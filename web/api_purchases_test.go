@@ -350,10 +350,27 @@ func TestPurchasePages(t *testing.T) {
 	if r := w.do(t, clientA, "GET", "/purchases", nil); r.Status != 200 {
 		t.Fatalf("purchases page: %d", r.Status)
 	}
+	// Refund on the page, after a confirmation.
+	p := w.buy(t, clientA, 5)
+	w.deliver(t, "evt_page", "checkout.session.completed", p.ID, stripeSecret).wantStatus(t, 200)
+	r = w.do(t, clientA, "GET", "/purchases/"+p.ID+"/refund", nil)
+	if r.Status != 200 || !bytes.Contains(r.Body, []byte("5 nicht genutzte Sitzungen erstatten: 325,00\u00a0EUR")) {
+		t.Fatalf("refund confirmation: %d %s", r.Status, r.Body)
+	}
+	if r := w.do(t, clientB, "POST", "/purchases/"+p.ID+"/refund", "", form...); r.Status != 404 {
+		t.Fatalf("refund of another's purchase on the page: %d", r.Status)
+	}
+	r = w.do(t, clientA, "POST", "/purchases/"+p.ID+"/refund", "", form...)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/purchases/"+p.ID+"?notice=refunded" {
+		t.Fatalf("refund on the page: %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	if r := w.do(t, clientA, "POST", "/purchases/"+p.ID+"/refund", "", form...); r.Status != 409 {
+		t.Fatalf("second refund on the page: %d", r.Status)
+	}
 	if r := w.do(t, clientA, "GET", "/admin/purchases", nil); r.Status != 404 {
 		t.Fatalf("admin purchases as a client: %d", r.Status)
 	}
-	if r := w.do(t, admin, "GET", "/admin/purchases", nil); r.Status != 200 {
+	if r := w.do(t, admin, "GET", "/admin/purchases", nil); r.Status != 200 || !bytes.Contains(r.Body, []byte("/purchases/")) {
 		t.Fatalf("admin purchases: %d", r.Status)
 	}
 	if r := w.do(t, admin, "GET", "/admin/pricing", nil); r.Status != 200 || !bytes.Contains(r.Body, []byte(`value="65.00"`)) {
