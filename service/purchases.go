@@ -40,6 +40,10 @@ func newStripe(cfg Config) *stripe.Client {
 	return stripe.NewClient(cfg.StripeKey, stripe.WithBackends(stripe.NewBackendsWithConfig(bc)))
 }
 
+// PaymentsEnabled reports whether clients can buy packages here: the
+// operator has given a Stripe key. Pages hide their buy buttons without.
+func (s *Service) PaymentsEnabled() bool { return s.stripe != nil }
+
 // PurchaseView is a purchase with what is left of its package.
 type PurchaseView struct {
 	eyelevel.Purchase

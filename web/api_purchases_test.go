@@ -300,7 +300,12 @@ func TestPurchaseWithoutStripe(t *testing.T) {
 		t.Fatalf("message %q does not say payments are not set up", e.Message)
 	}
 	w.raw(t, "", "POST", "/api/v1/webhooks/stripe", `{}`, "Stripe-Signature", "t=1,v1=00", "Content-Type", "application/json").wantError(t, 503, "unavailable")
-	// The page says so too, without a 500.
+	// The page says so, and offers no buy button.
+	if r := w.do(t, clientA, "GET", "/packages", nil); r.Status != 200 || bytes.Contains(r.Body, []byte(`action="/packages"`)) ||
+		!bytes.Contains(r.Body, []byte("Zahlungen sind bei diesem Dienst nicht eingerichtet")) {
+		t.Fatalf("packages page without Stripe: %d %s", r.Status, r.Body)
+	}
+	// A form posted anyway is answered 503, without a 500.
 	r := w.raw(t, w.tokens[clientA], "POST", "/packages", "sessions=3", "Content-Type", "application/x-www-form-urlencoded")
 	if r.Status != http.StatusServiceUnavailable || !bytes.Contains(r.Body, []byte("Zahlungen sind bei diesem Dienst nicht eingerichtet")) {
 		t.Fatalf("buying on the page without Stripe: %d", r.Status)

@@ -30,6 +30,7 @@ type packageOffer struct {
 type packagesData struct {
 	Pricing eyelevel.Pricing
 	Offers  []packageOffer
+	CanBuy  bool // Stripe is set up
 }
 
 // packagesPage shows the price of a session and the packages a client can
@@ -46,7 +47,7 @@ func (v *views) renderPackages(w http.ResponseWriter, r *http.Request, status in
 		v.fail(w, r, err)
 		return
 	}
-	d := packagesData{Pricing: pr}
+	d := packagesData{Pricing: pr, CanBuy: v.d.Service.PaymentsEnabled()}
 	if pr.Charging() {
 		for _, n := range pr.Packages {
 			d.Offers = append(d.Offers, packageOffer{Sessions: n, Amount: pr.SessionPrice * int64(n)})
