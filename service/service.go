@@ -17,6 +17,8 @@ import (
 	"eyelevel/slots"
 	"eyelevel/store"
 	"eyelevel/vault"
+
+	"github.com/stripe/stripe-go/v82"
 )
 
 // Config holds the operator's rules. The zero value of any field means its
@@ -67,6 +69,14 @@ type Config struct {
 	// CareAccess is how long after their last session with a client a
 	// counselor still sees the client's scores, alerts and shared steps (180 days).
 	CareAccess time.Duration
+
+	// Self-pay packages through Stripe Checkout (see purchases.go). An
+	// empty StripeKey turns purchases off (503); an empty
+	// StripeWebhookSecret refuses every webhook.
+	StripeKey           string
+	StripeWebhookSecret string
+	StripeAPI           string        // the Stripe API's base URL; empty: Stripe's own (tests point it at stripe-mock)
+	PackageExpiry       time.Duration // how long a bought package can be booked with (365 days)
 }
 
 func (c Config) withDefaults() Config {
@@ -109,6 +119,9 @@ func (c Config) withDefaults() Config {
 		c.RoomRetention = 90 * 24 * time.Hour
 	}
 	c = c.careDefaults()
+	if c.PackageExpiry == 0 {
+		c.PackageExpiry = 365 * 24 * time.Hour
+	}
 	if c.Password == (PasswordParams{}) {
 		c.Password = DefaultPasswordParams
 	}
@@ -142,6 +155,8 @@ type Service struct {
 	gate    *hashGate
 	// deviceKey signs device tokens (see login.go).
 	deviceKey []byte
+	// stripe calls Stripe's API; nil without a key (see purchases.go).
+	stripe *stripe.Client
 
 	dummyOnce sync.Once
 	dummy     string
@@ -161,7 +176,7 @@ func New(db *store.DB, cfg Config, log *slog.Logger, now func() time.Time) *Serv
 		lim = NewMemoryLimiter(now)
 	}
 	gate := newHashGate(cfg.HashMemory, int64(cfg.Password.Memory)*1024, cfg.HashWait)
-	return &Service{db: db, cfg: cfg, now: now, log: log, limiter: lim, gate: gate, deviceKey: cfg.DeviceKey}
+	return &Service{db: db, cfg: cfg, now: now, log: log, limiter: lim, gate: gate, deviceKey: cfg.DeviceKey, stripe: newStripe(cfg)}
 }
 
 // Config returns the effective configuration.

@@ -65,6 +65,13 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("PUT /api/v1/appointments/{id}/attendance", authed(d, handleSetAttendance(d)))
 
 	// Pricing, purchases, Stripe (api_purchases.go).
+	mux.Handle("GET /api/v1/pricing", handleGetPricing(d))
+	mux.Handle("PUT /api/v1/pricing", authed(d, handlePutPricing(d)))
+	mux.Handle("POST /api/v1/purchases", authed(d, handleBuyPackage(d)))
+	mux.Handle("GET /api/v1/purchases", authed(d, handleListPurchases(d)))
+	mux.Handle("GET /api/v1/purchases/{id}", authed(d, handleGetPurchase(d)))
+	mux.Handle("POST /api/v1/purchases/{id}/refund", authed(d, handleRefundPurchase(d)))
+	mux.Handle("POST /api/v1/webhooks/stripe", handleStripeWebhook(d))
 
 	// Care points and organization staff (api_carepoint.go).
 
@@ -136,6 +143,15 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /appointments/{id}/end", v.endSession())
 
 	// Pricing, packages, receipts (pages_purchases.go).
+	mux.Handle("GET /packages", v.packagesPage())
+	mux.Handle("POST /packages", v.buyPackage())
+	mux.Handle("GET /purchases", v.purchasesPage())
+	mux.Handle("GET /purchases/{id}", v.receiptPage())
+	mux.Handle("GET /purchases/{id}/refund", v.refundForm())
+	mux.Handle("POST /purchases/{id}/refund", v.refund())
+	mux.Handle("GET /admin/pricing", v.pricingForm())
+	mux.Handle("POST /admin/pricing", v.savePricing())
+	mux.Handle("GET /admin/purchases", v.adminPurchases())
 
 	// Care points and organization staff (pages_carepoint.go).
 

@@ -82,6 +82,8 @@ func funcs(c *i18n.Catalog, lang string) template.FuncMap {
 		"pct":      func(f float64) float64 { return f * 100 },
 		// num writes a number in the page's language: {{num .Mean 1}} is "4,5" in German.
 		"num": func(v any, digits ...int) string { return formatNumber(np, v, digits...) },
+		// money writes minor units of a currency: {{money 6500 "EUR"}} is "65,00 EUR" in German.
+		"money": func(amount int64, currency string) string { return formatMoney(np, amount, currency) },
 		// isolate wraps a name in Unicode bidi isolates (FSI…PDI), so that an
 		// Arabic name inside a German sentence keeps the sentence's order.
 		"isolate": func(s string) string { return "\u2068" + s + "\u2069" },
@@ -130,6 +132,7 @@ var notices = map[string]string{
 	"step_done":    "notice.step_done",
 	"unlisted":     "notice.unlisted",
 	"redeemed":     "notice.redeemed",
+	"refunded":     "notice.refunded",
 }
 
 func newPage(r *http.Request, title string) *page {

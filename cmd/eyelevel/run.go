@@ -27,6 +27,7 @@ const usage = `usage:
                  [--turn-listen :3478] [--turn-public-ip IP] [--turn-secret S] [--turn-allow-peer CIDR]…
                  [--turn-tls-cert F --turn-tls-key F] [--turn-external URL]…
                  [--operator-name NAME] [--imprint-url URL] [--privacy-url URL]
+                 [--stripe-key sk_… --stripe-webhook-secret whsec_…] [--stripe-api URL]
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
 
 Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
@@ -74,6 +75,7 @@ type config struct {
 	hotlines       string
 	operator       web.Operator
 	turn           turnConfig
+	stripe         stripeConfig
 }
 
 // flags binds the settings to fs. fromEnv then fills them from EYELEVEL_*
@@ -101,6 +103,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 	fs.StringVar(&c.operator.ImprintURL, "imprint-url", "", "the operator's legal notice (Impressum), linked from every page")
 	fs.StringVar(&c.operator.PrivacyURL, "privacy-url", "", "the operator's privacy policy, linked from every page")
 	c.turn.flags(fs)
+	c.stripe.flags(fs)
 }
 
 // envName is the environment variable of a flag: --cancel-notice is
@@ -182,6 +185,9 @@ func serveConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return c, false, fmt.Errorf("--log-level (EYELEVEL_LOG_LEVEL) %q: want debug, info, warn or error", c.logLevel)
 	}
+	if err := c.stripe.check(); err != nil {
+		return c, false, err
+	}
 	return c, false, nil
 }
 
@@ -203,6 +209,10 @@ func (c config) serviceConfig() service.Config {
 		RoomCloseAfter: c.roomAfter,
 		SignupLimit:    c.signupLimit,
 		Demo:           c.demo,
+
+		StripeKey:           c.stripe.key,
+		StripeWebhookSecret: c.stripe.webhookSecret,
+		StripeAPI:           c.stripe.api,
 	}
 }
 
