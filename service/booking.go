@@ -14,6 +14,9 @@ import (
 type BookInput struct {
 	CounselorID eyelevel.UserID `json:"counselor_id"`
 	Start       time.Time       `json:"start"`
+	// ClientID is the client a care point books for (see bookingClient);
+	// clients leave it empty.
+	ClientID eyelevel.UserID `json:"client_id"`
 }
 
 // Book books a free slot for the acting client. The check that the slot is
@@ -28,8 +31,10 @@ type BookInput struct {
 func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eyelevel.Appointment, error) {
 	if a.Anonymous() {
 		return eyelevel.Appointment{}, unauthorized()
-	} else if a.Role != eyelevel.RoleClient {
-		return eyelevel.Appointment{}, eyelevel.Errorf(eyelevel.EFORBIDDEN, "booking.err.clients_only", "Only clients can book sessions.")
+	}
+	client, err := s.bookingClient(ctx, a, in.ClientID)
+	if err != nil {
+		return eyelevel.Appointment{}, err
 	}
 	now := s.now().UTC()
 	p := problems{}
@@ -48,8 +53,11 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 		return eyelevel.Appointment{}, fieldErr("start", "booking.err.too_far", "This time is too far ahead to book.")
 	}
 	appt := eyelevel.Appointment{
-		ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: in.CounselorID, ClientID: a.UserID,
+		ID: eyelevel.AppointmentID(eyelevel.NewID()), CounselorID: in.CounselorID, ClientID: client,
 		Start: start, End: start.Add(s.cfg.Rules.Length), Status: eyelevel.StatusBooked, CreatedAt: now,
+	}
+	if client != a.UserID {
+		appt.BookedBy = a.UserID
 	}
 	// The slot is checked against the schedule in memory, before any
 	// transaction; store.Book then makes sure under the locks that the
@@ -126,6 +134,10 @@ func (s *Service) Appointments(ctx context.Context, a eyelevel.Actor, past bool,
 		f.CounselorID = a.UserID
 	case eyelevel.RoleAdmin:
 		return []eyelevel.Appointment{}, "", nil
+	case eyelevel.RoleCarePoint, eyelevel.RoleOrgAdmin:
+		// A care point sees its clients' sessions on its own page
+		// (CarePointClients), never through the clients' lists.
+		return nil, "", eyelevel.ErrNotFound()
 	default:
 		return nil, "", unauthorized()
 	}
@@ -166,7 +178,7 @@ func (s *Service) Cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.Appo
 		if appt, err = s.db.Appointment(ctx, id); err != nil {
 			return err
 		}
-		if !participant(a, appt) {
+		if !participant(a, appt) && !s.actsFor(ctx, a, appt.ClientID) {
 			return eyelevel.ErrNotFound()
 		}
 		now := s.now().UTC()
@@ -175,7 +187,7 @@ func (s *Service) Cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.Appo
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "appointment.err.not_booked", "This appointment is no longer booked.")
 		case !appt.Start.After(now):
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "cancel.err.started", "This session has already started.")
-		case a.Role == eyelevel.RoleClient && appt.Start.Sub(now) < s.cfg.CancelNotice:
+		case a.Role != eyelevel.RoleCounselor && appt.Start.Sub(now) < s.cfg.CancelNotice:
 			e := eyelevel.Errorf(eyelevel.ECONFLICT, "cancel.err.notice", "Sessions can be cancelled up to %d hours before they start. Please contact your counselor.", int(s.cfg.CancelNotice.Hours()))
 			e.Args = []any{"hours", int(s.cfg.CancelNotice.Hours())}
 			return e

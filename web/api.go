@@ -413,6 +413,7 @@ func appointmentOf(a eyelevel.Appointment) appointmentJSON {
 type bookJSON struct {
 	CounselorID eyelevel.UserID `json:"counselor_id"`
 	Start       string          `json:"start"`
+	ClientID    eyelevel.UserID `json:"client_id"` // a care point books for its client
 }
 
 func handleBook(d Deps) http.Handler {
@@ -429,7 +430,7 @@ func handleBook(d Deps) http.Handler {
 				return
 			}
 		}
-		a, err := d.Service.Book(r.Context(), info(r).Actor, service.BookInput{CounselorID: in.CounselorID, Start: start})
+		a, err := d.Service.Book(r.Context(), info(r).Actor, service.BookInput{CounselorID: in.CounselorID, Start: start, ClientID: in.ClientID})
 		if err != nil {
 			writeError(w, r, d, err)
 			return

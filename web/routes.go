@@ -59,6 +59,11 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Pricing, purchases, Stripe (api_purchases.go).
 
 	// Care points and organization staff (api_carepoint.go).
+	mux.Handle("POST /api/v1/organizations/{id}/staff", authed(d, handleAddStaff(d)))
+	mux.Handle("GET /api/v1/organizations/{id}/staff", authed(d, handleListStaff(d)))
+	mux.Handle("POST /api/v1/carepoint/clients", authed(d, handleRegisterForClient(d)))
+	mux.Handle("GET /api/v1/carepoint/clients", authed(d, handleCarePointClients(d)))
+	mux.Handle("DELETE /api/v1/me/carepoint", authed(d, handleEndCarePoint(d)))
 
 	// Buyer reports and statements (api_buyer_report.go).
 
