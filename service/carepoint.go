@@ -270,7 +270,9 @@ func (s *Service) bookingClient(ctx context.Context, a eyelevel.Actor, client ey
 		}
 		return client, nil
 	}
-	if a.Role != eyelevel.RoleClient {
+	if a.Role == eyelevel.RoleOrgAdmin {
+		return "", eyelevel.ErrNotFound()
+	} else if a.Role != eyelevel.RoleClient {
 		return "", eyelevel.Errorf(eyelevel.EFORBIDDEN, "booking.err.clients_only", "Only clients can book sessions.")
 	}
 	if client != "" && client != a.UserID {
