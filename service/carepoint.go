@@ -206,13 +206,30 @@ func (s *Service) carePointView(ctx context.Context, l store.CarePointClient) (C
 	return c, nil
 }
 
-// MyCarePoint returns the care-point link of the acting client.
-// Errors: EUNAUTHORIZED, ENOTFOUND (no care point acts for the client).
-func (s *Service) MyCarePoint(ctx context.Context, a eyelevel.Actor) (store.CarePointLink, error) {
+// CarePointAccess is what a client is told about the care point acting
+// for them.
+type CarePointAccess struct {
+	Organization string
+	Since        time.Time // when the client consented
+	Consent      string    // the version of the consent text
+}
+
+// MyCarePoint returns the care point acting for the acting client.
+// Errors: EUNAUTHORIZED, EFORBIDDEN (not a client), ENOTFOUND (no care
+// point acts for the client).
+func (s *Service) MyCarePoint(ctx context.Context, a eyelevel.Actor) (CarePointAccess, error) {
 	if err := requireRole(a, eyelevel.RoleClient); err != nil {
-		return store.CarePointLink{}, err
+		return CarePointAccess{}, err
 	}
-	return s.db.CarePointLinkOf(ctx, a.UserID)
+	l, err := s.db.CarePointLinkOf(ctx, a.UserID)
+	if err != nil {
+		return CarePointAccess{}, err
+	}
+	o, err := s.db.Organization(ctx, l.OrganizationID)
+	if err != nil {
+		return CarePointAccess{}, err
+	}
+	return CarePointAccess{Organization: o.Name, Since: l.ConsentAt, Consent: l.ConsentVersion}, nil
 }
 
 // EndCarePoint ends the care point's access to the acting client: it

@@ -135,6 +135,15 @@ func (s *Service) OrganizationStaff(ctx context.Context, a eyelevel.Actor, org s
 	return out, err
 }
 
+// OrganizationForStaff returns organization id to those who manage its
+// staff (see canManageStaff). Errors: EUNAUTHORIZED, ENOTFOUND.
+func (s *Service) OrganizationForStaff(ctx context.Context, a eyelevel.Actor, id string) (eyelevel.Organization, error) {
+	if err := s.canManageStaff(ctx, a, id, ""); err != nil {
+		return eyelevel.Organization{}, err
+	}
+	return s.db.Organization(ctx, id)
+}
+
 // MyOrganization returns the organization a staff member belongs to.
 // Errors: EUNAUTHORIZED, ENOTFOUND (not staff of an organization).
 func (s *Service) MyOrganization(ctx context.Context, a eyelevel.Actor) (eyelevel.Organization, error) {

@@ -124,6 +124,15 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Pricing, packages, receipts (pages_purchases.go).
 
 	// Care points and organization staff (pages_carepoint.go).
+	mux.Handle("GET /carepoint", v.carePointPage())
+	mux.Handle("POST /carepoint/clients", v.registerForClient())
+	mux.Handle("GET /carepoint/clients/{id}/slip", v.slipPage())
+	mux.Handle("GET /carepoint/access", v.carePointAccess())
+	mux.Handle("POST /carepoint/access/end", v.endCarePointAccess())
+	mux.Handle("GET /org/staff", v.staffPage())
+	mux.Handle("POST /org/staff", v.addStaff())
+	mux.Handle("GET /admin/organizations/{id}/staff", v.staffPage())
+	mux.Handle("POST /admin/organizations/{id}/staff", v.addStaff())
 
 	// Buyer reports (pages_buyer_report.go).
 
