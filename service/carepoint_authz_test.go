@@ -136,9 +136,15 @@ func TestOrganizationStaffAuthorization(t *testing.T) {
 			{"unrated sessions", "", func(a eyelevel.Actor) error { _, err := e.svc.UnratedSessions(e.ctx, a); return err }},
 			{"a counselor's ratings", "", func(a eyelevel.Actor) error { _, err := e.svc.CounselorRatings(e.ctx, a, counselor.UserID); return err }},
 			{"all ratings", "", func(a eyelevel.Actor) error { _, err := e.svc.AllRatings(e.ctx, a); return err }},
-			{"impact report", "", func(a eyelevel.Actor) error { _, err := e.svc.ImpactReport(e.ctx, a, at(-60, 0, 0), at(-30, 0, 0)); return err }},
+			{"impact report", "", func(a eyelevel.Actor) error {
+				_, err := e.svc.ImpactReport(e.ctx, a, at(-60, 0, 0), at(-30, 0, 0))
+				return err
+			}},
 			{"export", "", func(a eyelevel.Actor) error { _, err := e.svc.Export(e.ctx, a); return err }},
-			{"appointments", "", func(a eyelevel.Actor) error { _, _, err := e.svc.Appointments(e.ctx, a, true, service.Page{}); return err }},
+			{"appointments", "", func(a eyelevel.Actor) error {
+				_, _, err := e.svc.Appointments(e.ctx, a, true, service.Page{})
+				return err
+			}},
 			{"an appointment", "", func(a eyelevel.Actor) error { _, err := e.svc.Appointment(e.ctx, a, appt.ID); return err }},
 			{"the room", "", func(a eyelevel.Actor) error { _, err := e.svc.Room(e.ctx, a, appt.ID); return err }},
 			{"join the waitlist", "", func(a eyelevel.Actor) error {
