@@ -109,7 +109,9 @@ func TestAPIStaffAndCarePointInput(t *testing.T) {
 	}
 	r := w.doToken(t, w.tok["managerA"], "POST", staffURL, good)
 	r.wantStatus(t, 201)
-	var list struct{ Staff []struct{ Username, Role string } }
+	var list struct {
+		Staff []struct{ Username, Role string }
+	}
 	w.doToken(t, w.tok["managerA"], "GET", staffURL, nil).decode(t, &list)
 	if len(list.Staff) != 3 {
 		t.Fatalf("A's staff: %+v", list.Staff)
