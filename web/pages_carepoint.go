@@ -71,6 +71,23 @@ func (v *views) registerForClient() http.Handler {
 	})
 }
 
+// cancelForClient cancels a session of one of the worker's clients (under
+// the client's notice period).
+func (v *views) cancelForClient() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requireLogin(w, r, "/carepoint") {
+			return
+		}
+		if _, err := v.d.Service.Cancel(r.Context(), info(r).Actor, eyelevel.AppointmentID(r.PathValue("id"))); err != nil {
+			p := newPage(r, "carepoint.title")
+			p.Form.Set("language", info(r).Lang)
+			v.renderCarePoint(w, r, p, err)
+			return
+		}
+		http.Redirect(w, r, "/carepoint?notice=cancelled", http.StatusSeeOther)
+	})
+}
+
 // forClient is the client a care point is booking for on the search and
 // booking pages (?client= or the form's client), or "".
 func forClient(r *http.Request) eyelevel.UserID {

@@ -153,6 +153,16 @@ func TestPagesCarePoint(t *testing.T) {
 	p = worker.get("/carepoint?notice=booked")
 	mustContain(t, "care point after booking", p, "parwana-7", "Farida Noori", "/carepoint/clients/"+string(client)+"/slip")
 
+	// Cancelling for the client follows the client's notice period: the
+	// session starts within the next 24 hours.
+	cancel := between(p.body, `action="/carepoint/appointments/`, `"`)
+	if cancel == "" {
+		t.Fatalf("no cancel button:\n%s", p.body)
+	}
+	p = worker.post("/carepoint/appointments/"+cancel, url.Values{})
+	mustStatus(t, "cancel within the notice period", p, http.StatusConflict)
+	mustContain(t, "cancel within the notice period", p, e.de("cancel.err.notice", "hours", 24), "Farida Noori")
+
 	// The slip is in Dari, whatever the worker's page language.
 	p = worker.get("/carepoint/clients/" + string(client) + "/slip")
 	mustStatus(t, "slip", p, http.StatusOK)

@@ -127,6 +127,7 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /carepoint", v.carePointPage())
 	mux.Handle("POST /carepoint/clients", v.registerForClient())
 	mux.Handle("GET /carepoint/clients/{id}/slip", v.slipPage())
+	mux.Handle("POST /carepoint/appointments/{id}/cancel", v.cancelForClient())
 	mux.Handle("GET /carepoint/access", v.carePointAccess())
 	mux.Handle("POST /carepoint/access/end", v.endCarePointAccess())
 	mux.Handle("GET /org/staff", v.staffPage())
