@@ -247,6 +247,10 @@ func (s *Service) Appointments(ctx context.Context, a eyelevel.Actor, past bool,
 		f.CounselorID = a.UserID
 	case eyelevel.RoleAdmin:
 		return []eyelevel.Appointment{}, "", nil
+	case eyelevel.RoleCarePoint, eyelevel.RoleOrgAdmin:
+		// A care point sees its clients' sessions on its own page
+		// (CarePointClients), never through the clients' lists.
+		return nil, "", eyelevel.ErrNotFound()
 	default:
 		return nil, "", unauthorized()
 	}

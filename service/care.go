@@ -224,10 +224,15 @@ func (s *Service) rescore(rs []eyelevel.Response, lang string) []Scored {
 	return out
 }
 
-// requireRole checks that someone with the role is logged in.
+// requireRole checks that someone with the role is logged in. An
+// organization's staff (care points, managers) get ENOTFOUND rather than
+// EFORBIDDEN: care data is not theirs to learn about, not even that it
+// exists.
 func requireRole(a eyelevel.Actor, role eyelevel.Role) error {
 	if a.Anonymous() {
 		return unauthorized()
+	} else if a.Role != role && a.Role.OfOrganization() {
+		return eyelevel.ErrNotFound()
 	} else if a.Role != role {
 		return forbidden()
 	}

@@ -44,6 +44,10 @@ type Credentials struct {
 	Username, Password, IP string
 	API                    bool // a bearer token instead of a browser session
 	Device                 string
+	// Shared marks a browser login on a shared computer (a care point's):
+	// the session is short (Config.SharedSession) and gets no device
+	// token, so the browser keeps nothing of the account.
+	Shared bool
 }
 
 // SignedIn is a started session. Token is the secret (never stored);
@@ -53,6 +57,7 @@ type SignedIn struct {
 	Expires time.Time
 	User    eyelevel.User
 	Device  string
+	Shared  bool // a shared computer's session: keep nothing after it
 }
 
 // SignIn checks credentials and starts a session of kind SessionWeb or
@@ -101,17 +106,23 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 	}
 	s.limiter.Refund(keys...)
 	kind, ttl := SessionWeb, s.cfg.WebSession
-	if c.API {
+	shared := c.Shared && !c.API
+	switch {
+	case c.API:
 		kind, ttl = SessionAPI, s.cfg.TokenTTL
+	case shared:
+		ttl = s.cfg.SharedSession
 	}
-	out := SignedIn{Token: newToken(), User: u}
+	out := SignedIn{Token: newToken(), User: u, Shared: shared}
 	now := s.now().UTC()
 	out.Expires = now.Add(ttl).Truncate(time.Second)
-	err = s.db.CreateSession(ctx, store.Session{TokenHash: hashToken(out.Token), UserID: u.ID, Kind: kind, CreatedAt: now, ExpiresAt: out.Expires})
+	err = s.db.CreateSession(ctx, store.Session{TokenHash: hashToken(out.Token), UserID: u.ID, Kind: kind, CreatedAt: now, ExpiresAt: out.Expires, Shared: shared})
 	if err != nil {
 		return SignedIn{}, err
 	}
-	out.Device = s.issueDevice(u.ID, device)
+	if !shared {
+		out.Device = s.issueDevice(u.ID, device)
+	}
 	return out, nil
 }
 
@@ -175,4 +186,15 @@ func (s *Service) deviceMAC(user eyelevel.UserID, body string) string {
 	m := hmac.New(sha256.New, s.deviceKey)
 	m.Write([]byte(string(user) + "\x00" + body))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// SessionShared reports whether the browser session of token was started
+// on a shared computer, so that logging out can clear the browser.
+// An unknown or expired session is not shared.
+func (s *Service) SessionShared(ctx context.Context, token string) (bool, error) {
+	shared, err := s.db.SessionShared(ctx, hashToken(token), s.now())
+	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+		return false, nil
+	}
+	return shared, err
 }

@@ -103,6 +103,8 @@ type RatingSummary struct {
 func (s *Service) CounselorRatings(ctx context.Context, a eyelevel.Actor, counselor eyelevel.UserID) (RatingSummary, error) {
 	if a.Anonymous() {
 		return RatingSummary{}, unauthorized()
+	} else if a.Role.OfOrganization() {
+		return RatingSummary{}, eyelevel.ErrNotFound()
 	} else if a.Role != eyelevel.RoleAdmin && !(a.Role == eyelevel.RoleCounselor && a.UserID == counselor) {
 		return RatingSummary{}, forbidden()
 	}

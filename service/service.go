@@ -34,7 +34,10 @@ type Config struct {
 	SessionsPerDay int
 	WebSession     time.Duration // browser session lifetime (12 h)
 	TokenTTL       time.Duration // API token lifetime (30 days)
-	Password       PasswordParams
+	// SharedSession is the lifetime of a browser session on a shared
+	// computer, e.g. at a care point (30 min).
+	SharedSession time.Duration
+	Password      PasswordParams
 	// HashMemory is how many bytes password hashing may use at once
 	// (128 MiB); with 19 MiB per hash that is 6 logins hashing in parallel.
 	HashMemory int64
@@ -105,6 +108,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WebSession == 0 {
 		c.WebSession = 12 * time.Hour
+	}
+	if c.SharedSession == 0 {
+		c.SharedSession = 30 * time.Minute
 	}
 	if c.TokenTTL == 0 {
 		c.TokenTTL = 30 * 24 * time.Hour

@@ -45,6 +45,8 @@ func (s *Service) hasCapacity(ctx context.Context, language string, gender eyele
 func (s *Service) JoinWaitlist(ctx context.Context, a eyelevel.Actor, in SearchInput) error {
 	if a.Anonymous() {
 		return unauthorized()
+	} else if a.Role.OfOrganization() {
+		return eyelevel.ErrNotFound()
 	} else if a.Role != eyelevel.RoleClient {
 		return eyelevel.Errorf(eyelevel.EFORBIDDEN, "waitlist.err.clients_only", "Only clients can join a waitlist.")
 	}
@@ -68,6 +70,8 @@ func (s *Service) JoinWaitlist(ctx context.Context, a eyelevel.Actor, in SearchI
 func (s *Service) LeaveWaitlist(ctx context.Context, a eyelevel.Actor, language string) error {
 	if a.Anonymous() {
 		return unauthorized()
+	} else if a.Role.OfOrganization() {
+		return eyelevel.ErrNotFound()
 	} else if a.Role != eyelevel.RoleClient {
 		return eyelevel.Errorf(eyelevel.EFORBIDDEN, "waitlist.err.clients_only", "Only clients can join a waitlist.")
 	}

@@ -77,12 +77,15 @@ type Session struct {
 	Kind      string // "web" or "api"
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// Shared marks a browser session on a shared computer (a care
+	// point's): see service.Credentials.Shared.
+	Shared bool
 }
 
 // CreateSession stores s.
 func (db *DB) CreateSession(ctx context.Context, s Session) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		s.TokenHash, s.UserID, s.Kind, unix(s.CreatedAt), unix(s.ExpiresAt))
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at, shared) VALUES ($1, $2, $3, $4, $5, $6)`,
+		s.TokenHash, s.UserID, s.Kind, unix(s.CreatedAt), unix(s.ExpiresAt), boolInt(s.Shared))
 	return db.wrap(err, "insert session")
 }
 

@@ -78,7 +78,7 @@ func (v *views) register() http.Handler {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		setSession(w, in2.Token, in2.Expires)
+		setSession(w, in2.Token, in2.Expires, false)
 		setDevice(w, in2.Device)
 		// With an organization's code they enter it first (prefilled);
 		// otherwise new clients start with the self-test, which can be skipped.
@@ -132,6 +132,7 @@ func (v *views) login() http.Handler {
 		}
 		in, err := v.d.Service.SignIn(r.Context(), service.Credentials{
 			Username: f.Get("username"), Password: f.Get("password"), IP: info(r).IP, Device: deviceOf(r),
+			Shared: f.Get("shared") == "yes",
 		})
 		if err != nil {
 			p := newPage(r, "login.title")
@@ -139,15 +140,15 @@ func (v *views) login() http.Handler {
 				v.fail(w, r, err)
 				return
 			}
-			p.Form = keep(f, "username")
+			p.Form = keep(f, "username", "shared")
 			if next != "" {
 				p.Form.Set("next", next)
 			}
 			v.renderLogin(w, r, statusOf(err), p)
 			return
 		}
-		setSession(w, in.Token, in.Expires)
-		setDevice(w, in.Device)
+		setSession(w, in.Token, in.Expires, in.Shared)
+		setDevice(w, in.Device) // none on a shared computer
 		if next == "" {
 			lang := info(r).Lang
 			if in.User.Language != "" {
@@ -162,6 +163,10 @@ func (v *views) login() http.Handler {
 func (v *views) logout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tok := info(r).Token; tok != "" {
+			if err := v.clearSharedComputer(w, r); err != nil {
+				v.fail(w, r, err)
+				return
+			}
 			if err := v.d.Service.Logout(r.Context(), tok); err != nil {
 				v.fail(w, r, err)
 				return
@@ -180,6 +185,10 @@ func (v *views) logoutEverywhere() http.Handler {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
+		if err := v.clearSharedComputer(w, r); err != nil {
+			v.fail(w, r, err)
+			return
+		}
 		if err := v.d.Service.LogoutEverywhere(r.Context(), info(r).Actor); err != nil {
 			v.fail(w, r, err)
 			return
@@ -188,4 +197,18 @@ func (v *views) logoutEverywhere() http.Handler {
 		clearSession(w)
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
+}
+
+// clearSharedComputer asks the browser to forget everything of this site
+// (cookies, cached pages, storage) when the session ending was started on
+// a shared computer, so that the next person at it finds nothing.
+func (v *views) clearSharedComputer(w http.ResponseWriter, r *http.Request) error {
+	if info(r).Kind != service.SessionWeb {
+		return nil
+	}
+	shared, err := v.d.Service.SessionShared(r.Context(), info(r).Token)
+	if shared {
+		w.Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
+	}
+	return err
 }

@@ -34,6 +34,8 @@ type searchData struct {
 	OtherGenders bool
 	AnyGenderURL string
 	Waiting      []service.Waitlisted // the client's waitlist entries
+	For          string               // the client a care point books for
+	Client       eyelevel.UserID      // their id, for the search form
 }
 
 func (v *views) findCounselor() http.Handler {
@@ -41,7 +43,12 @@ func (v *views) findCounselor() http.Handler {
 		q := r.URL.Query()
 		p := newPage(r, "search.title")
 		p.Form = keep(q, "language", "gender")
-		data := searchData{Languages: serviceLanguages()}
+		data := searchData{Languages: serviceLanguages(), Client: forClient(r)}
+		var err error
+		if data.For, err = v.bookingFor(r.Context(), info(r).Actor, data.Client); err != nil {
+			v.fail(w, r, err)
+			return
+		}
 		status := http.StatusOK
 		if q.Get("language") != "" {
 			ms, err := v.d.Service.Search(r.Context(), info(r).Actor, service.SearchInput{Language: q.Get("language"), Gender: eyelevel.Gender(q.Get("gender"))})
@@ -54,9 +61,9 @@ func (v *views) findCounselor() http.Handler {
 			}
 			data.Searched = err == nil
 			for _, m := range ms {
-				mv := matchView{Match: m, URL: counselorURL(m.Counselor.ID)}
+				mv := matchView{Match: m, URL: withClient(counselorURL(m.Counselor.ID), data.Client)}
 				if m.NextSlot != nil {
-					mv.BookURL = bookURL(m.Counselor.ID, m.NextSlot.Start)
+					mv.BookURL = withClient(bookURL(m.Counselor.ID, m.NextSlot.Start), data.Client)
 				}
 				data.Matches = append(data.Matches, mv)
 			}
@@ -97,6 +104,7 @@ type counselorData struct {
 	Free             int
 	PrevURL, NextURL string
 	Payer            *service.Payer // who pays, for clients
+	For              string // the client a care point books for
 }
 
 // weekStart returns Monday 00:00 of the week containing t, in t's zone.
@@ -127,7 +135,13 @@ func (v *views) counselorPage() http.Handler {
 			v.fail(w, r, err)
 			return
 		}
-		data := counselorData{Counselor: c, Week: week, Free: len(free)}
+		client := forClient(r)
+		forName, err := v.bookingFor(r.Context(), ri.Actor, client)
+		if err != nil {
+			v.fail(w, r, err)
+			return
+		}
+		data := counselorData{Counselor: c, Week: week, Free: len(free), For: forName}
 		if data.Payer, err = v.payerOf(r); err != nil {
 			v.fail(w, r, err)
 			return
@@ -139,17 +153,17 @@ func (v *views) counselorPage() http.Handler {
 			local := s.Start.In(ri.Zone)
 			for i := range data.Days {
 				if !local.Before(data.Days[i].Day) && (i == 6 || local.Before(data.Days[i+1].Day)) {
-					data.Days[i].Slots = append(data.Days[i].Slots, slotView{Start: s.Start, URL: bookURL(c.ID, s.Start)})
+					data.Days[i].Slots = append(data.Days[i].Slots, slotView{Start: s.Start, URL: withClient(bookURL(c.ID, s.Start), client)})
 					break
 				}
 			}
 		}
 		base := counselorURL(c.ID) + "?week="
 		if week.After(thisWeek) {
-			data.PrevURL = base + time.Date(y, m, d-7, 0, 0, 0, 0, ri.Zone).Format(time.DateOnly)
+			data.PrevURL = withClient(base+time.Date(y, m, d-7, 0, 0, 0, 0, ri.Zone).Format(time.DateOnly), client)
 		}
 		if end.Before(v.d.Service.Now().Add(v.d.Service.Config().Horizon)) {
-			data.NextURL = base + end.Format(time.DateOnly)
+			data.NextURL = withClient(base+end.Format(time.DateOnly), client)
 		}
 		p := newPage(r, "counselor.title")
 		p.Data = data
@@ -165,6 +179,8 @@ type bookData struct {
 	BackURL    string
 	Cancel     cancelRule
 	Payer      *service.Payer // who pays, for clients
+	For        string          // the client a care point books for
+	Client     eyelevel.UserID // their id, for the form
 }
 
 // cancelRule is what a page says about cancelling: until when (Open), or
@@ -183,13 +199,19 @@ func (v *views) cancelRuleOf(a eyelevel.Actor, start time.Time) cancelRule {
 // renderConfirm shows the confirmation page of a slot, with err if booking failed.
 func (v *views) renderConfirm(w http.ResponseWriter, r *http.Request, id, start string, bookErr error) {
 	p := newPage(r, "book.title")
-	p.Self = "/book?counselor=" + url.QueryEscape(id) + "&start=" + url.QueryEscape(start)
+	client := forClient(r)
+	p.Self = withClient("/book?counselor="+url.QueryEscape(id)+"&start="+url.QueryEscape(start), client)
 	t, err := time.Parse(time.RFC3339, start)
 	if err != nil {
 		v.fail(w, r, eyelevel.Errorf(eyelevel.EINVALID, "error.bad_time", "Please give the time in RFC 3339 format."))
 		return
 	}
 	c, err := v.d.Service.Counselor(r.Context(), info(r).Actor, eyelevel.UserID(id))
+	if err != nil {
+		v.fail(w, r, err)
+		return
+	}
+	forName, err := v.bookingFor(r.Context(), info(r).Actor, client)
 	if err != nil {
 		v.fail(w, r, err)
 		return
@@ -202,9 +224,10 @@ func (v *views) renderConfirm(w http.ResponseWriter, r *http.Request, id, start 
 	}
 	p.Data = bookData{
 		Payer:     payer,
+		For: forName, Client: client,
 		Counselor: c, Start: t, End: t.Add(length), Minutes: int(length.Minutes()),
 		StartValue: t.UTC().Format(time.RFC3339),
-		BackURL:    counselorURL(c.ID) + "?week=" + t.In(info(r).Zone).Format(time.DateOnly),
+		BackURL:    withClient(counselorURL(c.ID)+"?week="+t.In(info(r).Zone).Format(time.DateOnly), client),
 		Cancel:     v.cancelRuleOf(info(r).Actor, t),
 	}
 	v.renderAfter(w, r, "book", p, bookErr)
@@ -227,7 +250,7 @@ func (v *views) book() http.Handler {
 			return
 		}
 		id, start := r.PostForm.Get("counselor"), r.PostForm.Get("start")
-		if requireLogin(w, r, "/book?counselor="+url.QueryEscape(id)+"&start="+url.QueryEscape(start)) {
+		if requireLogin(w, r, withClient("/book?counselor="+url.QueryEscape(id)+"&start="+url.QueryEscape(start), forClient(r))) {
 			return
 		}
 		t, err := time.Parse(time.RFC3339, start)
@@ -235,8 +258,13 @@ func (v *views) book() http.Handler {
 			v.renderConfirm(w, r, id, start, nil) // shows the bad-time page
 			return
 		}
-		if _, err := v.d.Service.Book(r.Context(), info(r).Actor, service.BookInput{CounselorID: eyelevel.UserID(id), Start: t}); err != nil {
+		client := forClient(r)
+		if _, err := v.d.Service.Book(r.Context(), info(r).Actor, service.BookInput{CounselorID: eyelevel.UserID(id), Start: t, ClientID: client}); err != nil {
 			v.renderConfirm(w, r, id, start, err)
+			return
+		}
+		if client != "" {
+			http.Redirect(w, r, "/carepoint?notice=booked", http.StatusSeeOther)
 			return
 		}
 		http.Redirect(w, r, "/appointments?notice=booked", http.StatusSeeOther)
@@ -257,6 +285,9 @@ type appointmentsData struct {
 	// Recent are the client's sessions of the last days, with how each
 	// ended (and whether the counselor corrected it).
 	Recent []eyelevel.Appointment
+	// CarePoint names the organization whose care point acts for the
+	// client, if one does.
+	CarePoint string
 }
 
 // renderAppointments lists the actor's upcoming appointments, with the
@@ -290,6 +321,14 @@ func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cance
 	if data.Care, err = v.careOf(r, a); err != nil {
 		v.fail(w, r, err)
 		return
+	}
+	if a.Role == eyelevel.RoleClient {
+		if acc, err := v.d.Service.MyCarePoint(r.Context(), a); err == nil {
+			data.CarePoint = acc.Organization
+		} else if eyelevel.ErrorCode(err) != eyelevel.ENOTFOUND {
+			v.fail(w, r, err)
+			return
+		}
 	}
 	p.Data = data
 	v.renderAfter(w, r, "appointments", p, cancelErr)

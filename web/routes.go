@@ -74,6 +74,11 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /api/v1/webhooks/stripe", handleStripeWebhook(d))
 
 	// Care points and organization staff (api_carepoint.go).
+	mux.Handle("POST /api/v1/organizations/{id}/staff", authed(d, handleAddStaff(d)))
+	mux.Handle("GET /api/v1/organizations/{id}/staff", authed(d, handleListStaff(d)))
+	mux.Handle("POST /api/v1/carepoint/clients", authed(d, handleRegisterForClient(d)))
+	mux.Handle("GET /api/v1/carepoint/clients", authed(d, handleCarePointClients(d)))
+	mux.Handle("DELETE /api/v1/me/carepoint", authed(d, handleEndCarePoint(d)))
 
 	// Buyer reports and statements (api_buyer_report.go).
 	mux.Handle("GET /api/v1/contracts/{id}/report", authed(d, handleBuyerReport(d)))
@@ -154,6 +159,16 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /admin/purchases", v.adminPurchases())
 
 	// Care points and organization staff (pages_carepoint.go).
+	mux.Handle("GET /carepoint", v.carePointPage())
+	mux.Handle("POST /carepoint/clients", v.registerForClient())
+	mux.Handle("GET /carepoint/clients/{id}/slip", v.slipPage())
+	mux.Handle("POST /carepoint/appointments/{id}/cancel", v.cancelForClient())
+	mux.Handle("GET /carepoint/access", v.carePointAccess())
+	mux.Handle("POST /carepoint/access/end", v.endCarePointAccess())
+	mux.Handle("GET /org/staff", v.staffPage())
+	mux.Handle("POST /org/staff", v.addStaff())
+	mux.Handle("GET /admin/organizations/{id}/staff", v.staffPage())
+	mux.Handle("POST /admin/organizations/{id}/staff", v.addStaff())
 
 	// Buyer reports (pages_buyer_report.go).
 	mux.Handle("GET /org/contracts/{id}/report", v.buyerReportPage("/org/contracts/%s/report"))

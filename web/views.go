@@ -133,6 +133,8 @@ var notices = map[string]string{
 	"unlisted":     "notice.unlisted",
 	"redeemed":     "notice.redeemed",
 	"refunded":     "notice.refunded",
+	"registered":   "notice.registered",
+	"access_ended": "notice.access_ended",
 }
 
 func newPage(r *http.Request, title string) *page {
@@ -313,10 +315,15 @@ func isLocalPath(s string) bool {
 	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil
 }
 
-// setSession stores the session token in the browser.
-func setSession(w http.ResponseWriter, token string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
-		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+// setSession stores the session token in the browser. A shared
+// computer's session cookie has no expiry: it ends with the browser.
+func setSession(w http.ResponseWriter, token string, expires time.Time, shared bool) {
+	c := &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}
+	if shared {
+		c.Expires = time.Time{}
+	}
+	http.SetCookie(w, c)
 }
 
 // setDevice keeps the device token for a year; it is strict so that no
@@ -349,6 +356,8 @@ func homeOf(role eyelevel.Role, lang string) string {
 		return "/appointments"
 	case eyelevel.RoleAdmin:
 		return "/admin/counselors"
+	case eyelevel.RoleCarePoint:
+		return "/carepoint"
 	case eyelevel.RoleOrgAdmin:
 		return "/admin/organizations"
 	}

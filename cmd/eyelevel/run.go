@@ -29,6 +29,7 @@ const usage = `usage:
                  [--operator-name NAME] [--imprint-url URL] [--privacy-url URL]
                  [--stripe-key sk_… --stripe-webhook-secret whsec_…] [--stripe-api URL]
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
+  eyelevel user add --role carepoint|orgadmin --org SLUG --username NAME [--display-name NAME] < password
 
 Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
 --cancel-notice is EYELEVEL_CANCEL_NOTICE, and so on. eyelevel serve --help lists
@@ -353,15 +354,16 @@ func closeContracts(ctx context.Context, svc *service.Service, log *slog.Logger)
 
 func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var c config
-	var role, username, displayName, gender, languages, tz string
+	var role, username, displayName, gender, languages, tz, org string
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	c.flags(fs, false)
 	if err := fromEnv(fs, getenv); err != nil {
 		return err
 	}
-	fs.StringVar(&role, "role", "", "admin, counselor or client")
+	fs.StringVar(&role, "role", "", "admin, counselor, client, carepoint or orgadmin")
+	fs.StringVar(&org, "org", "", "carepoint and orgadmin: the slug of their organization")
 	fs.StringVar(&username, "username", "", "login name")
-	fs.StringVar(&displayName, "display-name", "", "counselors: name shown to clients (default: the username)")
+	fs.StringVar(&displayName, "display-name", "", "counselors: name shown to clients; staff: their name (default: the username)")
 	fs.StringVar(&gender, "gender", "diverse", "counselors: female, male or diverse")
 	fs.StringVar(&languages, "languages", "de:native", "counselors: languages as code[:native],… e.g. fa:native,de")
 	fs.StringVar(&tz, "timezone", "Europe/Berlin", "IANA time zone")
@@ -370,6 +372,12 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if role == "" || username == "" {
 		return errors.New("--role and --username are required")
+	}
+	staff := eyelevel.Role(role).OfOrganization()
+	if staff && org == "" {
+		return fmt.Errorf("--org is required for --role %s: the slug of the organization the account belongs to", role)
+	} else if !staff && org != "" {
+		return fmt.Errorf("--org is only for --role carepoint or orgadmin, not %s", role)
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -384,7 +392,19 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	defer db.Close()
 	svc := service.New(db, service.Config{}, nil, nil)
 	var id eyelevel.UserID
-	if eyelevel.Role(role) == eyelevel.RoleCounselor {
+	if staff {
+		if displayName == "" {
+			displayName = username
+		}
+		in := service.StaffInput{Username: username, Password: password, DisplayName: displayName, Role: eyelevel.Role(role), TimeZone: tz}
+		u, err := svc.AddStaffBySlug(ctx, service.Operator, org, in)
+		if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+			return fmt.Errorf("no organization with the slug %q", org)
+		} else if err != nil {
+			return describe(err)
+		}
+		id = u.ID
+	} else if eyelevel.Role(role) == eyelevel.RoleCounselor {
 		if displayName == "" {
 			displayName = username
 		}
