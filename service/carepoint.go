@@ -273,4 +273,3 @@ func (s *Service) AccessSlip(ctx context.Context, a eyelevel.Actor, client eyele
 	}
 	return out, nil
 }
-

@@ -170,9 +170,17 @@ func (s *Service) settleCredit(ctx context.Context, appt eyelevel.Appointment, u
 // Money formats an amount in minor units for people: "€65", "€12.50",
 // "CHF 80".
 func Money(currency string, minor int64) string {
-	n := strconv.FormatInt(minor/100, 10)
-	if cents := minor % 100; cents != 0 {
-		n += fmt.Sprintf(".%02d", cents)
+	digits, ok := CurrencyDigits(strings.ToUpper(currency))
+	if !ok {
+		digits = 2
+	}
+	unit := int64(1)
+	for range digits {
+		unit *= 10
+	}
+	n := strconv.FormatInt(minor/unit, 10)
+	if frac := minor % unit; frac != 0 {
+		n += fmt.Sprintf(".%0*d", digits, frac)
 	}
 	switch strings.ToUpper(currency) {
 	case "EUR":

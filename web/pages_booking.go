@@ -104,7 +104,7 @@ type counselorData struct {
 	Free             int
 	PrevURL, NextURL string
 	Payer            *service.Payer // who pays, for clients
-	For              string // the client a care point books for
+	For              string         // the client a care point books for
 }
 
 // weekStart returns Monday 00:00 of the week containing t, in t's zone.
@@ -178,7 +178,7 @@ type bookData struct {
 	StartValue string // RFC 3339, for the form
 	BackURL    string
 	Cancel     cancelRule
-	Payer      *service.Payer // who pays, for clients
+	Payer      *service.Payer  // who pays, for clients
 	For        string          // the client a care point books for
 	Client     eyelevel.UserID // their id, for the form
 }
@@ -223,8 +223,8 @@ func (v *views) renderConfirm(w http.ResponseWriter, r *http.Request, id, start 
 		return
 	}
 	p.Data = bookData{
-		Payer:     payer,
-		For: forName, Client: client,
+		Payer: payer,
+		For:   forName, Client: client,
 		Counselor: c, Start: t, End: t.Add(length), Minutes: int(length.Minutes()),
 		StartValue: t.UTC().Format(time.RFC3339),
 		BackURL:    withClient(counselorURL(c.ID)+"?week="+t.In(info(r).Zone).Format(time.DateOnly), client),

@@ -62,7 +62,12 @@ func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Wr
 	if _, err := svc.AddUser(ctx, eyelevel.RoleAdmin, demoAdmin, demoPassword, "Europe/Berlin"); err != nil {
 		return err
 	}
-	if _, err := svc.AddUser(ctx, eyelevel.RoleClient, demoClient, demoPassword, "Europe/Berlin"); err != nil {
+	client, err := svc.AddUser(ctx, eyelevel.RoleClient, demoClient, demoPassword, "Europe/Berlin")
+	if err != nil {
+		return err
+	}
+	org, err := seedDemoOrg(ctx, svc, client)
+	if err != nil {
 		return err
 	}
 	var anna eyelevel.UserID
@@ -87,16 +92,17 @@ func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Wr
 			anna = c.ID
 		}
 	}
-	if err := seedDemoHistory(ctx, svc, anna); err != nil {
+	if err := seedDemoHistory(ctx, svc, anna, org.contract.ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nDemo data created. Open %s and log in with password %q as:\n", url, demoPassword)
 	fmt.Fprintf(out, "  %-12s admin (creates counselors)\n", demoAdmin)
-	fmt.Fprintf(out, "  %-12s client\n", demoClient)
+	fmt.Fprintf(out, "  %-12s client, with sessions paid by %s\n", demoClient, demoOrgName)
 	fmt.Fprintf(out, "  %-12s clients with a finished course (demo-past-1 … demo-past-%d), for the impact report\n", "demo-past-1", demoHistoryClients)
 	for _, d := range demoCounselors {
 		fmt.Fprintf(out, "  %-12s counselor %s (%s)\n", d.username, d.name, d.langs)
 	}
+	printDemoOrg(out, url, org)
 	fmt.Fprintln(out)
 	return nil
 }

@@ -11,15 +11,18 @@ import (
 )
 
 // demoHistoryClients is how many finished courses the demo has: enough that
-// the impact report shows numbers (groups under five are suppressed).
-const demoHistoryClients = 8
+// the impact report and the organization's buyer report show numbers
+// (groups under five, and under ten for buyers, are suppressed).
+const demoHistoryClients = 10
 
 // seedDemoHistory gives the demo a past: clients who had three weekly
 // sessions with Anna Schneider about four months ago, answered the outcome
 // questionnaires before and after, rated their sessions, and mostly the
 // three-month follow-up too. It runs the ordinary use cases on a service
 // whose clock is set back, so the data is what real use would have left.
-func seedDemoHistory(ctx context.Context, svc *service.Service, counselor eyelevel.UserID) error {
+// Their sessions are paid by the demo organization's contract: each
+// redeemed one of its codes first.
+func seedDemoHistory(ctx context.Context, svc *service.Service, counselor eyelevel.UserID, contract string) error {
 	now := svc.Now().UTC()
 	start := time.Date(now.Year(), now.Month(), now.Day(), 5, 0, 0, 0, time.UTC).AddDate(0, 0, -130)
 	var clk time.Time
@@ -32,6 +35,13 @@ func seedDemoHistory(ctx context.Context, svc *service.Service, counselor eyelev
 			return err
 		}
 		a := eyelevel.Actor{UserID: u.ID, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone}
+		code, err := past.IssueCodes(ctx, service.Operator, contract, 1, false)
+		if err != nil {
+			return fmt.Errorf("demo history: code: %w", err)
+		}
+		if _, err := past.RedeemCode(ctx, a, code[0], ""); err != nil {
+			return fmt.Errorf("demo history: redeem: %w", err)
+		}
 		// Three sessions a week apart, each client at their own hour.
 		var course []eyelevel.Appointment
 		for week := range 3 {
