@@ -181,14 +181,21 @@ func TestBuyerReportSuppression(t *testing.T) {
 		if langs["ar"].Value != 10 || langs["de"].Value != 20 {
 			t.Fatalf("Q3 languages: %+v", q.Languages)
 		}
-		// The year: its first two quarters had nobody, so the year minus
-		// them would give Q3 and Q4 away: hidden. 2026 is over on 2 January.
+		// The year: its first two quarters had nobody. The year minus them
+		// reveals only that they were empty, so the year is shown (Q3's 30
+		// and Q4's 13); October's hidden languages stay hidden in the year.
+		// 2026 is over on 2 January.
 		_, err := b.svc.BuyerReport(e.ctx, e.admin, k.ID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
 		wantField(t, err, "to")
 		e.clock.Advance(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
 		y := b.report(k, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
-		if y.Period != "2026" || !y.SessionsHeld.Suppressed || !y.PeopleStarted.Suppressed || !y.Rating.Suppressed {
-			t.Fatalf("year with empty quarters shown: %+v", y)
+		if y.Period != "2026" || y.SessionsHeld.Suppressed || y.SessionsHeld.Value != 43 || y.PeopleStarted.Value != 43 || y.Rating.Suppressed {
+			t.Fatalf("year with empty and shown quarters: %+v", y)
+		}
+		for _, l := range y.Languages {
+			if !l.Clients.Suppressed {
+				t.Fatalf("year language %s shown though October hides it: %+v", l.Language, y.Languages)
+			}
 		}
 	})
 }

@@ -14,6 +14,10 @@ type Stat struct {
 	Value      float64
 	N          int
 	Suppressed bool
+	// empty marks a figure suppressed because it rests on nobody: the
+	// period minus the others reveals only that nobody is in it, so it
+	// does not hide the periods made of it.
+	empty bool
 }
 
 // Outcome is the pre→post change of one instrument: mean scores before and
@@ -26,6 +30,7 @@ type Outcome struct {
 	Pre, Post  float64
 	Change     float64
 	EffectSize float64
+	empty      bool // suppressed because nobody answered (see Stat)
 }
 
 // ImpactReport is the operator's report for funders: aggregates only.

@@ -118,11 +118,12 @@ func TestImpactReportSuppressesSmallGroups(t *testing.T) {
 		if !r.FollowUpCompletion.Suppressed {
 			t.Fatalf("follow-up = %+v", r.FollowUpCompletion)
 		}
-		// The year: its first three quarters had nobody, so every figure
-		// is suppressed — else the year minus those quarters would be Q4.
+		// The year: its first three quarters had nobody, which is all the
+		// year minus Q4 reveals, so the year shows Q4's figures; what Q4
+		// hides (gad7, the follow-ups) stays hidden.
 		y, err := e.svc.ImpactReport(e.ctx, e.admin, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
 		wantCode(t, err, "")
-		if y.Period != "2026" || !y.Clients.Suppressed || !y.Rating.Suppressed || !y.Outcomes[0].Suppressed {
+		if y.Period != "2026" || y.Clients.Suppressed || y.Clients.Value != 5 || y.Rating.Suppressed || y.Outcomes[0].Suppressed || !y.Outcomes[1].Suppressed {
 			t.Fatalf("year 2026 = %+v", y)
 		}
 		// Anything but one quarter or one year is refused.

@@ -14,7 +14,8 @@ import (
 // minimum group; secondary suppression hides a period's figure whenever
 // it is hidden in any of the periods it is made of (a quarter's months, a
 // year's quarters), so that the whole minus the other parts cannot
-// reveal it.
+// reveal it — unless it rests on nobody: then the difference reveals only
+// that the part is empty.
 
 // period is one calendar month, quarter or year in UTC, [From, To).
 type period struct {
@@ -83,14 +84,14 @@ func (p period) parts(months bool) []period {
 // statOf is a figure v resting on n people, suppressed under minGroup.
 func statOf(v float64, n, minGroup int) Stat {
 	if n < minGroup {
-		return Stat{Suppressed: true}
+		return Stat{Suppressed: true, empty: n == 0}
 	}
 	return Stat{Value: round2(v), N: n}
 }
 
 // suppressLike suppresses a whole period's figure when a part's is.
 func suppressLike(whole *Stat, part Stat) {
-	if part.Suppressed {
+	if part.Suppressed && !part.empty {
 		*whole = Stat{Suppressed: true}
 	}
 }
@@ -106,7 +107,7 @@ func suppressAllLike(whole []*Stat, part []Stat) {
 // outcome of the same instrument is.
 func suppressOutcomesLike(whole, part []Outcome) {
 	for i := range whole {
-		if part[i].Suppressed {
+		if part[i].Suppressed && !part[i].empty {
 			whole[i] = Outcome{Instrument: whole[i].Instrument, Suppressed: true}
 		}
 	}
@@ -115,7 +116,7 @@ func suppressOutcomesLike(whole, part []Outcome) {
 // outcomeOf is the pre→post outcome of pairs, suppressed under minGroup.
 func outcomeOf(inst string, pairs [][2]int, mult, minGroup int) Outcome {
 	if len(pairs) < minGroup {
-		return Outcome{Instrument: inst, Suppressed: true}
+		return Outcome{Instrument: inst, Suppressed: true, empty: len(pairs) == 0}
 	}
 	return outcome(inst, pairs, mult)
 }
