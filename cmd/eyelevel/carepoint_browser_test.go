@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -64,24 +67,50 @@ func TestBrowserCarePointSharedComputer(t *testing.T) {
 
 	// back goes one step back in the history (whether the browser loads
 	// the page or restores it) and returns the page's main text.
+	yes := true
 	back := func() string {
 		t.Helper()
 		prev, err := chromedp.Run(ctx, chromedp.Location())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[any]("history.back()")); err != nil {
-			t.Fatal(err)
+		// As the back button does: to the previous history entry, without
+		// waiting for a load event (a page restored from the back-forward
+		// cache fires none).
+		err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			h, err := cdp.Call(ctx, tg, page.GetNavigationHistory, cdp.Empty{})
+			if err != nil {
+				return err
+			}
+			if h.CurrentIndex < 1 {
+				return fmt.Errorf("no history before %s", prev)
+			}
+			_, err = cdp.Call(ctx, tg, page.NavigateToHistoryEntry, page.NavigateToHistoryEntryParams{EntryID: h.Entries[h.CurrentIndex-1].ID})
+			return err
+		}))
+		if err != nil {
+			t.Fatalf("going back from %s: %v", prev, err)
 		}
-		// The page's context goes away while it navigates: poll again in
-		// the new one until the previous page is there.
-		expr := fmt.Sprintf("location.href !== %q && document.readyState === 'complete' && document.querySelector('main') ? document.querySelector('main').innerText : false", prev)
-		for range 40 {
-			got, err := chromedp.Run(ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(time.Second)))
-			if err == nil {
-				loc, _ := chromedp.Run(ctx, chromedp.Location())
+		// Ask the page itself (not chromedp's idea of its frame, which a
+		// page restored from the back-forward cache leaves stale) until
+		// the previous page is there.
+		expr := fmt.Sprintf("location.href !== %q && document.readyState === 'complete' && document.querySelector('main') ? location.href + '\\n' + document.querySelector('main').innerText : ''", prev)
+		for range 200 {
+			got, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (string, error) {
+				res, err := cdp.Call(ctx, tg, runtime.Evaluate, runtime.EvaluateParams{Expression: expr, ReturnByValue: &yes})
+				var out string
+				if err == nil && res.Result != nil {
+					err = json.Unmarshal(res.Result.Value, &out)
+				}
+				return out, err
+			})
+			if loc, text, ok := strings.Cut(got, "\n"); err == nil && ok {
 				t.Logf("back from %s to %s", prev, loc)
-				return got
+				return text
+			}
+			select { // the page is loading: look again shortly
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
 			}
 		}
 		t.Fatalf("going back from %s: no page", prev)
