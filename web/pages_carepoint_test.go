@@ -209,8 +209,8 @@ func TestPagesOrganizationStaff(t *testing.T) {
 	}
 	m := e.browser()
 	p := m.raw(http.MethodPost, "/login", url.Values{"username": {"manager"}, "password": {"manager-password"}})
-	if p.location != "/org/staff" {
-		t.Fatalf("a manager lands on %q", p.location)
+	if p.location != "/admin/organizations" {
+		t.Fatalf("a manager lands on %q, want the organization's overview", p.location)
 	}
 	p = m.get("/org/staff")
 	mustContain(t, "staff page", p, "Amina", "Jana", e.de("staff.role.carepoint"), `action="/org/staff"`)
