@@ -166,15 +166,23 @@ func (s *Service) EndSession(ctx context.Context, a eyelevel.Actor, id eyelevel.
 	return s.SetAttendance(ctx, a, id, AttendanceInput{Attendance: eyelevel.AttendanceHeld})
 }
 
-// RecentSessions lists the acting client's sessions that ended within
-// CorrectionWindow, by start: the appointments page says how each ended,
-// and when the counselor corrected it. For anyone else it is empty.
+// RecentSessions lists the acting client's or counselor's sessions that
+// ended within CorrectionWindow, by start (at most 100): the appointments
+// page says how each ended — to the client also when the counselor
+// corrected it — and lets the counselor correct it. For anyone else it is
+// empty.
 func (s *Service) RecentSessions(ctx context.Context, a eyelevel.Actor) ([]eyelevel.Appointment, error) {
-	if a.Role != eyelevel.RoleClient {
+	now := s.now()
+	f := store.AppointmentFilter{EndsAfter: now.Add(-CorrectionWindow), BookedOnly: true, Limit: 100}
+	switch a.Role {
+	case eyelevel.RoleClient:
+		f.ClientID = a.UserID
+	case eyelevel.RoleCounselor:
+		f.CounselorID = a.UserID
+	default:
 		return nil, nil
 	}
-	now := s.now()
-	list, err := s.db.Appointments(ctx, store.AppointmentFilter{ClientID: a.UserID, EndsAfter: now.Add(-CorrectionWindow), BookedOnly: true, Limit: 50})
+	list, err := s.db.Appointments(ctx, f)
 	if err != nil {
 		return nil, err
 	}

@@ -98,3 +98,44 @@ func TestPagesEndSession(t *testing.T) {
 	mustContain(t, "client's appointments", c.get("/appointments"), e.de("appointments.recent"),
 		e.de("attendance.corrected", "attendance", e.cat.T("de", "attendance.held")))
 }
+
+// TestPagesCorrectAttendance: the counselor's appointments page lists the
+// recent sessions with a form to correct how each ended; the client is
+// told, and cannot correct, and a made-up value is refused. (The window of
+// seven days is TestCorrectAttendance's in service.)
+func TestPagesCorrectAttendance(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
+	e := newPagesEnvAt(t, clk.Now)
+	_, counselor, id := e.setup()
+	c := e.browser()
+	c.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	mustContain(t, "book", c.post("/book", url.Values{"counselor": {string(id)}, "start": {start.Format(time.RFC3339)}}), e.de("notice.booked"))
+	appts, _, err := e.svc.Appointments(t.Context(), eyelevel.Actor{UserID: id, Role: eyelevel.RoleCounselor}, false, service.Page{})
+	if err != nil || len(appts) != 1 {
+		t.Fatalf("appointments: %v %v", appts, err)
+	}
+	action := "/appointments/" + string(appts[0].ID) + "/attendance"
+	clk.Set(start.Add(2 * time.Hour))
+	p := counselor.get("/appointments")
+	mustContain(t, "counselor's recent sessions", p, e.de("appointments.recent"), `action="`+action+`"`, "nour", e.de("attendance.pending"))
+	if strings.Contains(c.get("/appointments").body, `action="`+action+`"`) {
+		t.Error("the client is offered the counselor's correction")
+	}
+	if p := c.raw(http.MethodPost, action, url.Values{"attendance": {"held"}}); p.status != http.StatusNotFound {
+		t.Errorf("client corrects: %d", p.status)
+	}
+	if p := counselor.raw(http.MethodPost, action, url.Values{"attendance": {"partly"}}); p.status != http.StatusBadRequest {
+		t.Errorf("made-up attendance: %d", p.status)
+	}
+	if p := counselor.raw(http.MethodPost, action, url.Values{"attendance": {"no_show_client"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("correct: %d", p.status)
+	}
+	got, err := e.db.Appointment(t.Context(), appts[0].ID)
+	if err != nil || got.Attendance != eyelevel.AttendanceNoShowClient || got.AttendanceBy != "counselor" {
+		t.Fatalf("after the correction: %+v, %v", got, err)
+	}
+	mustContain(t, "the form shows the recorded value", counselor.get("/appointments"), `<option value="no_show_client" selected>`)
+	mustContain(t, "client's appointments", c.get("/appointments"),
+		e.de("attendance.corrected", "attendance", e.cat.T("de", "attendance.no_show_client")))
+}

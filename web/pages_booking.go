@@ -285,6 +285,8 @@ type appointmentsData struct {
 	// Recent are the client's sessions of the last days, with how each
 	// ended (and whether the counselor corrected it).
 	Recent []eyelevel.Appointment
+	// AttendanceChoices are what a counselor may record.
+	AttendanceChoices []eyelevel.Attendance
 	// CarePoint names the organization whose care point acts for the
 	// client, if one does.
 	CarePoint string
@@ -318,6 +320,7 @@ func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cance
 		v.fail(w, r, err)
 		return
 	}
+	data.AttendanceChoices = []eyelevel.Attendance{eyelevel.AttendanceHeld, eyelevel.AttendanceNoShowClient, eyelevel.AttendanceNoShowCounselor}
 	if data.Care, err = v.careOf(r, a); err != nil {
 		v.fail(w, r, err)
 		return

@@ -146,6 +146,7 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 
 	// Attendance (pages_attendance.go).
 	mux.Handle("POST /appointments/{id}/end", v.endSession())
+	mux.Handle("POST /appointments/{id}/attendance", v.setAttendance())
 
 	// Pricing, packages, receipts (pages_purchases.go).
 	mux.Handle("GET /packages", v.packagesPage())
