@@ -104,17 +104,9 @@ func handleBuyerReport(d Deps) http.Handler {
 		case service.FinalPeriod:
 			rep, err = d.Service.FinalReport(r.Context(), info(r).Actor, r.PathValue("id"))
 		case "":
-			p := map[string]string{}
-			from, ok := reportTime(q.Get("from"), false)
-			if !ok {
-				p["from"] = "api.err.date"
-			}
-			to, ok := reportTime(q.Get("to"), true)
-			if !ok {
-				p["to"] = "api.err.date"
-			}
-			if len(p) > 0 {
-				writeError(w, r, d, eyelevel.Invalid(p))
+			from, to, perr := reportRange(q)
+			if perr != nil {
+				writeError(w, r, d, perr)
 				return
 			}
 			rep, err = d.Service.BuyerReport(r.Context(), info(r).Actor, r.PathValue("id"), from, to)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -167,20 +168,29 @@ func reportTime(s string, end bool) (time.Time, bool) {
 	return t, err == nil
 }
 
+// reportRange reads a report's from and to, with a field error for each
+// that does not parse.
+func reportRange(q url.Values) (from, to time.Time, err error) {
+	p := map[string]string{}
+	from, ok := reportTime(q.Get("from"), false)
+	if !ok {
+		p["from"] = "api.err.date"
+	}
+	to, ok = reportTime(q.Get("to"), true)
+	if !ok {
+		p["to"] = "api.err.date"
+	}
+	if len(p) > 0 {
+		return from, to, eyelevel.Invalid(p)
+	}
+	return from, to, nil
+}
+
 func handleImpactReport(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		p := map[string]string{}
-		from, ok := reportTime(q.Get("from"), false)
-		if !ok {
-			p["from"] = "api.err.date"
-		}
-		to, ok := reportTime(q.Get("to"), true)
-		if !ok {
-			p["to"] = "api.err.date"
-		}
-		if len(p) > 0 {
-			writeError(w, r, d, eyelevel.Invalid(p))
+		from, to, err := reportRange(r.URL.Query())
+		if err != nil {
+			writeError(w, r, d, err)
 			return
 		}
 		rep, err := d.Service.ImpactReport(r.Context(), info(r).Actor, from, to)
