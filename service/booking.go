@@ -167,9 +167,10 @@ func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, chec
 
 // bookingClient returns the client a booking (or cancellation) by a is
 // for, and the client's time zone: the actor, or a care point's client
-// named by clientID. Errors: EUNAUTHORIZED, EFORBIDDEN (neither client nor
-// care point), EINVALID (client_id from anyone but a care point, or
-// missing), ENOTFOUND (not the care point's client).
+// named by clientID. Errors: EUNAUTHORIZED, EFORBIDDEN (a counselor or
+// admin), EINVALID (a care point names no client), ENOTFOUND (not the care
+// point's client, another client than the acting one, an organization
+// manager).
 func (s *Service) bookingClient(ctx context.Context, a eyelevel.Actor, clientID eyelevel.UserID) (eyelevel.UserID, string, error) {
 	switch {
 	case a.Anonymous():
@@ -186,10 +187,14 @@ func (s *Service) bookingClient(ctx context.Context, a eyelevel.Actor, clientID 
 			return "", "", err
 		}
 		return clientID, u.TimeZone, nil
-	case clientID != "":
-		return "", "", fieldErr("client_id", "booking.err.client_id", "Only care points book for someone else.")
+	case a.Role == eyelevel.RoleOrgAdmin:
+		// Organization managers have nothing to do with single clients.
+		return "", "", eyelevel.ErrNotFound()
 	case a.Role != eyelevel.RoleClient:
 		return "", "", eyelevel.Errorf(eyelevel.EFORBIDDEN, "booking.err.clients_only", "Only clients can book sessions.")
+	case clientID != "" && clientID != a.UserID:
+		// Whether another client exists is none of a client's business.
+		return "", "", eyelevel.ErrNotFound()
 	}
 	return a.UserID, a.TimeZone, nil
 }

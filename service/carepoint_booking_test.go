@@ -53,10 +53,12 @@ func TestCarePointBooksForClient(t *testing.T) {
 		wantCode(t, err, eyelevel.ENOTFOUND)
 		_, err = book(ana, "", 11)
 		wantField(t, err, "client_id")
+		// A client naming another client finds nobody; a counselor may
+		// not book at all.
 		_, err = book(nour, sami.UserID, 11)
-		wantField(t, err, "client_id")
+		wantCode(t, err, eyelevel.ENOTFOUND)
 		_, err = book(mia, nour.UserID, 11)
-		wantField(t, err, "client_id")
+		wantCode(t, err, eyelevel.EFORBIDDEN)
 		// Sami holds no credit: the care point is refused as Sami would be,
 		// and books for free when nobody charges (PostgreSQL's one round
 		// trip records who booked too).

@@ -57,16 +57,17 @@ func TestInputAttendance(t *testing.T) {
 	})
 }
 
-// TestInputBookingCharges: client_id is for care points only, and with a
+// TestInputBookingCharges: client_id is for care points (another client
+// is not found for a client; counselors may not book), and with a
 // price set a client without credits gets 402 naming the price.
 func TestInputBookingCharges(t *testing.T) {
 	w := newWorld(t)
 	book := map[string]any{"counselor_id": w.ids[counselorY], "start": "2026-12-03T10:00:00Z"}
 	runInput(t, w, []inputCase{
-		{name: "client_id from a client", who: clientA, method: "POST", path: "/api/v1/appointments", body: jsonWith(book, "client_id", string(w.ids[clientB])),
-			status: 400, code: eyelevel.EINVALID, fields: []string{"client_id"}, key: "booking.err.client_id"},
+		{name: "client_id of another client from a client", who: clientA, method: "POST", path: "/api/v1/appointments", body: jsonWith(book, "client_id", string(w.ids[clientB])),
+			status: 404, code: eyelevel.ENOTFOUND},
 		{name: "client_id from a counselor", who: counselorX, method: "POST", path: "/api/v1/appointments", body: jsonWith(book, "client_id", string(w.ids[clientB])),
-			status: 400, code: eyelevel.EINVALID, fields: []string{"client_id"}},
+			status: 403, code: eyelevel.EFORBIDDEN},
 	})
 	if err := w.db.SetPricing(w.ctx, eyelevel.Pricing{Currency: "EUR", SessionPrice: 6500, Packages: []int{1, 3, 5}}, monday); err != nil {
 		t.Fatal(err)

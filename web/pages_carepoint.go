@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"eyelevel"
 	"eyelevel/service"
@@ -20,6 +21,10 @@ type carePointData struct {
 	Languages      []option
 	Zone           zoneData
 	ConsentVersion string
+	// LateFrom is the start before which cancelling is late (within the
+	// notice period): the page says so next to the button.
+	LateFrom time.Time
+	Hours    int
 }
 
 func (v *views) renderCarePoint(w http.ResponseWriter, r *http.Request, p *page, regErr error) {
@@ -29,7 +34,9 @@ func (v *views) renderCarePoint(w http.ResponseWriter, r *http.Request, p *page,
 		return
 	}
 	p.Self = "/carepoint"
-	p.Data = carePointData{Clients: cs, Languages: serviceLanguages(), Zone: zoneChoice(p.Form), ConsentVersion: service.ConsentVersion}
+	notice := v.d.Service.Config().CancelNotice
+	p.Data = carePointData{Clients: cs, Languages: serviceLanguages(), Zone: zoneChoice(p.Form), ConsentVersion: service.ConsentVersion,
+		LateFrom: v.d.Service.Now().Add(notice), Hours: int(notice.Hours())}
 	v.renderAfter(w, r, "carepoint", p, regErr)
 }
 

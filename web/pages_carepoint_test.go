@@ -28,7 +28,7 @@ func carePointEnv(t *testing.T) (*pagesEnv, string) {
 	}
 	srv := httptest.NewServer(NewServer(Deps{Service: svc, Catalog: cat}))
 	t.Cleanup(srv.Close)
-	e := &pagesEnv{t: t, srv: srv, svc: svc, cat: cat}
+	e := &pagesEnv{t: t, srv: srv, svc: svc, cat: cat, db: db}
 	now := time.Now().UTC()
 	o := eyelevel.Organization{ID: eyelevel.NewID(), Name: "Shelter East", Slug: "shelter-east", CreatedAt: now}
 	if err := db.CreateOrganization(t.Context(), o); err != nil {
@@ -153,20 +153,28 @@ func TestPagesCarePoint(t *testing.T) {
 	p = worker.get("/carepoint?notice=booked")
 	mustContain(t, "care point after booking", p, "parwana-7", "Farida Noori", "/carepoint/clients/"+string(client)+"/slip")
 
-	// Cancelling for the client follows the client's notice period: the
-	// session starts within the next 24 hours.
-	cancel := between(p.body, `action="/carepoint/appointments/`, `"`)
-	if cancel == "" {
-		t.Fatalf("no cancel button:\n%s", p.body)
-	}
-	p = worker.post("/carepoint/appointments/"+cancel, url.Values{})
-	mustStatus(t, "cancel within the notice period", p, http.StatusConflict)
-	mustContain(t, "cancel within the notice period", p, e.de("cancel.err.notice", "hours", 24), "Farida Noori")
-
 	// The slip is in Dari, whatever the worker's page language.
 	p = worker.get("/carepoint/clients/" + string(client) + "/slip")
 	mustStatus(t, "slip", p, http.StatusOK)
 	mustContain(t, "slip", p, `lang="fa-AF"`, `dir="rtl"`, "parwana-7", "Farida Noori", e.cat.T("fa-AF", "slip.heading"), "0800 111 0 111")
+
+	// Cancelling for the client follows the client's rules: the session
+	// starts within the next 24 hours, so the page warns that cancelling
+	// now is late, and a late cancellation is recorded as such.
+	p = worker.get("/carepoint")
+	mustContain(t, "late warning", p, e.de("carepoint.late_cancel", "hours", 24))
+	cancel := between(p.body, `action="/carepoint/appointments/`, `"`)
+	if cancel == "" {
+		t.Fatalf("no cancel button:\n%s", p.body)
+	}
+	p = worker.raw(http.MethodPost, "/carepoint/appointments/"+cancel, url.Values{})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("cancel within the notice period: %d %.300s", p.status, p.body)
+	}
+	id := strings.TrimSuffix(cancel, "/cancel")
+	if got, err := e.db.Appointment(t.Context(), eyelevel.AppointmentID(id)); err != nil || got.Status != eyelevel.StatusCancelled || !got.LateCancel {
+		t.Fatalf("after the care point's late cancellation: %+v %v", got, err)
+	}
 
 	// Another client cannot be looked at through the booking pages.
 	other := e.browser()
