@@ -152,6 +152,18 @@ func (c Credit) Usable(now time.Time) int {
 	return n
 }
 
+// UsableFor returns how many sessions the client can book with the credit
+// at now for a session starting at start: what Usable gives, and nothing
+// when the session starts at or after ExpiresAt (the end of the grace
+// period, or a package's expiry), so that a credit expiring tomorrow does
+// not pay for a session weeks ahead.
+func (c Credit) UsableFor(now, start time.Time) int {
+	if !start.Before(c.ExpiresAt) {
+		return 0
+	}
+	return c.Usable(now)
+}
+
 // Pricing is what the operator charges. SessionPrice 0 means sessions are
 // free (the default).
 type Pricing struct {

@@ -87,10 +87,16 @@ func (s *Service) changeAttendance(ctx context.Context, appt eyelevel.Appointmen
 	case was && !is:
 		return true, s.db.ReturnCredit(ctx, appt.CreditID, appt.ContractID)
 	case !was && is:
-		// The session counts again: take it back if the credit (and
-		// the pool) still hold one; the correction stands either way.
-		_, err := s.db.DrawCredit(ctx, appt.CreditID, appt.ContractID)
-		return true, err
+		// The session counts again: it needs its credit back. When the
+		// credit (or the pool) has none left, the correction is refused
+		// (the caller's transaction rolls the attendance back), so that
+		// no session counts without one.
+		ok, err := s.db.DrawCredit(ctx, appt.CreditID, appt.ContractID)
+		if err == nil && !ok {
+			err = eyelevel.Errorf(eyelevel.ECONFLICT, "attendance.err.no_credit",
+				"The client's sessions are used up, so this session cannot be counted as held or as the client's no-show.")
+		}
+		return err == nil, err
 	}
 	return true, nil
 }
@@ -116,8 +122,9 @@ type AttendanceInput struct {
 // the session ended, from its start until CorrectionWindow after its end;
 // the credit follows, and setting the same again changes nothing. Errors:
 // EUNAUTHORIZED, ENOTFOUND (not the counselor's session), EINVALID
-// (attendance), ECONFLICT (not started, cancelled, or the window has
-// passed).
+// (attendance), ECONFLICT (not started, cancelled, the window has passed,
+// or a correction that makes the session count when its credit has none
+// left; a free session has nothing to draw).
 func (s *Service) SetAttendance(ctx context.Context, a eyelevel.Actor, id eyelevel.AppointmentID, in AttendanceInput) (eyelevel.Appointment, error) {
 	if a.Anonymous() {
 		return eyelevel.Appointment{}, unauthorized()

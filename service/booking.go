@@ -87,7 +87,15 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 	plan := s.plan(dir, c)
 	check := s.bookingCheck(plan, start, now, zoneOf(zone))
 	check.Version = dir.Version
-	pay, credits, err := s.payer(ctx, client, now)
+	f := payFor{now: now, start: start}
+	if a.Role == eyelevel.RoleCarePoint {
+		l, err := s.db.CarePointLinkOf(ctx, client)
+		if err != nil {
+			return eyelevel.Appointment{}, err
+		}
+		f.contract = l.ContractID
+	}
+	pay, credits, err := s.payer(ctx, client, f)
 	switch {
 	case err != nil:
 		return eyelevel.Appointment{}, err
@@ -105,7 +113,7 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 			err = s.refusal(plan, start, r.BookingFacts)
 		}
 	default:
-		err = s.bookPaid(ctx, &appt, check, plan, credits)
+		err = s.bookPaid(ctx, &appt, check, plan, credits, f)
 	}
 	if err != nil {
 		return eyelevel.Appointment{}, err
@@ -118,7 +126,7 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 // transaction. When racing bookings have emptied them all, it rolls back
 // and decides again who pays: EPAYMENT when the operator charges, free
 // when not.
-func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, check store.BookingCheck, plan *slots.Plan, credits []eyelevel.Credit) error {
+func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, check store.BookingCheck, plan *slots.Plan, credits []eyelevel.Credit, f payFor) error {
 	for range 3 {
 		first := credits[0]
 		appt.PaidBy, appt.CreditID, appt.ContractID = paidByOf(first), first.ID, first.ContractID
@@ -143,7 +151,7 @@ func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, chec
 			return err
 		}
 		var pay Payer
-		if pay, credits, err = s.payer(ctx, appt.ClientID, appt.CreatedAt); err != nil {
+		if pay, credits, err = s.payer(ctx, appt.ClientID, f); err != nil {
 			return err
 		}
 		switch {

@@ -320,6 +320,10 @@ func TestCloseContracts(t *testing.T) {
 		org := b.org("acme")
 		k := b.contract(org, "2026-01-01", "2026-06-30", 100, 30) // grace until 30 July
 		open := b.contract(org, "2026-01-01", "2026-12-31", 0, 30)
+		// Grace until 26 November: its last sessions may still be
+		// corrected until 3 December 00:15 (room closes + 7 days).
+		late := b.contract(org, "2026-10-01", "2026-11-15", 0, 10)
+		b.session(late, "de", time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), "held")
 		b.held(k, 10, time.May, "de")
 		b.held(k, 12, time.June, "ar")
 		b.held(open, 10, time.May, "de")
@@ -348,11 +352,18 @@ func TestCloseContracts(t *testing.T) {
 		if n, _ := b.svc.CloseContracts(e.ctx); n != 0 {
 			t.Fatalf("closed again: %d", n)
 		}
-		for _, p := range []string{"final", "2026-01", "2026-07", "2026-Q1", "2026-Q3", "2026", "statement-2026-05"} {
+		for _, p := range []string{"final", "2026-01", "2026-07", "2026-Q1", "2026-Q3", "statement-2026-05"} {
 			if _, err := e.db.Snapshot(e.ctx, k.ID, p); err != nil {
 				t.Errorf("snapshot %s: %v", p, err)
 			}
 		}
+		// The year is not over at the exit: not frozen, and its report is
+		// refused as open, as for a running contract.
+		if _, err := e.db.Snapshot(e.ctx, k.ID, "2026"); eyelevel.ErrorCode(err) != eyelevel.ENOTFOUND {
+			t.Errorf("snapshot of the open year: %v", err)
+		}
+		_, err = b.svc.BuyerReport(e.ctx, e.admin, k.ID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+		wantField(t, err, "to")
 		for q, want := range map[string]int64{
 			`SELECT count(*) FROM credits WHERE contract_id = $1`:            0,
 			`SELECT count(*) FROM carepoint_clients WHERE contract_id = $1`:  0,
@@ -391,6 +402,31 @@ func TestCloseContracts(t *testing.T) {
 		wantCode(t, err, eyelevel.ENOTFOUND)
 		_, err = b.svc.Statement(e.ctx, e.admin, k.ID, time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC))
 		wantCode(t, err, eyelevel.ENOTFOUND)
+
+		// The late contract closes once its last sessions can no longer
+		// change, freezing the months that are over and no others.
+		if got, _ := e.db.Contract(e.ctx, late.ID); !got.ClosedAt.IsZero() {
+			t.Fatal("closed before the correction window of its last sessions was over")
+		}
+		e.clock.Advance(time.Date(2026, 12, 3, 0, 15, 0, 0, time.UTC).Sub(e.clock.Now()) - time.Minute)
+		if n, _ := b.svc.CloseContracts(e.ctx); n != 0 {
+			t.Fatalf("closed a minute early: %d", n)
+		}
+		e.clock.Advance(time.Minute)
+		if n, err := b.svc.CloseContracts(e.ctx); err != nil || n != 1 {
+			t.Fatalf("close the late contract: %d, %v", n, err)
+		}
+		for p, want := range map[string]string{"final": "", "2026-11": "", "statement-2026-11": "", "2026-10": "",
+			"2026-Q4": eyelevel.ENOTFOUND, "2026": eyelevel.ENOTFOUND} {
+			if _, err := e.db.Snapshot(e.ctx, late.ID, p); eyelevel.ErrorCode(err) != want {
+				t.Errorf("late contract's snapshot %s: %v, want %q", p, err, want)
+			}
+		}
+		_, err = b.svc.BuyerReport(e.ctx, e.admin, late.ID, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+		wantField(t, err, "to")
+		if _, err := b.svc.FinalReport(e.ctx, e.admin, late.ID); err != nil {
+			t.Errorf("late contract's final report: %v", err)
+		}
 	})
 }
 

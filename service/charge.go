@@ -42,26 +42,44 @@ func (s *Service) WhoPays(ctx context.Context, a eyelevel.Actor) (Payer, error) 
 	if a.Role != eyelevel.RoleClient {
 		return Payer{PaidBy: eyelevel.PaidFree}, nil
 	}
-	p, _, err := s.payer(ctx, a.UserID, s.now())
+	now := s.now()
+	p, _, err := s.payer(ctx, a.UserID, payFor{now: now, start: s.earliestStart()})
 	return p, err
 }
 
-// payer decides who pays for a session client books at now, and returns
+// payFor is what payer decides for: a session booked at now starting at
+// start, paid only by the credits of contract when it is set (a care
+// point books on its organization's contract, never on the client's own
+// package).
+type payFor struct {
+	now, start time.Time
+	contract   string
+}
+
+// usable returns how many sessions credit c pays for under f.
+func (f payFor) usable(c eyelevel.Credit) int {
+	if f.contract != "" && (c.Source != eyelevel.SourceOrganization || c.ContractID != f.contract) {
+		return 0
+	}
+	return c.UsableFor(f.now, f.start)
+}
+
+// payer decides who pays for a session client books under f, and returns
 // the client's usable credits in the order booking draws them (the
 // organization's first, earliest expiry first). With a usable credit its
 // source pays; without one the session is free unless the operator
 // charges.
-func (s *Service) payer(ctx context.Context, client eyelevel.UserID, now time.Time) (Payer, []eyelevel.Credit, error) {
-	credits, err := s.db.ClientCredits(ctx, client, now)
+func (s *Service) payer(ctx context.Context, client eyelevel.UserID, f payFor) (Payer, []eyelevel.Credit, error) {
+	credits, err := s.db.ClientCredits(ctx, client, f.now)
 	if err != nil {
 		return Payer{}, nil, err
 	}
 	var usable []eyelevel.Credit
 	orgUsedUp := false
 	for _, c := range credits {
-		if c.Usable(now) > 0 {
+		if f.usable(c) > 0 {
 			usable = append(usable, c)
-		} else if c.Source == eyelevel.SourceOrganization {
+		} else if c.Source == eyelevel.SourceOrganization && (f.contract == "" || c.ContractID == f.contract) {
 			orgUsedUp = true
 		}
 	}
@@ -73,7 +91,7 @@ func (s *Service) payer(ctx context.Context, client eyelevel.UserID, now time.Ti
 		}
 		for _, c := range usable {
 			if c.Source == first.Source && c.Organization == first.Organization {
-				p.Left += c.Usable(now)
+				p.Left += f.usable(c)
 			}
 		}
 		return p, usable, nil

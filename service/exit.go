@@ -8,16 +8,17 @@ import (
 	"eyelevel"
 )
 
-// CloseContracts carries out the exit terms of every contract whose grace
-// period is over: in one transaction per contract it freezes the final
-// report (the whole term), the report of every calendar month, quarter
-// and year overlapping the term and each month's statement, and then
-// deletes the organization's link to its people (the contract's credits
-// and care-point links, and the contract and credit of its appointments).
-// Clients keep their accounts and their appointments. Periods not over
-// yet are frozen too: no session of the contract can follow, and the
-// figures must not change once the link is gone. It returns how many
-// contracts it closed; run it periodically.
+// CloseContracts carries out the exit terms of every contract whose last
+// sessions can no longer change (see exitDue): in one transaction per
+// contract it freezes the final report (the whole term), the report of
+// every calendar month, quarter and year overlapping the term that is
+// over, and each such month's statement, and then deletes the
+// organization's link to its people (the contract's credits and
+// care-point links, and the contract and credit of its appointments).
+// Clients keep their accounts and their appointments. A period not over
+// at the exit is not frozen: its report is refused as open until it is
+// over, and then there is none (the final report covers it). It returns
+// how many contracts it closed; run it periodically.
 func (s *Service) CloseContracts(ctx context.Context) (int, error) {
 	now := s.now().UTC()
 	open, err := s.db.OpenContracts(ctx)
@@ -26,7 +27,7 @@ func (s *Service) CloseContracts(ctx context.Context) (int, error) {
 	}
 	closed := 0
 	for _, k := range open {
-		if now.Before(k.GraceEnd()) {
+		if now.Before(s.exitDue(k)) {
 			continue
 		}
 		done := false
@@ -51,18 +52,32 @@ func (s *Service) CloseContracts(ctx context.Context) (int, error) {
 	return closed, nil
 }
 
+// exitDue is when contract k's exit may be carried out: after its grace
+// period, once the last sessions' rooms have closed and their attendance
+// can no longer be corrected, so that the frozen figures are final.
+func (s *Service) exitDue(k eyelevel.Contract) time.Time {
+	return k.GraceEnd().Add(s.cfg.RoomCloseAfter + CorrectionWindow)
+}
+
 // contractPeriods lists the calendar months, quarters and years
-// overlapping contract k's term and grace period.
-func contractPeriods(k eyelevel.Contract) (months, others []period) {
+// overlapping contract k's term and grace period that are over at now.
+func contractPeriods(k eyelevel.Contract, now time.Time) (months, others []period) {
 	start, end := k.StartTime(), k.GraceEnd()
+	over := func(p period) bool { return !p.To.After(now) }
 	for m := monthStart(start); m.Before(end); m = m.AddDate(0, 1, 0) {
-		months = append(months, monthPeriod(m))
+		if p := monthPeriod(m); over(p) {
+			months = append(months, p)
+		}
 	}
 	for q := quarterStart(start); q.Before(end); q = q.AddDate(0, 3, 0) {
-		others = append(others, quarterPeriod(q))
+		if p := quarterPeriod(q); over(p) {
+			others = append(others, p)
+		}
 	}
 	for y := start.Year(); y <= end.Add(-time.Nanosecond).Year(); y++ {
-		others = append(others, yearPeriod(time.Date(y, time.January, 1, 0, 0, 0, 0, time.UTC)))
+		if p := yearPeriod(time.Date(y, time.January, 1, 0, 0, 0, 0, time.UTC)); over(p) {
+			others = append(others, p)
+		}
 	}
 	return months, others
 }
@@ -76,7 +91,7 @@ func (s *Service) freezeContract(ctx context.Context, k eyelevel.Contract, now t
 		}
 		return s.db.PutSnapshot(ctx, k.ID, name, body, now)
 	}
-	months, others := contractPeriods(k)
+	months, others := contractPeriods(k, now)
 	// The final report is secondarily suppressed against the months it is
 	// made of, like a year against its quarters.
 	final, raw, err := s.rawBuyerReport(ctx, k, period{Name: FinalPeriod, From: k.StartTime(), To: k.GraceEnd()})
