@@ -316,9 +316,11 @@ func (v *views) renderAppointments(w http.ResponseWriter, r *http.Request, cance
 			Room:      v.roomLinkOf(appt),
 		})
 	}
-	if data.Recent, err = v.d.Service.RecentSessions(r.Context(), a); err != nil {
-		v.fail(w, r, err)
-		return
+	if pg.Cursor == "" { // the first page only
+		if data.Recent, err = v.d.Service.RecentSessions(r.Context(), a); err != nil {
+			v.fail(w, r, err)
+			return
+		}
 	}
 	data.AttendanceChoices = []eyelevel.Attendance{eyelevel.AttendanceHeld, eyelevel.AttendanceNoShowClient, eyelevel.AttendanceNoShowCounselor}
 	if data.Care, err = v.careOf(r, a); err != nil {
