@@ -115,6 +115,15 @@ type ContractInput struct {
 	Goals             string `json:"goals"`
 }
 
+// maxContractYears is the longest term of a contract.
+const maxContractYears = 5
+
+// inContractYears reports whether a contract's date lies in the years
+// 2000 to 2100.
+func inContractYears(t time.Time) bool {
+	return t.Year() >= 2000 && t.Year() <= 2100
+}
+
 // Valid returns the problems of in per field. Dates in the past are
 // allowed: an admin may record a running or past contract.
 func (in ContractInput) Valid() map[string]string {
@@ -123,7 +132,12 @@ func (in ContractInput) Valid() map[string]string {
 	ends, err2 := time.Parse(time.DateOnly, in.Ends)
 	p.check(err1 == nil, "starts", "contract.err.date")
 	p.check(err2 == nil, "ends", "contract.err.date")
+	p.check(err1 != nil || inContractYears(starts), "starts", "contract.err.year")
+	p.check(err2 != nil || inContractYears(ends), "ends", "contract.err.year")
 	p.check(err1 != nil || err2 != nil || !ends.Before(starts), "ends", "contract.err.ends")
+	// Bounded, because the exit job computes a report for every period of a
+	// contract: a term of millennia would be tens of thousands of them.
+	p.check(err1 != nil || err2 != nil || ends.Before(starts.AddDate(maxContractYears, 0, 0)), "ends", "contract.err.term")
 	p.check(in.SessionsPerPerson >= 1 && in.SessionsPerPerson <= 50, "sessions_per_person", "contract.err.sessions")
 	p.check(in.Pool >= 0 && in.Pool <= 10_000_000, "pool", "contract.err.pool")
 	p.check(in.GraceDays >= 0 && in.GraceDays <= 365, "grace_days", "contract.err.grace")

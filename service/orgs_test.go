@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -156,6 +157,11 @@ func TestCreateContractRules(t *testing.T) {
 			{func(in *service.ContractInput) { in.Starts = "1.11.2026" }, "starts"},
 			{func(in *service.ContractInput) { in.Ends = "" }, "ends"},
 			{func(in *service.ContractInput) { in.Ends = "2026-10-31" }, "ends"},
+			{func(in *service.ContractInput) { in.Starts = "0000-01-01" }, "starts"},
+			{func(in *service.ContractInput) { in.Starts = "1999-12-31" }, "starts"},
+			{func(in *service.ContractInput) { in.Ends = "9999-12-31" }, "ends"},
+			{func(in *service.ContractInput) { in.Starts, in.Ends = "2100-01-01", "2101-01-01" }, "ends"},
+			{func(in *service.ContractInput) { in.Starts, in.Ends = "2026-01-01", "2031-01-01" }, "ends"},
 			{func(in *service.ContractInput) { in.SessionsPerPerson = 0 }, "sessions_per_person"},
 			{func(in *service.ContractInput) { in.SessionsPerPerson = 51 }, "sessions_per_person"},
 			{func(in *service.ContractInput) { in.Pool = -1 }, "pool"},
@@ -176,6 +182,17 @@ func TestCreateContractRules(t *testing.T) {
 		past := e.contract(o.ID, service.ContractInput{Starts: "2025-01-01", Ends: "2025-12-31", SessionsPerPerson: 50, GraceDays: 365, Goals: strings.Repeat("g", 4000)})
 		if !past.LateCancelCounts {
 			t.Fatal("late cancellations should count by default")
+		}
+		// The longest term: five years to the day, inside 2000–2100.
+		e.contract(o.ID, service.ContractInput{Starts: "2096-01-01", Ends: "2100-12-31", SessionsPerPerson: 1})
+		e.contract(o.ID, service.ContractInput{Starts: "2000-01-01", Ends: "2000-01-01", SessionsPerPerson: 1})
+		for in, want := range map[service.ContractInput]map[string]string{
+			{Starts: "0000-01-01", Ends: "9999-12-31", SessionsPerPerson: 1}: {"starts": "contract.err.year", "ends": "contract.err.year"},
+			{Starts: "2026-01-01", Ends: "2031-01-01", SessionsPerPerson: 1}: {"ends": "contract.err.term"},
+		} {
+			if got := in.Valid(); !maps.Equal(got, want) {
+				t.Fatalf("%+v: %v, want %v", in, got, want)
+			}
 		}
 		no := false
 		in := running(1, 0)
