@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"eyelevel"
 	"eyelevel/service"
@@ -526,6 +527,54 @@ func TestSharedCodeRace(t *testing.T) {
 			if err != nil || got[i] != got[0] {
 				t.Fatalf("request %d: %q, %v; first got %q", i, got[i], err, got[0])
 			}
+		}
+	})
+}
+
+// TestManagersSeeCoarseFigures: an organization's managers are not told
+// live, exact figures that would let them watch one person redeem a slip
+// or book (the pool left is rounded down to tens, the redeemed count is
+// not told at all); admins are.
+func TestManagersSeeCoarseFigures(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		o := e.org("Alpha", "alpha")
+		k := e.contract(o.ID, running(5, 100))
+		oa := e.staff(eyelevel.RoleOrgAdmin, "oa", o.ID)
+		code := e.codes(k, 2)[0]
+		c, err := e.svc.RedeemCode(e.ctx, e.client("cleo"), code, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if ok, err := e.db.DrawCredit(e.ctx, c.ID, k.ID); !ok || err != nil {
+				t.Fatalf("draw: %v %v", ok, err)
+			}
+		}
+		for _, w := range []struct {
+			who            eyelevel.Actor
+			used, redeemed int
+		}{{e.admin, 3, 1}, {oa, 10, -1}} {
+			ks, err := e.svc.Contracts(e.ctx, w.who, o.ID)
+			if err != nil || len(ks) != 1 || ks[0].PoolUsed != w.used {
+				t.Fatalf("%s: contracts %+v %v, want pool_used %d", w.who.Role, ks, err, w.used)
+			}
+			if one, err := e.svc.Contract(e.ctx, w.who, k.ID); err != nil || one.PoolUsed != w.used {
+				t.Fatalf("%s: contract %+v %v", w.who.Role, one, err)
+			}
+			issued, redeemed, err := e.svc.ContractCodes(e.ctx, w.who, k.ID)
+			if err != nil || issued != 2 || redeemed != w.redeemed {
+				t.Fatalf("%s: codes %d %d %v, want 2 %d", w.who.Role, issued, redeemed, err, w.redeemed)
+			}
+		}
+		oct, nov := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+		for who, want := range map[eyelevel.Actor]int{e.admin: 97, oa: 90} {
+			if r, err := e.svc.BuyerReport(e.ctx, who, k.ID, oct, nov); err != nil || r.PoolLeft != want {
+				t.Fatalf("%s: report's pool left %d %v, want %d", who.Role, r.PoolLeft, err, want)
+			}
+		}
+		// The exact figure still rules: the pool is not taken as smaller.
+		if e.poolUsed(k.ID) != 3 {
+			t.Fatalf("pool_used stored %d", e.poolUsed(k.ID))
 		}
 	})
 }
