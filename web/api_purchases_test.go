@@ -217,7 +217,7 @@ func TestPurchaseAuthorization(t *testing.T) {
 func TestPurchaseBadInput(t *testing.T) {
 	w := stripeWorld(t)
 	count := func() int {
-		ps, err := w.svc.Purchases(w.ctx, eyelevel.Actor{UserID: w.ids[admin], Role: eyelevel.RoleAdmin})
+		ps, _, err := w.svc.Purchases(w.ctx, eyelevel.Actor{UserID: w.ids[admin], Role: eyelevel.RoleAdmin}, service.Page{Limit: service.MaxLimit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +311,7 @@ func TestPurchaseWithoutStripe(t *testing.T) {
 	if r.Status != http.StatusServiceUnavailable || !bytes.Contains(r.Body, []byte("Zahlungen sind bei diesem Dienst nicht eingerichtet")) {
 		t.Fatalf("buying on the page without Stripe: %d", r.Status)
 	}
-	if n, _ := w.svc.Purchases(w.ctx, eyelevel.Actor{UserID: w.ids[admin], Role: eyelevel.RoleAdmin}); len(n) != 0 {
+	if n, _, _ := w.svc.Purchases(w.ctx, eyelevel.Actor{UserID: w.ids[admin], Role: eyelevel.RoleAdmin}, service.Page{}); len(n) != 0 {
 		t.Fatalf("purchases written without Stripe: %d", len(n))
 	}
 }

@@ -110,17 +110,12 @@ func (v *views) purchaseList(self, title string, admin bool) http.Handler {
 			v.fail(w, r, eyelevel.ErrNotFound())
 			return
 		}
-		ps, err := v.d.Service.Purchases(r.Context(), a)
-		if err != nil {
-			v.fail(w, r, err)
-			return
-		}
 		pg, err := pageOf(r)
 		if err != nil {
 			v.fail(w, r, err)
 			return
 		}
-		ps, next, err := service.PageSlice(ps, pg, func(p service.PurchaseView) string { return p.ID })
+		ps, next, err := v.d.Service.Purchases(r.Context(), a, pg)
 		if err != nil {
 			v.fail(w, r, err)
 			return
