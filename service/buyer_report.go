@@ -89,10 +89,14 @@ func (s *Service) BuyerReport(ctx context.Context, a eyelevel.Actor, id string, 
 	if p.To.After(s.now().UTC()) {
 		return BuyerReport{}, fieldErr("to", "report.err.open", "Reports cover only periods that are over.")
 	}
+	var r BuyerReport
 	if !k.ClosedAt.IsZero() {
-		return s.snapshotReport(ctx, k, p.Name)
+		r, err = s.snapshotReport(ctx, k, p.Name)
+	} else {
+		r, err = s.buyerReport(ctx, k, p)
 	}
-	return s.buyerReport(ctx, k, p)
+	r.PoolLeft = coarsePoolLeft(a, r.PoolLeft) // the pool now, as on the contract's page
+	return r, err
 }
 
 // FinalReport returns the report of contract id's whole term, frozen at

@@ -133,26 +133,48 @@ type CarePointAppointment struct {
 }
 
 // CarePointClients lists the clients the acting care-point staff member
-// registered and who have not ended the care point's access.
+// registered and who have not ended the care point's access, by username,
+// at most store.MaxCarePointClients (three queries, however many).
 // Errors: EUNAUTHORIZED, ENOTFOUND (not care-point staff).
 func (s *Service) CarePointClients(ctx context.Context, a eyelevel.Actor) ([]CarePointClient, error) {
 	if _, err := s.carePointActor(ctx, a); err != nil {
 		return nil, err
 	}
+	now := s.now()
 	links, err := s.db.CarePointClients(ctx, a.UserID)
 	if err != nil {
 		return nil, err
 	}
-	out := []CarePointClient{}
-	for _, l := range links {
-		c, err := s.carePointView(ctx, l)
-		if err != nil {
-			return nil, err
+	appts, err := s.db.CarePointUpcoming(ctx, a.UserID, now)
+	if err != nil {
+		return nil, err
+	}
+	credits, err := s.db.CarePointCredits(ctx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CarePointClient, len(links))
+	at := map[eyelevel.UserID]*CarePointClient{}
+	for i, l := range links {
+		out[i] = CarePointClient{ID: l.ClientID, Username: l.Username, Language: l.Language, Upcoming: []CarePointAppointment{}}
+		at[l.ClientID] = &out[i]
+	}
+	for _, ap := range appts {
+		if c := at[ap.ClientID]; c != nil && len(c.Upcoming) < maxCarePointUpcoming {
+			c.Upcoming = append(c.Upcoming, CarePointAppointment{ID: ap.ID, Start: ap.Start, End: ap.End, CounselorName: ap.CounselorName})
 		}
-		out = append(out, c)
+	}
+	for _, cr := range credits {
+		if c := at[cr.ClientID]; c != nil {
+			c.CreditsLeft += cr.Usable(now)
+		}
 	}
 	return out, nil
 }
+
+// maxCarePointUpcoming is how many upcoming sessions of one client a care
+// point sees.
+const maxCarePointUpcoming = 50
 
 // CarePointClientOf returns one client of the acting care-point staff
 // member. Errors: EUNAUTHORIZED, ENOTFOUND (not theirs, or access ended).
@@ -187,7 +209,7 @@ func (s *Service) carePointLink(ctx context.Context, a eyelevel.Actor, client ey
 func (s *Service) carePointView(ctx context.Context, l store.CarePointClient) (CarePointClient, error) {
 	now := s.now()
 	c := CarePointClient{ID: l.ClientID, Username: l.Username, Language: l.Language, Upcoming: []CarePointAppointment{}}
-	appts, err := s.db.Appointments(ctx, store.AppointmentFilter{ClientID: l.ClientID, EndsAfter: now, BookedOnly: true, Limit: 50})
+	appts, err := s.db.Appointments(ctx, store.AppointmentFilter{ClientID: l.ClientID, EndsAfter: now, BookedOnly: true, Limit: maxCarePointUpcoming})
 	if err != nil {
 		return c, err
 	}

@@ -1,11 +1,13 @@
 package service_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"eyelevel"
 	"eyelevel/service"
+	"eyelevel/store"
 )
 
 // orgWorld is two organizations, A and B, each with a running contract
@@ -339,6 +341,47 @@ func TestSharedComputerLogin(t *testing.T) {
 		}
 		if shared, err := e.svc.SessionShared(e.ctx, "no such token"); err != nil || shared {
 			t.Fatalf("unknown session shared = %v (%v)", shared, err)
+		}
+	})
+}
+
+// TestCarePointClientsBounded: a care point's list holds at most
+// store.MaxCarePointClients clients, by username, each with its own
+// upcoming sessions and the credits of the contract it was registered under.
+func TestCarePointClientsBounded(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		w := e.orgs()
+		counselor := e.counselor("dari-counselor", eyelevel.GenderFemale, []string{"fa-AF*"}, officeHours...)
+		first := e.registerAt(w.carepointA, "aaa-first")
+		second := e.registerAt(w.carepointA, "aaa-second")
+		if _, err := e.svc.Book(e.ctx, w.carepointA, service.BookInput{CounselorID: counselor.UserID, Start: at(1, 10, 0), ClientID: second.UserID}); err != nil {
+			t.Fatal(err)
+		}
+		e.registerAt(w.carepointA2, "aaa-colleagues")
+		for i := range store.MaxCarePointClients {
+			u := eyelevel.User{ID: eyelevel.UserID(eyelevel.NewID()), Username: fmt.Sprintf("zz-%03d", i), Role: eyelevel.RoleClient,
+				PasswordHash: "unused", Language: "de", TimeZone: "UTC", CreatedAt: monday}
+			if err := e.db.CreateUser(e.ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.db.CreateCarePointLink(e.ctx, store.CarePointLink{ClientID: u.ID, StaffID: w.carepointA.UserID, OrganizationID: w.orgA.ID,
+				ContractID: w.contractA.ID, ConsentVersion: service.ConsentVersion, ConsentAt: monday}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, err := e.svc.CarePointClients(e.ctx, w.carepointA)
+		if err != nil || len(list) != store.MaxCarePointClients {
+			t.Fatalf("%d clients (%v), want %d", len(list), err, store.MaxCarePointClients)
+		}
+		a, b, last := list[0], list[1], list[len(list)-1]
+		if a.ID != first.UserID || b.ID != second.UserID || last.Username != fmt.Sprintf("zz-%03d", store.MaxCarePointClients-3) {
+			t.Fatalf("order: %s %s … %s", a.Username, b.Username, last.Username)
+		}
+		if len(a.Upcoming) != 0 || a.CreditsLeft != 5 || len(b.Upcoming) != 1 || !b.Upcoming[0].Start.Equal(at(1, 10, 0)) || b.CreditsLeft < 4 || b.CreditsLeft > 5 {
+			t.Fatalf("first %+v second %+v", a, b)
+		}
+		if list[2].CreditsLeft != 0 || len(list[2].Upcoming) != 0 {
+			t.Fatalf("a client without credits: %+v", list[2])
 		}
 	})
 }

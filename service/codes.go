@@ -64,7 +64,7 @@ func HashCode(normalized string) string {
 // ENOTFOUND (also for everyone else), EEXPIRED (the contract has ended),
 // EUNAUTHORIZED.
 func (s *Service) IssueCodes(ctx context.Context, a eyelevel.Actor, id string, count int, shared bool) ([]string, error) {
-	k, err := s.Contract(ctx, a, id)
+	k, err := s.managedContract(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}

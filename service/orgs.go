@@ -115,6 +115,15 @@ type ContractInput struct {
 	Goals             string `json:"goals"`
 }
 
+// maxContractYears is the longest term of a contract.
+const maxContractYears = 5
+
+// inContractYears reports whether a contract's date lies in the years
+// 2000 to 2100.
+func inContractYears(t time.Time) bool {
+	return t.Year() >= 2000 && t.Year() <= 2100
+}
+
 // Valid returns the problems of in per field. Dates in the past are
 // allowed: an admin may record a running or past contract.
 func (in ContractInput) Valid() map[string]string {
@@ -123,7 +132,12 @@ func (in ContractInput) Valid() map[string]string {
 	ends, err2 := time.Parse(time.DateOnly, in.Ends)
 	p.check(err1 == nil, "starts", "contract.err.date")
 	p.check(err2 == nil, "ends", "contract.err.date")
+	p.check(err1 != nil || inContractYears(starts), "starts", "contract.err.year")
+	p.check(err2 != nil || inContractYears(ends), "ends", "contract.err.year")
 	p.check(err1 != nil || err2 != nil || !ends.Before(starts), "ends", "contract.err.ends")
+	// Bounded, because the exit job computes a report for every period of a
+	// contract: a term of millennia would be tens of thousands of them.
+	p.check(err1 != nil || err2 != nil || ends.Before(starts.AddDate(maxContractYears, 0, 0)), "ends", "contract.err.term")
 	p.check(in.SessionsPerPerson >= 1 && in.SessionsPerPerson <= 50, "sessions_per_person", "contract.err.sessions")
 	p.check(in.Pool >= 0 && in.Pool <= 10_000_000, "pool", "contract.err.pool")
 	p.check(in.GraceDays >= 0 && in.GraceDays <= 365, "grace_days", "contract.err.grace")
@@ -165,12 +179,49 @@ func (s *Service) Contracts(ctx context.Context, a eyelevel.Actor, org string) (
 	if _, err := s.db.Organization(ctx, org); err != nil {
 		return nil, err
 	}
-	return s.db.Contracts(ctx, org)
+	ks, err := s.db.Contracts(ctx, org)
+	for i := range ks {
+		ks[i] = coarseContract(a, ks[i])
+	}
+	return ks, err
+}
+
+// ManagerPoolStep is how coarsely an organization's managers are told
+// how much of a contract's pool is left: rounded down to a multiple of
+// it. Live exact figures would let a manager hand out one slip and watch
+// that one person redeem it and book; the monthly buyer report has the
+// figures, with its small-number rules. Admins see the exact figures.
+const ManagerPoolStep = 10
+
+// coarsePoolLeft is left (-1: no pool) as told to actor a.
+func coarsePoolLeft(a eyelevel.Actor, left int) int {
+	if a.Role == eyelevel.RoleAdmin || left <= 0 {
+		return left
+	}
+	return left / ManagerPoolStep * ManagerPoolStep
+}
+
+// coarseContract is k as told to actor a: for anyone but an admin,
+// PoolUsed is raised so that PoolLeft is rounded down to a multiple of
+// ManagerPoolStep.
+func coarseContract(a eyelevel.Actor, k eyelevel.Contract) eyelevel.Contract {
+	if k.Pool > 0 {
+		k.PoolUsed = k.Pool - coarsePoolLeft(a, k.PoolLeft())
+	}
+	return k
 }
 
 // Contract returns one contract to an admin or an orgadmin of its
-// organization. Errors: ENOTFOUND (also for everyone else), EUNAUTHORIZED.
+// organization, its pool as coarseContract tells it. Errors: ENOTFOUND
+// (also for everyone else), EUNAUTHORIZED.
 func (s *Service) Contract(ctx context.Context, a eyelevel.Actor, id string) (eyelevel.Contract, error) {
+	k, err := s.managedContract(ctx, a, id)
+	return coarseContract(a, k), err
+}
+
+// managedContract is Contract with the exact figures, for the service's
+// own decisions.
+func (s *Service) managedContract(ctx context.Context, a eyelevel.Actor, id string) (eyelevel.Contract, error) {
 	if a.Anonymous() {
 		return eyelevel.Contract{}, unauthorized()
 	}
@@ -185,13 +236,17 @@ func (s *Service) Contract(ctx context.Context, a eyelevel.Actor, id string) (ey
 }
 
 // ContractCodes is how many codes of a contract were issued and redeemed
-// (never by whom), to an admin or an orgadmin of its organization.
-// Errors as Contract.
+// (never by whom), to an admin or an orgadmin of its organization. Only
+// admins learn the live redeemed count; for everyone else it is -1 (see
+// ManagerPoolStep: the monthly buyer report has it). Errors as Contract.
 func (s *Service) ContractCodes(ctx context.Context, a eyelevel.Actor, id string) (issued, redeemed int, err error) {
-	if _, err := s.Contract(ctx, a, id); err != nil {
+	if _, err := s.managedContract(ctx, a, id); err != nil {
 		return 0, 0, err
 	}
 	c, err := s.db.CodeCounts(ctx, id)
+	if a.Role != eyelevel.RoleAdmin {
+		c.Redeemed = -1
+	}
 	return c.Issued, c.Redeemed, err
 }
 

@@ -2,9 +2,11 @@ package service_test
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"eyelevel"
 	"eyelevel/service"
@@ -156,6 +158,11 @@ func TestCreateContractRules(t *testing.T) {
 			{func(in *service.ContractInput) { in.Starts = "1.11.2026" }, "starts"},
 			{func(in *service.ContractInput) { in.Ends = "" }, "ends"},
 			{func(in *service.ContractInput) { in.Ends = "2026-10-31" }, "ends"},
+			{func(in *service.ContractInput) { in.Starts = "0000-01-01" }, "starts"},
+			{func(in *service.ContractInput) { in.Starts = "1999-12-31" }, "starts"},
+			{func(in *service.ContractInput) { in.Ends = "9999-12-31" }, "ends"},
+			{func(in *service.ContractInput) { in.Starts, in.Ends = "2100-01-01", "2101-01-01" }, "ends"},
+			{func(in *service.ContractInput) { in.Starts, in.Ends = "2026-01-01", "2031-01-01" }, "ends"},
 			{func(in *service.ContractInput) { in.SessionsPerPerson = 0 }, "sessions_per_person"},
 			{func(in *service.ContractInput) { in.SessionsPerPerson = 51 }, "sessions_per_person"},
 			{func(in *service.ContractInput) { in.Pool = -1 }, "pool"},
@@ -176,6 +183,17 @@ func TestCreateContractRules(t *testing.T) {
 		past := e.contract(o.ID, service.ContractInput{Starts: "2025-01-01", Ends: "2025-12-31", SessionsPerPerson: 50, GraceDays: 365, Goals: strings.Repeat("g", 4000)})
 		if !past.LateCancelCounts {
 			t.Fatal("late cancellations should count by default")
+		}
+		// The longest term: five years to the day, inside 2000–2100.
+		e.contract(o.ID, service.ContractInput{Starts: "2096-01-01", Ends: "2100-12-31", SessionsPerPerson: 1})
+		e.contract(o.ID, service.ContractInput{Starts: "2000-01-01", Ends: "2000-01-01", SessionsPerPerson: 1})
+		for in, want := range map[service.ContractInput]map[string]string{
+			{Starts: "0000-01-01", Ends: "9999-12-31", SessionsPerPerson: 1}: {"starts": "contract.err.year", "ends": "contract.err.year"},
+			{Starts: "2026-01-01", Ends: "2031-01-01", SessionsPerPerson: 1}: {"ends": "contract.err.term"},
+		} {
+			if got := in.Valid(); !maps.Equal(got, want) {
+				t.Fatalf("%+v: %v, want %v", in, got, want)
+			}
 		}
 		no := false
 		in := running(1, 0)
@@ -509,6 +527,54 @@ func TestSharedCodeRace(t *testing.T) {
 			if err != nil || got[i] != got[0] {
 				t.Fatalf("request %d: %q, %v; first got %q", i, got[i], err, got[0])
 			}
+		}
+	})
+}
+
+// TestManagersSeeCoarseFigures: an organization's managers are not told
+// live, exact figures that would let them watch one person redeem a slip
+// or book (the pool left is rounded down to tens, the redeemed count is
+// not told at all); admins are.
+func TestManagersSeeCoarseFigures(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		o := e.org("Alpha", "alpha")
+		k := e.contract(o.ID, running(5, 100))
+		oa := e.staff(eyelevel.RoleOrgAdmin, "oa", o.ID)
+		code := e.codes(k, 2)[0]
+		c, err := e.svc.RedeemCode(e.ctx, e.client("cleo"), code, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if ok, err := e.db.DrawCredit(e.ctx, c.ID, k.ID); !ok || err != nil {
+				t.Fatalf("draw: %v %v", ok, err)
+			}
+		}
+		for _, w := range []struct {
+			who            eyelevel.Actor
+			used, redeemed int
+		}{{e.admin, 3, 1}, {oa, 10, -1}} {
+			ks, err := e.svc.Contracts(e.ctx, w.who, o.ID)
+			if err != nil || len(ks) != 1 || ks[0].PoolUsed != w.used {
+				t.Fatalf("%s: contracts %+v %v, want pool_used %d", w.who.Role, ks, err, w.used)
+			}
+			if one, err := e.svc.Contract(e.ctx, w.who, k.ID); err != nil || one.PoolUsed != w.used {
+				t.Fatalf("%s: contract %+v %v", w.who.Role, one, err)
+			}
+			issued, redeemed, err := e.svc.ContractCodes(e.ctx, w.who, k.ID)
+			if err != nil || issued != 2 || redeemed != w.redeemed {
+				t.Fatalf("%s: codes %d %d %v, want 2 %d", w.who.Role, issued, redeemed, err, w.redeemed)
+			}
+		}
+		oct, nov := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+		for who, want := range map[eyelevel.Actor]int{e.admin: 97, oa: 90} {
+			if r, err := e.svc.BuyerReport(e.ctx, who, k.ID, oct, nov); err != nil || r.PoolLeft != want {
+				t.Fatalf("%s: report's pool left %d %v, want %d", who.Role, r.PoolLeft, err, want)
+			}
+		}
+		// The exact figure still rules: the pool is not taken as smaller.
+		if e.poolUsed(k.ID) != 3 {
+			t.Fatalf("pool_used stored %d", e.poolUsed(k.ID))
 		}
 	})
 }

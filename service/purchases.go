@@ -167,43 +167,64 @@ func (s *Service) Purchase(ctx context.Context, a eyelevel.Actor, id string) (Pu
 }
 
 func (s *Service) purchaseView(ctx context.Context, p eyelevel.Purchase) (PurchaseView, error) {
-	v := PurchaseView{Purchase: p}
 	if p.PaidAt.IsZero() {
-		return v, nil
+		return PurchaseView{Purchase: p}, nil
 	}
 	c, err := s.db.PurchaseCredit(ctx, p.ID)
 	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
-		return v, nil
+		return PurchaseView{Purchase: p}, nil
 	} else if err != nil {
-		return v, err
+		return PurchaseView{}, err
 	}
-	v.Remaining, v.Unused, v.Expires = c.Usable(s.now()), c.Remaining(), c.Expires()
-	return v, nil
+	return s.withCredit(p, c, true), nil
+}
+
+// withCredit is p as shown, with its credit c if it has one (ok).
+func (s *Service) withCredit(p eyelevel.Purchase, c eyelevel.Credit, ok bool) PurchaseView {
+	v := PurchaseView{Purchase: p}
+	if ok && !p.PaidAt.IsZero() {
+		v.Remaining, v.Unused, v.Expires = c.Usable(s.now()), c.Remaining(), c.Expires()
+	}
+	return v
 }
 
 // Purchases lists a client's own purchases, or for an admin everyone's,
-// newest first. Errors: EUNAUTHORIZED, EFORBIDDEN (other roles).
-func (s *Service) Purchases(ctx context.Context, a eyelevel.Actor) ([]PurchaseView, error) {
+// newest first, a page at a time (read a page at a time from the store,
+// with their credits in one more query). Errors: EUNAUTHORIZED, EFORBIDDEN
+// (other roles), EINVALID (cursor).
+func (s *Service) Purchases(ctx context.Context, a eyelevel.Actor, pg Page) ([]PurchaseView, string, error) {
 	var client eyelevel.UserID
 	switch {
 	case a.Anonymous():
-		return nil, unauthorized()
+		return nil, "", unauthorized()
 	case a.Role == eyelevel.RoleClient:
 		client = a.UserID
 	case a.Role != eyelevel.RoleAdmin:
-		return nil, forbidden()
+		return nil, "", forbidden()
 	}
-	ps, err := s.db.Purchases(ctx, client)
+	c, _, err := decodeCursor(pg.Cursor)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	ps, err := s.db.PurchasesPage(ctx, client, c.after(), pg.limit()+1)
+	if err != nil {
+		return nil, "", err
+	}
+	ps, next := pageOf(ps, pg.limit(), func(p eyelevel.Purchase) cursor { return cursor{Key: p.CreatedAt.Unix(), ID: p.ID} })
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	credits, err := s.db.PurchaseCredits(ctx, ids)
+	if err != nil {
+		return nil, "", err
 	}
 	out := make([]PurchaseView, len(ps))
 	for i, p := range ps {
-		if out[i], err = s.purchaseView(ctx, p); err != nil {
-			return nil, err
-		}
+		cr, ok := credits[p.ID]
+		out[i] = s.withCredit(p, cr, ok)
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // RefundPurchase refunds the unused sessions of a paid package (granted

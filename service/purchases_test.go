@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -181,7 +182,7 @@ func TestBuyPackageOpensCheckout(t *testing.T) {
 				t.Errorf("sent %s = %q, want %q", k, got, v)
 			}
 		}
-		if got, err := e.svc.Purchases(e.ctx, e.client); err != nil || len(got) != 1 || got[0].ID != p.ID {
+		if got, _, err := e.svc.Purchases(e.ctx, e.client, service.Page{}); err != nil || len(got) != 1 || got[0].ID != p.ID {
 			t.Fatalf("own purchases = %v, %v", got, err)
 		}
 	})
@@ -393,7 +394,7 @@ func TestPurchaseRules(t *testing.T) {
 		}
 		_, err = e.svc.BuyPackage(e.ctx, e.client, service.BuyInput{Sessions: 3, BaseURL: "https://x.example"})
 		wantKey(t, err, eyelevel.ECONFLICT, "purchase.err.free")
-		if ps, _ := e.svc.Purchases(e.ctx, e.admin); len(ps) != 0 {
+		if ps, _, _ := e.svc.Purchases(e.ctx, e.admin, service.Page{}); len(ps) != 0 {
 			t.Fatalf("refused purchases were written: %+v", ps)
 		}
 
@@ -404,7 +405,7 @@ func TestPurchaseRules(t *testing.T) {
 		e.spy.fail.Store(true)
 		_, err = e.svc.BuyPackage(e.ctx, e.client, service.BuyInput{Sessions: 1, BaseURL: "https://x.example"})
 		wantKey(t, err, eyelevel.EUNAVAILABLE, "purchase.err.stripe")
-		ps, _ := e.svc.Purchases(e.ctx, e.client)
+		ps, _, _ := e.svc.Purchases(e.ctx, e.client, service.Page{})
 		if len(ps) != 1 || ps[0].Status != eyelevel.PurchaseExpired {
 			t.Fatalf("after Stripe failed: %+v", ps)
 		}
@@ -462,5 +463,77 @@ func TestPricing(t *testing.T) {
 		if p, _ := e.svc.Pricing(e.ctx); p.Charging() || len(p.Packages) != 3 {
 			t.Fatalf("stored after switch off: %+v", p)
 		}
+	})
+}
+
+// TestPurchasesPaged: the purchases list is read from the store a page at
+// a time, newest first, with each paid purchase's credit — no page
+// repeats or skips one, also among purchases made in the same second.
+func TestPurchasesPaged(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		cleo, other := e.client("cleo"), e.client("otto")
+		t0 := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+		buy := func(who eyelevel.Actor, at time.Time, paid bool) string {
+			p := eyelevel.Purchase{ID: eyelevel.NewID(), ClientID: who.UserID, Sessions: 2, Amount: 1000, UnitPrice: 500, Currency: "EUR",
+				Status: eyelevel.PurchaseOpen, CreatedAt: at}
+			if err := e.db.CreatePurchase(e.ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			if !paid {
+				return p.ID
+			}
+			if err := e.db.SetCheckout(e.ctx, p.ID, "cs_"+p.ID, "https://pay.example/"+p.ID); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := e.db.PayPurchase(e.ctx, p.ID, "cs_"+p.ID, "pi_"+p.ID, at); !ok || err != nil {
+				t.Fatalf("pay: %v %v", ok, err)
+			}
+			c := eyelevel.Credit{ID: eyelevel.NewID(), ClientID: who.UserID, Source: eyelevel.SourcePurchase, PurchaseID: p.ID, Granted: 2, Used: 1,
+				ExpiresAt: at.AddDate(2, 0, 0), CreatedAt: at}
+			if err := e.db.GrantCredit(e.ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			return p.ID
+		}
+		var want []string // newest first
+		for i := range 7 {
+			at := t0.Add(time.Duration(min(i, 4)) * time.Hour) // the last three in the same second
+			want = append([]string{buy(cleo, at, i%2 == 0)}, want...)
+		}
+		buy(other, t0, true)
+		var got []string
+		cursor, pages := "", 0
+		for {
+			ps, next, err := e.svc.Purchases(e.ctx, cleo, service.Page{Limit: 3, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) > 3 {
+				t.Fatalf("page of %d, limit 3", len(ps))
+			}
+			for _, p := range ps {
+				if p.ClientID != cleo.UserID {
+					t.Fatalf("another's purchase listed: %+v", p)
+				}
+				if paid := !p.PaidAt.IsZero(); paid != (p.Remaining == 1) || paid != (p.Unused == 1) {
+					t.Fatalf("credit of %s: paid %v remaining %d unused %d", p.ID, paid, p.Remaining, p.Unused)
+				}
+				got = append(got, p.ID)
+			}
+			pages++
+			if cursor = next; cursor == "" {
+				break
+			}
+		}
+		slices.Sort(want[:3]) // same second: by id, descending
+		slices.Reverse(want[:3])
+		if pages != 3 || !slices.Equal(got, want) {
+			t.Fatalf("%d pages %v, want 3 pages %v", pages, got, want)
+		}
+		if all, _, err := e.svc.Purchases(e.ctx, e.admin, service.Page{}); err != nil || len(all) != 8 {
+			t.Fatalf("admin sees %d (%v), want 8", len(all), err)
+		}
+		_, _, err := e.svc.Purchases(e.ctx, cleo, service.Page{Cursor: "nonsense"})
+		wantField(t, err, "cursor")
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"eyelevel"
@@ -17,11 +18,19 @@ type CarePointClient struct {
 	Language string
 }
 
+// MaxCarePointClients is how many clients CarePointClients lists at most.
+const MaxCarePointClients = 500
+
+// carePointClientIDs selects the ids of the clients CarePointClients lists
+// for staff $1.
+var carePointClientIDs = `SELECT cl.client_id FROM carepoint_clients cl JOIN users cu ON cu.id = cl.client_id
+	WHERE cl.staff_id = $1 ORDER BY cu.username_key, cu.id LIMIT ` + strconv.Itoa(MaxCarePointClients)
+
 // CarePointClients lists the clients staff registered whose link still
-// exists, by username.
+// exists, by username, at most MaxCarePointClients of them.
 func (db *DB) CarePointClients(ctx context.Context, staff eyelevel.UserID) ([]CarePointClient, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT l.client_id, l.staff_id, l.organization_id, l.contract_id, l.consent_version, l.consent_at, u.username, u.language
-		FROM carepoint_clients l JOIN users u ON u.id = l.client_id WHERE l.staff_id = $1 ORDER BY u.username_key, u.id`, string(staff))
+		FROM carepoint_clients l JOIN users u ON u.id = l.client_id WHERE l.staff_id = $1 ORDER BY u.username_key, u.id LIMIT $2`, string(staff), MaxCarePointClients)
 	if err != nil {
 		return nil, db.wrap(err, "select care-point clients")
 	}
@@ -37,6 +46,34 @@ func (db *DB) CarePointClients(ctx context.Context, staff eyelevel.UserID) ([]Ca
 		out = append(out, c)
 	}
 	return out, db.wrap(rows.Err(), "select care-point clients")
+}
+
+// CarePointUpcoming lists the booked appointments ending after now of the
+// clients CarePointClients lists for staff, by start time, in one query.
+func (db *DB) CarePointUpcoming(ctx context.Context, staff eyelevel.UserID, now time.Time) ([]eyelevel.Appointment, error) {
+	return db.queryAppointments(ctx, appointmentSelect+` WHERE a.client_id IN (`+carePointClientIDs+`) AND a.end_at > $2 AND a.status = 'booked'
+		ORDER BY a.start_at, a.id`, string(staff), unix(now))
+}
+
+// CarePointCredits lists the credits that the clients CarePointClients
+// lists for staff hold from the contract they were registered under, in
+// one query (a package a client bought is not the care point's business).
+func (db *DB) CarePointCredits(ctx context.Context, staff eyelevel.UserID) ([]eyelevel.Credit, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, creditSelect+` JOIN carepoint_clients l ON l.client_id = r.client_id AND l.contract_id = r.contract_id
+		WHERE l.staff_id = $1 AND r.client_id IN (`+carePointClientIDs+`)`, string(staff))
+	if err != nil {
+		return nil, db.wrap(err, "select care-point credits")
+	}
+	defer rows.Close()
+	var out []eyelevel.Credit
+	for rows.Next() {
+		c, err := scanCredit(rows)
+		if err != nil {
+			return nil, db.wrap(err, "scan credit")
+		}
+		out = append(out, c)
+	}
+	return out, db.wrap(rows.Err(), "select care-point credits")
 }
 
 // DeleteCarePointLink ends a care point's access to a client. It reports

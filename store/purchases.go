@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"eyelevel"
@@ -42,14 +44,21 @@ func (db *DB) Purchase(ctx context.Context, id string) (eyelevel.Purchase, error
 	return p, db.wrap(err, "select purchase")
 }
 
-// Purchases lists the purchases of client, newest first; an empty client
-// lists everyone's.
-func (db *DB) Purchases(ctx context.Context, client eyelevel.UserID) ([]eyelevel.Purchase, error) {
-	q, args := `SELECT `+purchaseColumns+` FROM purchases ORDER BY created_at DESC, id`, []any{}
+// PurchasesPage lists up to limit purchases of client ("" for everyone's),
+// newest first, after a.
+func (db *DB) PurchasesPage(ctx context.Context, client eyelevel.UserID, a After, limit int) ([]eyelevel.Purchase, error) {
+	q, args := `SELECT `+purchaseColumns+` FROM purchases WHERE 1 = 1`, []any{}
 	if client != "" {
-		q, args = `SELECT `+purchaseColumns+` FROM purchases WHERE client_id = $1 ORDER BY created_at DESC, id`, []any{string(client)}
+		args = append(args, string(client))
+		q += ` AND client_id = $1`
 	}
-	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
+	if a.ID != "" {
+		n := strconv.Itoa(len(args) + 1)
+		q += ` AND (created_at < $` + n + ` OR (created_at = $` + n + ` AND id < $` + strconv.Itoa(len(args)+2) + `))`
+		args = append(args, unix(a.At), a.ID)
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT $` + strconv.Itoa(len(args)+1)
+	rows, err := db.rq(ctx).QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, db.wrap(err, "select purchases")
 	}
@@ -63,6 +72,32 @@ func (db *DB) Purchases(ctx context.Context, client eyelevel.UserID) ([]eyelevel
 		out = append(out, p)
 	}
 	return out, db.wrap(rows.Err(), "select purchases")
+}
+
+// PurchaseCredits returns the credits of purchases ids, by purchase, in
+// one query.
+func (db *DB) PurchaseCredits(ctx context.Context, ids []string) (map[string]eyelevel.Credit, error) {
+	out := map[string]eyelevel.Credit{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	marks, args := make([]string, len(ids)), make([]any, len(ids))
+	for i, id := range ids {
+		marks[i], args[i] = "$"+strconv.Itoa(i+1), id
+	}
+	rows, err := db.rq(ctx).QueryContext(ctx, creditSelect+` WHERE r.purchase_id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return nil, db.wrap(err, "select purchase credits")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCredit(rows)
+		if err != nil {
+			return nil, db.wrap(err, "scan purchase credit")
+		}
+		out[c.PurchaseID] = c
+	}
+	return out, db.wrap(rows.Err(), "select purchase credits")
 }
 
 // SetCheckout stores the Checkout Session of an open purchase.

@@ -133,13 +133,14 @@ func handleGetPurchase(d Deps) http.Handler {
 
 func handleListPurchases(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ps, err := d.Service.Purchases(r.Context(), info(r).Actor)
+		pg, err := pageOf(r)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
-		ps, next, ok := paged(w, r, d, ps, func(p service.PurchaseView) string { return p.ID })
-		if !ok {
+		ps, next, err := d.Service.Purchases(r.Context(), info(r).Actor, pg)
+		if err != nil {
+			writeError(w, r, d, err)
 			return
 		}
 		out := make([]purchaseJSON, len(ps))

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -216,7 +217,7 @@ func TestPurchaseAuthorization(t *testing.T) {
 func TestPurchaseBadInput(t *testing.T) {
 	w := stripeWorld(t)
 	count := func() int {
-		ps, err := w.svc.Purchases(w.ctx, eyelevel.Actor{UserID: w.ids[admin], Role: eyelevel.RoleAdmin})
+		ps, _, err := w.svc.Purchases(w.ctx, eyelevel.Actor{UserID: w.ids[admin], Role: eyelevel.RoleAdmin}, service.Page{Limit: service.MaxLimit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +311,7 @@ func TestPurchaseWithoutStripe(t *testing.T) {
 	if r.Status != http.StatusServiceUnavailable || !bytes.Contains(r.Body, []byte("Zahlungen sind bei diesem Dienst nicht eingerichtet")) {
 		t.Fatalf("buying on the page without Stripe: %d", r.Status)
 	}
-	if n, _ := w.svc.Purchases(w.ctx, eyelevel.Actor{UserID: w.ids[admin], Role: eyelevel.RoleAdmin}); len(n) != 0 {
+	if n, _, _ := w.svc.Purchases(w.ctx, eyelevel.Actor{UserID: w.ids[admin], Role: eyelevel.RoleAdmin}, service.Page{}); len(n) != 0 {
 		t.Fatalf("purchases written without Stripe: %d", len(n))
 	}
 }
@@ -345,9 +346,25 @@ func TestPurchasePages(t *testing.T) {
 		t.Fatalf("packages page lacks the price: %s", r.Body)
 	}
 	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	// Buying lands on our own receipt page (the CSP's form-action 'self'
+	// stops a form's redirect to another site in Chromium), which links to
+	// Stripe's page.
 	r = w.do(t, clientA, "POST", "/packages", "sessions=3", form...)
-	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "https://") {
-		t.Fatalf("buy on the page: %d to %q", r.Status, r.Header.Get("Location"))
+	loc := r.Header.Get("Location")
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/purchases/") {
+		t.Fatalf("buy on the page: %d to %q", r.Status, loc)
+	}
+	bought, err := w.svc.Purchase(w.ctx, eyelevel.Actor{UserID: w.ids[clientA], Role: eyelevel.RoleClient}, strings.TrimPrefix(loc, "/purchases/"))
+	if err != nil || bought.Sessions != 3 || !strings.HasPrefix(bought.CheckoutURL, "https://") {
+		t.Fatalf("bought on the page: %+v %v", bought, err)
+	}
+	r = w.do(t, clientA, "GET", loc, nil)
+	pay := []byte(`id="pay-link" href="` + html.EscapeString(bought.CheckoutURL) + `">Weiter zur Zahlung</a>`)
+	if r.Status != 200 || !bytes.Contains(r.Body, pay) {
+		t.Fatalf("receipt of an open purchase lacks the pay link %s: %d %s", pay, r.Status, r.Body)
+	}
+	if r := w.do(t, clientA, "GET", loc+"?checkout=done", nil); bytes.Contains(r.Body, []byte(`id="pay-link"`)) {
+		t.Fatalf("receipt back from Stripe still asks to pay")
 	}
 	if r := w.do(t, clientA, "POST", "/packages", "sessions=4", form...); r.Status != 400 {
 		t.Fatalf("buying a size not on offer on the page: %d", r.Status)

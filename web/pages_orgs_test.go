@@ -168,6 +168,15 @@ func TestPagesOrgAdmin(t *testing.T) {
 	if strings.Contains(p.body, "/contracts\"") {
 		t.Error("orgadmin sees the contract form")
 	}
+	// Managers get no live, exact figures (the monthly report has them).
+	mustContain(t, "orgadmin figures", p, `id="coarse-note"`, e.de("org.page.coarse_note"), e.de("contract.codes.issued", "issued", "3"),
+		e.de("contract.pool.left_coarse", "left", "90", "pool", "90"))
+	if strings.Contains(p.body, e.de("contract.codes.counts", "issued", "3", "redeemed", "0")) || strings.Contains(p.body, "0 / 90") {
+		t.Error("orgadmin sees live exact figures")
+	}
+	if p := admin.get(orgPage); !strings.Contains(p.body, "0 / 90") || strings.Contains(p.body, `id="coarse-note"`) {
+		t.Error("admin lacks the exact pool or sees the managers' note")
+	}
 	mustStatus(t, "orgadmin prints", oa.post(codesURL, url.Values{"count": {"2"}}), http.StatusOK)
 	mustStatus(t, "orgadmin records a contract", oa.post(orgPage+"/contracts", url.Values{"starts": {"2027-01-01"}, "ends": {"2027-06-30"}, "sessions_per_person": {"3"}}), http.StatusForbidden)
 	mustStatus(t, "other orgadmin's page", ob.get(orgPage), http.StatusNotFound)
