@@ -316,3 +316,48 @@ func newServiceWith(t *testing.T, e *env, cfg service.Config) *service.Service {
 	t.Helper()
 	return servicetest.NewServiceConfig(t, e.db, cfg, e.clock.Now)
 }
+
+// TestSlotsLeaveOutFullDays: the slots a client is offered leave out the
+// days (in the client's zone) on which the client already has a session,
+// so the pages do not offer what booking refuses; others see every slot,
+// and without a daily limit the client does too.
+func TestSlotsLeaveOutFullDays(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		svc := newServiceWith(t, e, service.Config{SessionsPerDay: 1})
+		mia := e.counselor("mia", eyelevel.GenderFemale, []string{"de"}, weekdays(0, 24*60)...)
+		omid := e.counselor("omid", eyelevel.GenderMale, []string{"de"}, weekdays(0, 24*60)...)
+		berlin := e.client("alice") // Europe/Berlin, UTC+1 in December
+		if _, err := svc.Book(e.ctx, berlin, service.BookInput{CounselorID: mia.UserID, Start: at(1, 10, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		in := service.SlotsInput{CounselorID: omid.UserID, From: at(1, 0, 0), To: at(3, 0, 0)}
+		berlinDay := func(sl eyelevel.Slot) string {
+			return sl.Start.In(time.FixedZone("CET", 3600)).Format(time.DateOnly)
+		}
+		day1 := berlinDay(eyelevel.Slot{Start: at(1, 10, 0)})
+		count := func(svc *service.Service, a eyelevel.Actor) (onDay1, other int) {
+			t.Helper()
+			free, err := svc.Slots(e.ctx, a, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sl := range free {
+				if berlinDay(sl) == day1 {
+					onDay1++
+				} else {
+					other++
+				}
+			}
+			return onDay1, other
+		}
+		if d1, other := count(svc, berlin); d1 != 0 || other == 0 {
+			t.Errorf("client with a session that day is offered %d slots on it (%d on other days)", d1, other)
+		}
+		if d1, _ := count(svc, eyelevel.Actor{}); d1 == 0 {
+			t.Error("anonymous visitors see no slots on that day")
+		}
+		if d1, _ := count(newServiceWith(t, e, service.Config{SessionsPerDay: -1}), berlin); d1 == 0 {
+			t.Error("without a daily limit the client sees no slots on that day")
+		}
+	})
+}

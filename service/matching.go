@@ -259,7 +259,38 @@ func (s *Service) Slots(ctx context.Context, a eyelevel.Actor, in SlotsInput) ([
 	if err != nil {
 		return nil, err
 	}
-	return slots.Compute(av, zoneOf(c.TimeZone), s.cfg.Rules, from, to, busy[c.ID], 0), nil
+	out := slots.Compute(av, zoneOf(c.TimeZone), s.cfg.Rules, from, to, busy[c.ID], 0)
+	if a.Role == eyelevel.RoleClient {
+		return s.withoutFullDays(ctx, a, out)
+	}
+	return out, nil
+}
+
+// withoutFullDays leaves out the slots a client could not book because
+// they fall on a calendar day (in the client's zone) on which the client
+// already has as many sessions as one day may hold, so that the pages do
+// not offer times that booking refuses.
+func (s *Service) withoutFullDays(ctx context.Context, a eyelevel.Actor, free []eyelevel.Slot) ([]eyelevel.Slot, error) {
+	lim := s.limits()
+	if len(free) == 0 || lim.PerDay == 0 {
+		return free, nil
+	}
+	zone := zoneOf(a.TimeZone)
+	own, err := s.db.Appointments(ctx, store.AppointmentFilter{ClientID: a.UserID, EndsAfter: free[0].Start.Add(-48 * time.Hour), BookedOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	perDay := map[string]int{}
+	for _, ap := range own {
+		perDay[ap.Start.In(zone).Format(time.DateOnly)]++
+	}
+	out := free[:0]
+	for _, sl := range free {
+		if !lim.DayFull(perDay[sl.Start.In(zone).Format(time.DateOnly)]) {
+			out = append(out, sl)
+		}
+	}
+	return out, nil
 }
 
 // zoneOf loads a zone that was validated when stored; UTC guards against a

@@ -27,6 +27,10 @@ type Limits struct {
 	PerDay  int // sessions a client may have on one calendar day (their zone); 0: no limit
 }
 
+// DayFull reports whether a client with n sessions on a calendar day may
+// not book another that day.
+func (l Limits) DayFull(n int) bool { return l.PerDay > 0 && n >= l.PerDay }
+
 // Window returns the interval whose bookings decide whether a slot starting at
 // start is free: a busy interval that overlaps it takes the slot, since the
 // buffer is kept on both sides of every session.
@@ -76,7 +80,7 @@ func (pl *Plan) Bookable(start time.Time, f Facts, l Limits) (ok bool, reason st
 		return false, ReasonOverlap
 	case f.Open >= l.MaxOpen:
 		return false, ReasonTooMany
-	case l.PerDay > 0 && f.Day >= l.PerDay:
+	case l.DayFull(f.Day):
 		return false, ReasonSameDay
 	}
 	return true, ""
