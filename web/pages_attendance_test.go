@@ -65,17 +65,7 @@ func TestPagesSayWhoPays(t *testing.T) {
 // form that records the session as held; the client's appointments page
 // then shows the counselor's record.
 func TestPagesEndSession(t *testing.T) {
-	clk := &testClock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
-	e := newPagesEnvAt(t, clk.Now)
-	_, counselor, id := e.setup()
-	c := e.browser()
-	c.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
-	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	mustContain(t, "book", c.post("/book", url.Values{"counselor": {string(id)}, "start": {start.Format(time.RFC3339)}}), e.de("notice.booked"))
-	appts, _, err := e.svc.Appointments(t.Context(), eyelevel.Actor{UserID: id, Role: eyelevel.RoleCounselor}, false, service.Page{})
-	if err != nil || len(appts) != 1 {
-		t.Fatalf("appointments: %v %v", appts, err)
-	}
+	clk, e, counselor, c, appts, start := bookedSession(t)
 	end := "/appointments/" + string(appts[0].ID) + "/end"
 	clk.Set(start.Add(5 * time.Minute))
 	p := counselor.get("/appointments/" + string(appts[0].ID) + "/room")
@@ -104,17 +94,7 @@ func TestPagesEndSession(t *testing.T) {
 // told, and cannot correct, and a made-up value is refused. (The window of
 // seven days is TestCorrectAttendance's in service.)
 func TestPagesCorrectAttendance(t *testing.T) {
-	clk := &testClock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
-	e := newPagesEnvAt(t, clk.Now)
-	_, counselor, id := e.setup()
-	c := e.browser()
-	c.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
-	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	mustContain(t, "book", c.post("/book", url.Values{"counselor": {string(id)}, "start": {start.Format(time.RFC3339)}}), e.de("notice.booked"))
-	appts, _, err := e.svc.Appointments(t.Context(), eyelevel.Actor{UserID: id, Role: eyelevel.RoleCounselor}, false, service.Page{})
-	if err != nil || len(appts) != 1 {
-		t.Fatalf("appointments: %v %v", appts, err)
-	}
+	clk, e, counselor, c, appts, start := bookedSession(t)
 	action := "/appointments/" + string(appts[0].ID) + "/attendance"
 	clk.Set(start.Add(2 * time.Hour))
 	p := counselor.get("/appointments")
@@ -138,4 +118,23 @@ func TestPagesCorrectAttendance(t *testing.T) {
 	mustContain(t, "the form shows the recorded value", counselor.get("/appointments"), `<option value="no_show_client" selected>`)
 	mustContain(t, "client's appointments", c.get("/appointments"),
 		e.de("attendance.corrected", "attendance", e.cat.T("de", "attendance.no_show_client")))
+}
+
+// bookedSession has client nour book a session at 10:00 on 1 December
+// with the fixture's counselor, on a clock at 8:00 the test moves; it
+// returns the counselor's and the client's browsers and the appointment.
+func bookedSession(t *testing.T) (*testClock, *pagesEnv, *browser, *browser, []eyelevel.Appointment, time.Time) {
+	t.Helper()
+	clk := &testClock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
+	e := newPagesEnvAt(t, clk.Now)
+	_, counselor, id := e.setup()
+	c := e.browser()
+	c.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	mustContain(t, "book", c.post("/book", url.Values{"counselor": {string(id)}, "start": {start.Format(time.RFC3339)}}), e.de("notice.booked"))
+	appts, _, err := e.svc.Appointments(t.Context(), eyelevel.Actor{UserID: id, Role: eyelevel.RoleCounselor}, false, service.Page{})
+	if err != nil || len(appts) != 1 {
+		t.Fatalf("appointments: %v %v", appts, err)
+	}
+	return clk, e, counselor, c, appts, start
 }
