@@ -7,6 +7,7 @@ package eyelevel
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"slices"
 	"strings"
 	"time"
 )
@@ -62,9 +63,35 @@ type User struct {
 	Role         Role
 	PasswordHash string
 	Email        string
-	Language     string // UI language, BCP 47
-	TimeZone     string // IANA name
-	CreatedAt    time.Time
+	// EmailVerified: mail goes to Email only once its owner opened the
+	// verification link (or an admin entered it).
+	EmailVerified bool
+	Language      string // UI language, BCP 47
+	TimeZone      string // IANA name
+	CreatedAt     time.Time
+	// NotifyOff lists the notification kinds the user switched off.
+	NotifyOff []string
+	// LastActive is the user's last request in the app (to the minute).
+	LastActive time.Time
+}
+
+// Notification kinds a user may switch off in their settings. Mails about
+// the account itself (verification, password reset) and safety alerts to
+// counselors and the duty contact always go.
+const (
+	NotifyAppointments = "appointments" // confirmations, cancellations, changes
+	NotifyReminders    = "reminders"
+	NotifyMessages     = "messages"
+	NotifyWaitlist     = "waitlist"
+)
+
+// Notifications lists the kinds in the order settings show them.
+var Notifications = []string{NotifyAppointments, NotifyReminders, NotifyMessages, NotifyWaitlist}
+
+// Wants reports whether u receives notifications of kind by mail: they
+// have a verified address and did not switch the kind off.
+func (u User) Wants(kind string) bool {
+	return u.Email != "" && u.EmailVerified && !slices.Contains(u.NotifyOff, kind)
 }
 
 // Actor is who performs an action. The zero Actor is anonymous.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/i18n"
 	"eyelevel/program"
 	"eyelevel/questionnaire"
 	"eyelevel/slots"
@@ -80,6 +81,12 @@ type Config struct {
 	StripeWebhookSecret string
 	StripeAPI           string        // the Stripe API's base URL; empty: Stripe's own (tests point it at stripe-mock)
 	PackageExpiry       time.Duration // how long a bought package can be booked with (365 days)
+
+	// Mail: the outbox, reminders, safety escalation (see mail.go); off
+	// unless Mail.On.
+	Mail MailConfig
+	// Catalog words mails; nil loads the shipped one.
+	Catalog *i18n.Catalog
 }
 
 func (c Config) withDefaults() Config {
@@ -128,6 +135,14 @@ func (c Config) withDefaults() Config {
 	if c.PackageExpiry == 0 {
 		c.PackageExpiry = 365 * 24 * time.Hour
 	}
+	c.Mail = c.Mail.withDefaults()
+	if c.Catalog == nil {
+		cat, err := i18n.Load()
+		if err != nil {
+			panic("the embedded catalog does not load: " + err.Error())
+		}
+		c.Catalog = cat
+	}
 	if c.Password == (PasswordParams{}) {
 		c.Password = DefaultPasswordParams
 	}
@@ -166,6 +181,9 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummy     string
+
+	// mailWake wakes the mail worker when a mail was queued (see mailer.go).
+	mailWake chan struct{}
 }
 
 // New returns a Service. now may be nil for time.Now.
@@ -182,7 +200,8 @@ func New(db *store.DB, cfg Config, log *slog.Logger, now func() time.Time) *Serv
 		lim = NewMemoryLimiter(now)
 	}
 	gate := newHashGate(cfg.HashMemory, int64(cfg.Password.Memory)*1024, cfg.HashWait)
-	return &Service{db: db, cfg: cfg, now: now, log: log, limiter: lim, gate: gate, deviceKey: cfg.DeviceKey, stripe: newStripe(cfg)}
+	return &Service{db: db, cfg: cfg, now: now, log: log, limiter: lim, gate: gate, deviceKey: cfg.DeviceKey, stripe: newStripe(cfg),
+		mailWake: make(chan struct{}, 1)}
 }
 
 // Config returns the effective configuration.

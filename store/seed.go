@@ -97,11 +97,11 @@ func (db *DB) QueryInt(ctx context.Context, query string, args ...any) (int64, e
 
 // SeedUsers inserts accounts with their password hashes as given.
 func (db *DB) SeedUsers(ctx context.Context, us []eyelevel.User) error {
-	return db.seed(ctx, "users (id, username, role, password_hash, email, language, timezone, created_at, username_key)", 9, len(us),
+	return db.seed(ctx, "users (id, username, role, password_hash, email, language, timezone, created_at, username_key, email_verified)", 10, len(us),
 		func(i int, row []any) {
 			u := us[i]
 			row[0], row[1], row[2], row[3], row[4] = string(u.ID), u.Username, string(u.Role), u.PasswordHash, u.Email
-			row[5], row[6], row[7], row[8] = u.Language, u.TimeZone, unix(u.CreatedAt), UsernameKey(u.Username)
+			row[5], row[6], row[7], row[8], row[9] = u.Language, u.TimeZone, unix(u.CreatedAt), UsernameKey(u.Username), boolInt(u.EmailVerified)
 		})
 }
 

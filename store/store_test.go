@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -117,7 +118,7 @@ func TestUsers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != u {
+		if !reflect.DeepEqual(got, u) {
 			t.Errorf("UserByID = %+v, want %+v", got, u)
 		}
 		for _, name := range []string{"Anna", "anna", "ANNA", "Ａｎｎａ"} {

@@ -84,6 +84,16 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /api/v1/contracts/{id}/report", authed(d, handleBuyerReport(d)))
 	mux.Handle("GET /api/v1/contracts/{id}/statement.csv", authed(d, handleStatement(d)))
 
+	// Mail outbox status for admins (api_mail.go).
+
+	// Appointment changes by mail: reschedule, one-click cancel, calendar feed (api_calendar.go).
+
+	// Account settings, email verification, password resets (api_account.go).
+
+	// Secure messages and the safety duty (api_messages.go).
+
+	// The counselor's workspace: notes, absences, hand-over (api_workspace.go).
+
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
 	// Pages, rendered on the server; they work without JavaScript.
@@ -174,6 +184,16 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Buyer reports (pages_buyer_report.go).
 	mux.Handle("GET /org/contracts/{id}/report", v.buyerReportPage("/org/contracts/%s/report"))
 	mux.Handle("GET /admin/contracts/{id}/report", v.buyerReportPage("/admin/contracts/%s/report"))
+
+	// Mail outbox status (pages_mail.go).
+
+	// One-click cancel, reschedule, calendar feed (pages_calendar.go).
+
+	// Settings, recovery codes, email verification, password resets (pages_account_settings.go).
+
+	// Messages and the safety duty page (pages_messages.go).
+
+	// The counselor's workspace (pages_workspace.go).
 
 	mux.Handle("/", v.notFound())
 }

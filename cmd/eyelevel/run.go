@@ -28,6 +28,8 @@ const usage = `usage:
                  [--turn-tls-cert F --turn-tls-key F] [--turn-external URL]…
                  [--operator-name NAME] [--imprint-url URL] [--privacy-url URL]
                  [--stripe-key sk_… --stripe-webhook-secret whsec_…] [--stripe-api URL]
+                 [--smtp smtp://host:port --mail-from ADDR --duty-email ADDR] [--public-url URL]
+                 [--reminders 24h,1h] [--safety-escalate 30m]
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
   eyelevel user add --role carepoint|orgadmin --org SLUG --username NAME [--display-name NAME] < password
 
@@ -77,6 +79,7 @@ type config struct {
 	operator       web.Operator
 	turn           turnConfig
 	stripe         stripeConfig
+	mail           mailConfig
 }
 
 // flags binds the settings to fs. fromEnv then fills them from EYELEVEL_*
@@ -105,6 +108,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 	fs.StringVar(&c.operator.PrivacyURL, "privacy-url", "", "the operator's privacy policy, linked from every page")
 	c.turn.flags(fs)
 	c.stripe.flags(fs)
+	c.mail.flags(fs)
 }
 
 // envName is the environment variable of a flag: --cancel-notice is
@@ -189,6 +193,9 @@ func serveConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 	if err := c.stripe.check(); err != nil {
 		return c, false, err
 	}
+	if _, err := c.mail.check(c.addr); err != nil {
+		return c, false, err
+	}
 	return c, false, nil
 }
 
@@ -214,6 +221,8 @@ func (c config) serviceConfig() service.Config {
 		StripeKey:           c.stripe.key,
 		StripeWebhookSecret: c.stripe.webhookSecret,
 		StripeAPI:           c.stripe.api,
+
+		Mail: c.mail.service(c.mail.smtp != ""),
 	}
 }
 
@@ -299,6 +308,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if sender, _ := c.mail.check(c.addr); sender != nil {
+		bg.every(jobCtx, time.Second, func() { svc.RunMailer(jobCtx, sender, time.Second) })
+	} else {
+		log.Warn("no mail is sent: --smtp is not set")
 	}
 	bg.every(jobCtx, time.Hour, func() { janitor(jobCtx, svc, log) })
 	bg.every(jobCtx, time.Hour, func() { closeContracts(jobCtx, svc, log) })

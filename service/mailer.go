@@ -1,0 +1,90 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"eyelevel/mail"
+)
+
+// The outbox worker: it sends due mails, and on failure tries again after
+// mailBackoff[attempts] (the first retry within 30 s), until the mail is
+// a day old; then it gives up and the admin sees the failure.
+var mailBackoff = []time.Duration{15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour}
+
+const (
+	mailGiveUp = 24 * time.Hour
+	mailBatch  = 50
+)
+
+func retryAfter(attempts int) time.Duration {
+	return mailBackoff[min(attempts, len(mailBackoff)-1)]
+}
+
+// nudgeMailer wakes the worker without waiting for it.
+func (s *Service) nudgeMailer() {
+	select {
+	case s.mailWake <- struct{}{}:
+	default:
+	}
+}
+
+// DeliverMail sends up to one batch of due mails through sender and
+// reports how many went out. A mail is marked sent only after the server
+// accepted it, so a crash in between sends it again after the restart
+// (at least once; a mail is never lost).
+func (s *Service) DeliverMail(ctx context.Context, sender mail.Sender) (int, error) {
+	due, err := s.db.DueMail(ctx, s.now().UTC(), mailBatch)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, m := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := sender.Send(sendCtx, mail.Message{ID: m.ID, To: m.To, Lang: m.Language, Subject: m.Subject, Text: m.Text, HTML: m.HTML, ICS: m.ICS})
+		cancel()
+		now := s.now().UTC()
+		// The outcome is recorded even when ctx ends meanwhile: a sent
+		// mail must not be sent again.
+		rec := context.WithoutCancel(ctx)
+		if err != nil {
+			giveUp := now.Sub(m.CreatedAt) >= mailGiveUp
+			s.log.Warn("mail not sent", "mail", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "give_up", giveUp, "err", err)
+			if err := s.db.MarkMailRetry(rec, m.ID, now.Add(retryAfter(m.Attempts)), err.Error(), giveUp, now); err != nil {
+				return sent, err
+			}
+			continue
+		}
+		if _, err := s.db.MarkMailSent(rec, m.ID, now); err != nil {
+			return sent, err
+		}
+		sent++
+		s.log.Info("mail sent", "mail", m.ID, "kind", m.Kind)
+	}
+	return sent, nil
+}
+
+// RunMailer sends mail until ctx ends: at once when a mail is queued on
+// this node, and every poll otherwise (mails queued elsewhere, retries).
+func (s *Service) RunMailer(ctx context.Context, sender mail.Sender, poll time.Duration) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		n, err := s.DeliverMail(ctx, sender)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("mail outbox", "err", err)
+		}
+		if n == mailBatch {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.mailWake:
+		case <-t.C:
+		}
+	}
+}
