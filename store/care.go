@@ -102,7 +102,7 @@ func (db *DB) ClientSafetyAlerts(ctx context.Context, client eyelevel.UserID) ([
 // clients — those with a booked appointment with them that ends after
 // since — newest first; with counselor "" those of one client.
 func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.UserID, since time.Time) ([]eyelevel.SafetyAlert, error) {
-	q, args := alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id IN (SELECT client_id FROM appointments WHERE counselor_id = $1 AND status = 'booked' AND end_at > $2) ORDER BY s.created_at DESC LIMIT 200`, []any{string(counselor), unix(since)}
+	q, args := alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id IN (`+clientsOf+`) ORDER BY s.created_at DESC LIMIT 200`, []any{string(counselor), unix(since)}
 	if counselor == "" {
 		q, args = alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id = $1 ORDER BY s.created_at DESC LIMIT 200`, []any{string(client)}
 	}
@@ -146,10 +146,19 @@ func (db *DB) AcknowledgeSafetyAlert(ctx context.Context, id string, by eyelevel
 	return db.wrap(err, "update safety alert")
 }
 
-// IsClientOf reports whether the client has a booked appointment with the
-// counselor that ends after since: that is what makes them "their" client.
+// clientsOf selects the ids of counselor $1's clients as of $2, the start of
+// the care window: those with a booked session with them that ends after it
+// (or is upcoming), and those who accepted a hand-over to them after it.
+// It is the one home of "their client": IsClientOf, the safety alerts a
+// counselor sees and the caseload all use it.
+const clientsOf = `SELECT client_id FROM appointments WHERE counselor_id = $1 AND status = 'booked' AND end_at > $2
+	UNION SELECT client_id FROM handovers WHERE to_counselor_id = $1 AND status = 'accepted' AND decided_at > $2`
+
+// IsClientOf reports whether the client is the counselor's client as of
+// since (see clientsOf): a booked session with them ending after since, or
+// a hand-over to them accepted after since.
 func (db *DB) IsClientOf(ctx context.Context, counselor, client eyelevel.UserID, since time.Time) (bool, error) {
 	var n int
-	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM appointments WHERE counselor_id = $1 AND client_id = $2 AND status = 'booked' AND end_at > $3`, string(counselor), string(client), unix(since)).Scan(&n)
-	return n > 0, db.wrap(err, "select appointments")
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM (`+clientsOf+`) c WHERE c.client_id = $3`, string(counselor), unix(since), string(client)).Scan(&n)
+	return n > 0, db.wrap(err, "select clients")
 }

@@ -171,6 +171,7 @@ func (db *DB) AvailabilityOf(ctx context.Context, ids []eyelevel.UserID) (map[ey
 // is never more than a day behind UTC, and slot computation starts a day
 // before that; the third day is slack. Past exceptions pile up over the
 // years, and reading them made a search read more exceptions than bookings.
+// The counselors' absences are added as whole days off (see absenceDays).
 func (db *DB) AvailabilityFrom(ctx context.Context, ids []eyelevel.UserID, from time.Time) (map[eyelevel.UserID]eyelevel.Availability, error) {
 	return db.availabilityOf(ctx, ids, exceptionsSince(from))
 }
@@ -231,7 +232,15 @@ func (db *DB) availabilityOf(ctx context.Context, ids []eyelevel.UserID, fromDat
 		av.Exceptions = append(av.Exceptions, e)
 		out[id] = av
 	}
-	return out, db.wrap(rows.Err(), "select exceptions")
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "select exceptions")
+	}
+	if fromDate != "" { // for slots: absences are days off
+		if err := db.absenceDays(ctx, ids, fromDate, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // SetAvailability replaces a counselor's whole schedule.

@@ -36,7 +36,7 @@ func (db *DB) ResponsesPage(ctx context.Context, client eyelevel.UserID, instrum
 // OpenSafetyAlertsPage is OpenSafetyAlerts of a counselor, a page at a
 // time: up to limit alerts, newest first, before a.
 func (db *DB) OpenSafetyAlertsPage(ctx context.Context, counselor eyelevel.UserID, since time.Time, a After, limit int) ([]eyelevel.SafetyAlert, error) {
-	q := alertSelect + ` WHERE s.acknowledged_at = 0 AND s.client_id IN (SELECT client_id FROM appointments WHERE counselor_id = $1 AND status = 'booked' AND end_at > $2)`
+	q := alertSelect + ` WHERE s.acknowledged_at = 0 AND s.client_id IN (` + clientsOf + `)`
 	args := []any{string(counselor), unix(since)}
 	if a.ID != "" {
 		q += ` AND (s.created_at < $3 OR (s.created_at = $3 AND s.id < $4))`

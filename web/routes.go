@@ -93,6 +93,18 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Secure messages and the safety duty (api_messages.go).
 
 	// The counselor's workspace: notes, absences, hand-over (api_workspace.go).
+	mux.Handle("GET /api/v1/workspace", authed(d, handleWorkspace(d)))
+	mux.Handle("GET /api/v1/caseload", authed(d, handleCaseload(d)))
+	mux.Handle("GET /api/v1/appointments/{id}/note", authed(d, handleGetNote(d)))
+	mux.Handle("PUT /api/v1/appointments/{id}/note", authed(d, handlePutNote(d)))
+	mux.Handle("POST /api/v1/absences", authed(d, handleAddAbsence(d)))
+	mux.Handle("GET /api/v1/absences", authed(d, handleAbsences(d)))
+	mux.Handle("DELETE /api/v1/absences/{id}", authed(d, handleDeleteAbsence(d)))
+	mux.Handle("POST /api/v1/absences/{id}/cancel-sessions", authed(d, handleCancelAbsenceSessions(d)))
+	mux.Handle("POST /api/v1/handovers", authed(d, handleProposeHandover(d)))
+	mux.Handle("GET /api/v1/handovers", authed(d, handleHandovers(d)))
+	mux.Handle("POST /api/v1/handovers/{id}/accept", authed(d, handleDecideHandover(d, true)))
+	mux.Handle("POST /api/v1/handovers/{id}/decline", authed(d, handleDecideHandover(d, false)))
 
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
@@ -194,6 +206,18 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Messages and the safety duty page (pages_messages.go).
 
 	// The counselor's workspace (pages_workspace.go).
+	mux.Handle("GET /workspace", v.workspacePage())
+	mux.Handle("GET /workspace/clients", v.caseloadPage())
+	mux.Handle("GET /workspace/clients/{id}", v.workspaceClientPage())
+	mux.Handle("POST /workspace/clients/{id}/handover", v.proposeHandover())
+	mux.Handle("POST /workspace/notes/{id}", v.saveNote())
+	mux.Handle("GET /workspace/absences", v.absencesPage())
+	mux.Handle("POST /workspace/absences", v.addAbsence())
+	mux.Handle("POST /workspace/absences/{id}/delete", v.deleteAbsence())
+	mux.Handle("POST /workspace/absences/{id}/cancel-sessions", v.cancelAbsenceSessions())
+	mux.Handle("GET /handovers", v.handoversPage())
+	mux.Handle("POST /handovers/{id}/accept", v.decideHandover(true))
+	mux.Handle("POST /handovers/{id}/decline", v.decideHandover(false))
 
 	mux.Handle("/", v.notFound())
 }

@@ -353,7 +353,7 @@ func clearSession(w http.ResponseWriter) {
 func homeOf(role eyelevel.Role, lang string) string {
 	switch role {
 	case eyelevel.RoleCounselor:
-		return "/appointments"
+		return "/workspace"
 	case eyelevel.RoleAdmin:
 		return "/admin/counselors"
 	case eyelevel.RoleCarePoint:
