@@ -12,7 +12,6 @@ import (
 // The counselor's workspace: dashboard, caseload, session notes, absences
 // and hand-overs.
 
-
 // optTime is an RFC 3339 time (rfc3339 is in api_export.go), or nil for the zero time.
 func optTime(t time.Time) *string {
 	if t.IsZero() {
