@@ -259,6 +259,23 @@ func TestWorkspaceAbsenceCancelsSessions(t *testing.T) {
 				t.Error("the absence message is stored in plain text")
 			}
 		}
+		// The clients stay X's: they can answer, and be handed over.
+		if _, err := e.svc.SendMessage(e.ctx, w.b, w.x.UserID, "Gute Erholung"); err != nil {
+			t.Errorf("client writing back after the cancellation: %v", err)
+		}
+		cl, err := e.svc.Caseload(e.ctx, w.x)
+		wsMust(t, err)
+		if len(cl) != 2 || !cl[0].Next.IsZero() || !cl[1].Next.Equal(at(7, 9, 0)) {
+			t.Errorf("caseload after the cancellation = %+v", cl)
+		}
+		// A client's own cancellation does not keep them the counselor's client.
+		carl := e.client("carl")
+		e.bought(carl, 1, at(60, 0, 0))
+		own := e.book(carl, w.x, at(8, 9, 0))
+		_, err = e.svc.Cancel(e.ctx, carl, own.ID)
+		wsMust(t, err)
+		_, err = e.svc.Client(e.ctx, w.x, carl.UserID)
+		wantCode(t, err, eyelevel.ENOTFOUND)
 		// Nothing left to cancel: a second confirmation changes nothing.
 		again, err := e.svc.CancelAbsenceSessions(e.ctx, w.x, ab.ID)
 		if err != nil || len(again) != 0 {

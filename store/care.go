@@ -147,16 +147,18 @@ func (db *DB) AcknowledgeSafetyAlert(ctx context.Context, id string, by eyelevel
 }
 
 // clientsOf selects the ids of counselor $1's clients as of $2, the start of
-// the care window: those with a booked session with them that ends after it
-// (or is upcoming), and those who accepted a hand-over to them after it.
-// It is the one home of "their client": IsClientOf, the safety alerts a
-// counselor sees and the caseload all use it.
-const clientsOf = `SELECT client_id FROM appointments WHERE counselor_id = $1 AND status = 'booked' AND end_at > $2
+// the care window: those with a session with them that ends after it (or is
+// upcoming) — booked, or cancelled by the counselor (an absence must not cut
+// the client off: they can still write and be handed over) — and those who
+// accepted a hand-over to them after it. It is the one home of "their
+// client": IsClientOf, the safety alerts a counselor sees and the caseload
+// all use it.
+const clientsOf = `SELECT client_id FROM appointments WHERE counselor_id = $1 AND (status = 'booked' OR cancelled_by = $1) AND end_at > $2
 	UNION SELECT client_id FROM handovers WHERE to_counselor_id = $1 AND status = 'accepted' AND decided_at > $2`
 
 // IsClientOf reports whether the client is the counselor's client as of
-// since (see clientsOf): a booked session with them ending after since, or
-// a hand-over to them accepted after since.
+// since (see clientsOf): a session with them ending after since, booked or
+// cancelled by the counselor, or a hand-over to them accepted after since.
 func (db *DB) IsClientOf(ctx context.Context, counselor, client eyelevel.UserID, since time.Time) (bool, error) {
 	var n int
 	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM (`+clientsOf+`) c WHERE c.client_id = $3`, string(counselor), unix(since), string(client)).Scan(&n)
