@@ -17,6 +17,9 @@ import (
 const (
 	MaxAbsenceDays    = 180
 	MaxAbsenceMessage = 1000
+	// MaxAbsences bounds a counselor's absences not yet over: each day of
+	// one is a day off in every slot computation.
+	MaxAbsences = 50
 )
 
 // AbsenceInput is a new absence: dates YYYY-MM-DD in the counselor's zone,
@@ -68,6 +71,11 @@ func (s *Service) AddAbsence(ctx context.Context, a eyelevel.Actor, in AbsenceIn
 	p.check(utf8.RuneCountInString(in.Message) <= MaxAbsenceMessage, "message", "absence.err.message_long")
 	if err := p.err(); err != nil {
 		return Absence{}, err
+	}
+	if open, err := s.db.Absences(ctx, a.UserID, today); err != nil {
+		return Absence{}, err
+	} else if len(open) >= MaxAbsences {
+		return Absence{}, eyelevel.Errorf(eyelevel.ECONFLICT, "absence.err.too_many", "You have entered too many absences; please delete some first.")
 	}
 	ab := store.Absence{ID: eyelevel.NewID(), CounselorID: a.UserID, From: in.From, To: in.To, Message: in.Message, CreatedAt: s.now().UTC()}
 	if err := s.db.CreateAbsence(ctx, ab); err != nil {

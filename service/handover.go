@@ -109,6 +109,10 @@ func (s *Service) Handovers(ctx context.Context, a eyelevel.Actor, client eyelev
 	}
 	out := make([]Handover, len(hs))
 	for i, h := range hs {
+		if a.Role == eyelevel.RoleCounselor && h.FromCounselorID != a.UserID {
+			out[i] = Handover{Handover: h} // the note was the proposer's words to the client
+			continue
+		}
 		if out[i], err = s.openHandover(ctx, h); err != nil {
 			return nil, err
 		}

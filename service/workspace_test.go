@@ -325,6 +325,9 @@ func TestWorkspaceHandover(t *testing.T) {
 		if _, err := e.svc.SendMessage(e.ctx, w.w, w.a.UserID, "Hallo"); err != nil {
 			t.Errorf("colleague writing after acceptance: %v", err)
 		}
+		if hs, err := e.svc.Handovers(e.ctx, w.w, ""); err != nil || len(hs) != 1 || hs[0].Note != "" || hs[0].Status != "accepted" {
+			t.Errorf("the colleague's list = %+v, %v; want the accepted one without X's note", hs, err)
+		}
 		cl, err := e.svc.Caseload(e.ctx, w.w)
 		wsMust(t, err)
 		if len(cl) != 1 || cl[0].ClientID != w.a.UserID || !cl[0].Next.IsZero() || cl[0].Held != 0 {
@@ -474,6 +477,11 @@ func TestWorkspaceBadInput(t *testing.T) {
 		if _, err := e.svc.AddAbsence(e.ctx, w.x, service.AbsenceInput{From: "2026-11-30", To: "2026-11-30", Message: "krank"}); err != nil {
 			t.Errorf("absence today: %v", err)
 		}
+		for i := 1; i < service.MaxAbsences; i++ {
+			w.wsAbsence(w.x, "2027-01-04", "2027-01-05")
+		}
+		_, err := e.svc.AddAbsence(e.ctx, w.x, service.AbsenceInput{From: "2027-01-04", To: "2027-01-05", Message: "m"})
+		wantKey(t, err, eyelevel.ECONFLICT, "absence.err.too_many")
 		for _, c := range []struct {
 			in    service.HandoverInput
 			field string
@@ -487,7 +495,7 @@ func TestWorkspaceBadInput(t *testing.T) {
 			_, err := e.svc.ProposeHandover(e.ctx, w.x, c.in)
 			wantField(t, err, c.field)
 		}
-		_, err := e.svc.ProposeHandover(e.ctx, w.x, service.HandoverInput{ClientID: w.a.UserID, ToCounselorID: w.za.UserID})
+		_, err = e.svc.ProposeHandover(e.ctx, w.x, service.HandoverInput{ClientID: w.a.UserID, ToCounselorID: w.za.UserID})
 		wantKey(t, err, eyelevel.ECONFLICT, "handover.err.already")
 		_, err = e.svc.DecideHandover(e.ctx, w.a, "no-such-id", true)
 		wantCode(t, err, eyelevel.ENOTFOUND)
