@@ -99,8 +99,8 @@ func (db *DB) ClientSafetyAlerts(ctx context.Context, client eyelevel.UserID) ([
 }
 
 // OpenSafetyAlerts lists the unacknowledged alerts of the counselor's
-// clients — those with a booked appointment with them that ends after
-// since — newest first; with counselor "" those of one client.
+// clients as of since (see clientsOf), newest first; with counselor ""
+// those of one client.
 func (db *DB) OpenSafetyAlerts(ctx context.Context, counselor, client eyelevel.UserID, since time.Time) ([]eyelevel.SafetyAlert, error) {
 	q, args := alertSelect+` WHERE s.acknowledged_at = 0 AND s.client_id IN (`+clientsOf+`) ORDER BY s.created_at DESC LIMIT 200`, []any{string(counselor), unix(since)}
 	if counselor == "" {

@@ -227,3 +227,52 @@ func TestWorkspaceAPIBadInput(t *testing.T) {
 		t.Errorf("the note changed: %s", r.Body)
 	}
 }
+
+// TestWorkspaceAPIAbsence: through the API, an absence lists the session
+// in it and hides the day's slots; confirming cancels the session and
+// writes to its client.
+func TestWorkspaceAPIAbsence(t *testing.T) {
+	w := wsWebWorld(t)
+	slots := "/api/v1/counselors/" + string(w.ids[counselorX]) + "/slots?from=2026-12-02T00:00:00Z&to=2026-12-03T00:00:00Z"
+	count := func() int {
+		var list struct {
+			Slots []any `json:"slots"`
+		}
+		r := w.do(t, clientB, "GET", slots, nil)
+		r.wantStatus(t, http.StatusOK)
+		r.decode(t, &list)
+		return len(list.Slots)
+	}
+	if count() == 0 {
+		t.Fatal("no slots on Wednesday before the absence")
+	}
+	r := w.do(t, counselorX, "POST", "/api/v1/absences", map[string]string{"from": "2026-12-02", "to": "2026-12-02", "message": "Back on Thursday."})
+	r.wantStatus(t, http.StatusCreated)
+	var ab struct {
+		ID       string `json:"id"`
+		Sessions []struct {
+			ID eyelevel.AppointmentID `json:"id"`
+		} `json:"sessions"`
+	}
+	r.decode(t, &ab)
+	if len(ab.Sessions) != 1 || ab.Sessions[0].ID != w.apptA {
+		t.Fatalf("sessions in the absence: %s", r.Body)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d slots on Wednesday in the absence", n)
+	}
+	r = w.do(t, counselorX, "POST", "/api/v1/absences/"+ab.ID+"/cancel-sessions", nil)
+	r.wantStatus(t, http.StatusOK)
+	if !strings.Contains(string(r.Body), `"cancelled"`) || !strings.Contains(string(r.Body), string(w.apptA)) {
+		t.Errorf("cancelled: %s", r.Body)
+	}
+	ms, err := w.db.Messages(w.ctx, w.ids[clientA], w.ids[counselorX])
+	must(t, err)
+	if len(ms) != 1 {
+		t.Errorf("client A got %d messages", len(ms))
+	}
+	w.do(t, counselorX, "DELETE", "/api/v1/absences/"+ab.ID, nil).wantStatus(t, http.StatusNoContent)
+	if count() == 0 {
+		t.Error("no slots on Wednesday after deleting the absence")
+	}
+}
