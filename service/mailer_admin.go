@@ -106,4 +106,3 @@ func MaskAddress(addr string) string {
 	keep := min(2, len(local)/2)
 	return string(local[:keep]) + "***@" + domain
 }
-
