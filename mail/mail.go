@@ -117,6 +117,22 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	return &SMTP{cfg: c, from: from, timeout: 30 * time.Second}, nil
 }
 
+// Addr describes the server without credentials, for logs:
+// smtp://host:port (starttls=required) or smtps://host:port.
+func (s *SMTP) Addr() string {
+	scheme, extra := "smtp://", ""
+	switch s.cfg.TLS {
+	case "implicit":
+		scheme = "smtps://"
+	case "required":
+		extra = "?starttls=required"
+	}
+	if s.cfg.Username != "" {
+		extra += " (as " + s.cfg.Username + ")"
+	}
+	return scheme + net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port)) + extra
+}
+
 // Send delivers m.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg, err := Build(s.from, m)
