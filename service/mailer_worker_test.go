@@ -154,41 +154,50 @@ func TestMailSurvivesRestart(t *testing.T) {
 	})
 }
 
-// TestMailTwoWorkers: two services delivering from one database at the
-// same time send each mail exactly once.
+// TestMailTwoWorkers: two services, each with its own handle on one
+// database (as two serve processes), delivering at the same time send
+// each mail exactly once.
 func TestMailTwoWorkers(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
-		w := newMailWorld(t, db)
-		const n = 60
-		for i := range n {
-			w.queue(fmt.Sprintf("c%d@example.org", i))
-		}
-		workers := []*Service{w.svc, w.service()}
-		var wg sync.WaitGroup
-		for _, s := range workers {
-			wg.Go(func() {
-				for range 5 {
-					if _, err := s.DeliverMail(w.ctx, w.sender); err != nil {
-						t.Error(err)
-					}
+	for _, d := range storetest.Dialects(t) {
+		t.Run(d, func(t *testing.T) {
+			dsn, dir := storetest.Location(t, d)
+			w := newMailWorld(t, storetest.OpenAt(t, dsn, dir))
+			other := storetest.OpenAt(t, dsn, dir)
+			mailTwoWorkers(t, w, New(other, Config{Mail: MailConfig{On: true}}, nil, w.clock))
+		})
+	}
+}
+
+func mailTwoWorkers(t *testing.T, w *mailWorld, second *Service) {
+	const n = 60
+	for i := range n {
+		w.queue(fmt.Sprintf("c%d@example.org", i))
+	}
+	workers := []*Service{w.svc, second}
+	var wg sync.WaitGroup
+	for _, s := range workers {
+		wg.Go(func() {
+			for range 5 {
+				if _, err := s.DeliverMail(w.ctx, w.sender); err != nil {
+					t.Error(err)
 				}
-			})
-		}
-		wg.Wait()
-		got := w.srv.Wait(t, n, 10*time.Second)
-		seen := map[string]int{}
-		for _, r := range got {
-			seen[r.To[0]]++
-		}
-		for to, k := range seen {
-			if k != 1 {
-				t.Errorf("%s got %d mails", to, k)
 			}
+		})
+	}
+	wg.Wait()
+	got := w.srv.Wait(t, n, 10*time.Second)
+	seen := map[string]int{}
+	for _, r := range got {
+		seen[r.To[0]]++
+	}
+	for to, k := range seen {
+		if k != 1 {
+			t.Errorf("%s got %d mails", to, k)
 		}
-		if len(got) != n || len(seen) != n {
-			t.Errorf("%d mails to %d addresses, want %d", len(got), len(seen), n)
-		}
-	})
+	}
+	if len(got) != n || len(seen) != n {
+		t.Errorf("%d mails to %d addresses, want %d", len(got), len(seen), n)
+	}
 }
 
 // TestMailWakesAfterCommit: a queued mail wakes the worker once its
