@@ -34,6 +34,9 @@ func TestPagesAdminMail(t *testing.T) {
 	if strings.Contains(p.body, "SECRET-BODY") || strings.Contains(p.body, "samira@") {
 		t.Error("the mail page shows a body or a full address")
 	}
+	if strings.Count(p.body, "<h1") != 1 || strings.Contains(p.body, "style=") || strings.Contains(p.body, "<script") {
+		t.Error("the mail page has no single h1, or inline style or script")
+	}
 	mustContain(t, "counselors page", admin.get("/admin/counselors"), e.de("admin_mail.off"))
 
 	p = admin.post("/admin/mail/"+id+"/retry", url.Values{})
