@@ -5,6 +5,7 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -91,6 +92,11 @@ func ParseURL(raw string) (Config, error) {
 
 // SMTP sends through one SMTP server, one connection per message.
 type SMTP struct {
+	// TLSConfig, when set, is used for STARTTLS and smtps:// instead of
+	// the system's roots (tests trust their self-signed server with it);
+	// its ServerName defaults to the --smtp host.
+	TLSConfig *tls.Config
+
 	cfg     Config
 	from    string
 	timeout time.Duration
@@ -111,6 +117,22 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	return &SMTP{cfg: c, from: from, timeout: 30 * time.Second}, nil
 }
 
+// Addr describes the server without credentials, for logs:
+// smtp://host:port (starttls=required) or smtps://host:port.
+func (s *SMTP) Addr() string {
+	scheme, extra := "smtp://", ""
+	switch s.cfg.TLS {
+	case "implicit":
+		scheme = "smtps://"
+	case "required":
+		extra = "?starttls=required"
+	}
+	if s.cfg.Username != "" {
+		extra += " (as " + s.cfg.Username + ")"
+	}
+	return scheme + net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port)) + extra
+}
+
 // Send delivers m.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg, err := Build(s.from, m)
@@ -125,6 +147,13 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	default:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if s.TLSConfig != nil {
+		tc := s.TLSConfig.Clone()
+		if tc.ServerName == "" {
+			tc.ServerName = s.cfg.Host
+		}
+		opts = append(opts, gomail.WithTLSConfig(tc))
 	}
 	if s.cfg.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),

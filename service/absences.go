@@ -107,12 +107,6 @@ func absenceSpan(ab store.Absence, zone *time.Location) (time.Time, time.Time) {
 	return from.UTC(), time.Date(y, m, d+1, 0, 0, 0, 0, zone).UTC()
 }
 
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
 
 // Absences lists the acting counselor's absences that have not ended, each
 // with its sessions still to cancel. Errors: EUNAUTHORIZED, EFORBIDDEN.

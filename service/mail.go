@@ -91,7 +91,7 @@ func (s *Service) queueMail(ctx context.Context, m Mail) error {
 	if err := s.db.QueueMail(ctx, out); err != nil {
 		return err
 	}
-	s.nudgeMailer()
+	s.nudgeMailer(ctx)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"eyelevel/mail"
+	"eyelevel/store"
 )
 
 // The outbox worker: it sends due mails, and on failure tries again after
@@ -15,24 +16,34 @@ var mailBackoff = []time.Duration{15 * time.Second, 30 * time.Second, time.Minut
 const (
 	mailGiveUp = 24 * time.Hour
 	mailBatch  = 50
+	// mailLease is how long a worker holds a mail it is sending; a worker
+	// that dies meanwhile leaves it to be tried again after that. It is
+	// longer than one send may take (a minute).
+	mailLease = 3 * time.Minute
 )
 
 func retryAfter(attempts int) time.Duration {
 	return mailBackoff[min(attempts, len(mailBackoff)-1)]
 }
 
-// nudgeMailer wakes the worker without waiting for it.
-func (s *Service) nudgeMailer() {
-	select {
-	case s.mailWake <- struct{}{}:
-	default:
-	}
+// nudgeMailer wakes the worker without waiting for it, once the
+// transaction in ctx (if any) has committed: woken earlier, the worker
+// would not see the mail yet and sleep until its next poll.
+func (s *Service) nudgeMailer(ctx context.Context) {
+	store.AfterCommit(ctx, func() {
+		select {
+		case s.mailWake <- struct{}{}:
+		default:
+		}
+	})
 }
 
 // DeliverMail sends up to one batch of due mails through sender and
-// reports how many went out. A mail is marked sent only after the server
-// accepted it, so a crash in between sends it again after the restart
-// (at least once; a mail is never lost).
+// reports how many went out. Each mail is claimed first (ClaimMail), so
+// that of several workers on one database only one sends it. A mail is
+// marked sent only after the server accepted it, so a crash in between
+// sends it again after the restart (at least once; a mail is never lost;
+// the Message-ID stays the same).
 func (s *Service) DeliverMail(ctx context.Context, sender mail.Sender) (int, error) {
 	due, err := s.db.DueMail(ctx, s.now().UTC(), mailBatch)
 	if err != nil {
@@ -43,15 +54,22 @@ func (s *Service) DeliverMail(ctx context.Context, sender mail.Sender) (int, err
 		if ctx.Err() != nil {
 			break
 		}
+		claimed, err := s.db.ClaimMail(ctx, m, s.now().UTC().Add(mailLease))
+		if err != nil {
+			return sent, err
+		}
+		if !claimed {
+			continue // another worker has it
+		}
 		sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
-		err := sender.Send(sendCtx, mail.Message{ID: m.ID, To: m.To, Lang: m.Language, Subject: m.Subject, Text: m.Text, HTML: m.HTML, ICS: m.ICS})
+		err = sender.Send(sendCtx, mail.Message{ID: m.ID, To: m.To, Lang: m.Language, Subject: m.Subject, Text: m.Text, HTML: m.HTML, ICS: m.ICS})
 		cancel()
 		now := s.now().UTC()
 		// The outcome is recorded even when ctx ends meanwhile: a sent
 		// mail must not be sent again.
 		rec := context.WithoutCancel(ctx)
 		if err != nil {
-			giveUp := now.Sub(m.CreatedAt) >= mailGiveUp
+			giveUp := now.Sub(later(m.CreatedAt, m.RetriedAt)) >= mailGiveUp
 			s.log.Warn("mail not sent", "mail", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "give_up", giveUp, "err", err)
 			if err := s.db.MarkMailRetry(rec, m.ID, now.Add(retryAfter(m.Attempts)), err.Error(), giveUp, now); err != nil {
 				return sent, err
@@ -65,6 +83,13 @@ func (s *Service) DeliverMail(ctx context.Context, sender mail.Sender) (int, err
 		s.log.Info("mail sent", "mail", m.ID, "kind", m.Kind)
 	}
 	return sent, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // RunMailer sends mail until ctx ends: at once when a mail is queued on

@@ -159,12 +159,16 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 		}()
 	}
 	defer tx.Rollback()
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	hooks := &afterCommit{}
+	if err := fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterCommitKey{}, hooks)); err != nil {
 		db.health.record(err)
 		return err
 	}
 	err = tx.Commit()
 	db.health.record(err)
+	if err == nil {
+		hooks.run()
+	}
 	return db.wrap(err, "commit")
 }
 

@@ -21,6 +21,9 @@ type OutboxMail struct {
 	SentAt    time.Time
 	FailedAt  time.Time // given up
 	LastError string
+	// RetriedAt is when an admin last asked to try the mail again after
+	// the worker gave up; the day of retries counts from it.
+	RetriedAt time.Time
 }
 
 // QueueMail adds m to the outbox; call it inside the transaction of the
@@ -32,13 +35,14 @@ func (db *DB) QueueMail(ctx context.Context, m OutboxMail) error {
 	return db.wrap(err, "queue mail")
 }
 
-const outboxColumns = `id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at, attempts, sent_at, failed_at, last_error`
+const outboxColumns = `id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at, attempts, sent_at, failed_at, last_error, retried_at`
 
 func scanOutbox(row interface{ Scan(...any) error }) (OutboxMail, error) {
 	var m OutboxMail
-	var created, next, sent, failed int64
-	err := row.Scan(&m.ID, &m.Kind, &m.To, &m.Language, &m.Subject, &m.Text, &m.HTML, &m.ICS, &created, &next, &m.Attempts, &sent, &failed, &m.LastError)
+	var created, next, sent, failed, retried int64
+	err := row.Scan(&m.ID, &m.Kind, &m.To, &m.Language, &m.Subject, &m.Text, &m.HTML, &m.ICS, &created, &next, &m.Attempts, &sent, &failed, &m.LastError, &retried)
 	m.CreatedAt, m.NextAt, m.SentAt, m.FailedAt = fromUnix(created), fromUnix(next), fromUnix(sent), fromUnix(failed)
+	m.RetriedAt = fromUnix(retried)
 	return m, err
 }
 

@@ -12,6 +12,7 @@ import (
 
 type adminCounselorsData struct {
 	Counselors []eyelevel.Counselor
+	MailOff    bool // no --smtp: the page says that no mail is sent
 }
 
 func (v *views) adminCounselors() http.Handler {
@@ -25,7 +26,7 @@ func (v *views) adminCounselors() http.Handler {
 			return
 		}
 		p := newPage(r, "admin.counselors.title")
-		p.Data = adminCounselorsData{Counselors: cs}
+		p.Data = adminCounselorsData{Counselors: cs, MailOff: !v.d.Service.MailOn()}
 		v.render(w, r, http.StatusOK, "admin_counselors", p)
 	})
 }

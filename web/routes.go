@@ -85,6 +85,8 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /api/v1/contracts/{id}/statement.csv", authed(d, handleStatement(d)))
 
 	// Mail outbox status for admins (api_mail.go).
+	mux.Handle("GET /api/v1/admin/mail", authed(d, handleMailStatus(d)))
+	mux.Handle("POST /api/v1/admin/mail/{id}/retry", authed(d, handleRetryMail(d)))
 
 	// Appointment changes by mail: reschedule, one-click cancel, calendar feed (api_calendar.go).
 
@@ -198,6 +200,8 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /admin/contracts/{id}/report", v.buyerReportPage("/admin/contracts/%s/report"))
 
 	// Mail outbox status (pages_mail.go).
+	mux.Handle("GET /admin/mail", v.adminMailPage())
+	mux.Handle("POST /admin/mail/{id}/retry", v.retryMailForm())
 
 	// One-click cancel, reschedule, calendar feed (pages_calendar.go).
 

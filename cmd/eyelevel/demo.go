@@ -59,12 +59,18 @@ func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Wr
 		fmt.Fprintf(out, "The database already has accounts; demo data is only added to an empty one.\n")
 		return nil
 	}
-	if _, err := svc.AddUser(ctx, eyelevel.RoleAdmin, demoAdmin, demoPassword, "Europe/Berlin"); err != nil {
+	admin, err := svc.AddUser(ctx, eyelevel.RoleAdmin, demoAdmin, demoPassword, "Europe/Berlin")
+	if err != nil {
 		return err
 	}
 	client, err := svc.AddUser(ctx, eyelevel.RoleClient, demoClient, demoPassword, "Europe/Berlin")
 	if err != nil {
 		return err
+	}
+	for id, name := range map[eyelevel.UserID]string{admin.ID: demoAdmin, client.ID: demoClient} {
+		if err := db.SetVerifiedEmail(ctx, id, demoEmail(name)); err != nil {
+			return err
+		}
 	}
 	org, err := seedDemoOrg(ctx, svc, client)
 	if err != nil {
@@ -79,6 +85,9 @@ func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Wr
 		})
 		if err != nil {
 			return fmt.Errorf("counselor %s: %w", d.username, err)
+		}
+		if err := db.SetVerifiedEmail(ctx, c.ID, demoEmail(d.username)); err != nil {
+			return err
 		}
 		var av eyelevel.Availability
 		start, end := clock(d.from), clock(d.to)
@@ -96,6 +105,7 @@ func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Wr
 		return err
 	}
 	fmt.Fprintf(out, "\nDemo data created. Open %s and log in with password %q as:\n", url, demoPassword)
+	fmt.Fprintf(out, "(Each demo account has the verified email address USERNAME@example.org, e.g. %s.)\n", demoEmail(demoClient))
 	fmt.Fprintf(out, "  %-12s admin (creates counselors)\n", demoAdmin)
 	fmt.Fprintf(out, "  %-12s client, with sessions paid by %s\n", demoClient, demoOrgName)
 	fmt.Fprintf(out, "  %-12s clients with a finished course (demo-past-1 … demo-past-%d), for the impact report\n", "demo-past-1", demoHistoryClients)
@@ -106,6 +116,11 @@ func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Wr
 	fmt.Fprintln(out)
 	return nil
 }
+
+// demoEmail is the verified example address of a demo account, so that
+// `serve --demo --smtp …` sends real mail (to a local SMTP server such as
+// cmd/mailsink).
+func demoEmail(username string) string { return username + "@example.org" }
 
 func clock(s string) int {
 	var h, m int

@@ -193,7 +193,7 @@ func serveConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 	if err := c.stripe.check(); err != nil {
 		return c, false, err
 	}
-	if _, err := c.mail.check(c.addr); err != nil {
+	if _, err := c.mail.check(); err != nil {
 		return c, false, err
 	}
 	return c, false, nil
@@ -265,6 +265,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer video.Close()
+	// Listen before the service is built: links in mails default to the
+	// address actually listened on (with --addr :0 known only now).
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // in case serving never starts; Serve closes it too
+	url := "http://" + ln.Addr().String()
+	if c.mail.publicURL == "" {
+		c.mail.publicURL = publicURL(ln.Addr())
+	}
 	scfg := c.serviceConfig()
 	scfg.ICE = video.ICE
 	if err := careConfig(ctx, c, getenv, db, log, &scfg); err != nil {
@@ -290,11 +301,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return err
-	}
-	url := "http://" + ln.Addr().String()
 	if c.demo {
 		if err := seedDemo(ctx, db, svc, stdout, url); err != nil {
 			ln.Close()
@@ -309,11 +315,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	if sender, _ := c.mail.check(c.addr); sender != nil {
-		bg.every(jobCtx, time.Second, func() { svc.RunMailer(jobCtx, sender, time.Second) })
-	} else {
-		log.Warn("no mail is sent: --smtp is not set")
-	}
+	startMailer(jobCtx, c.mail, svc, bg, log, stdout)
 	bg.every(jobCtx, time.Hour, func() { janitor(jobCtx, svc, log) })
 	bg.every(jobCtx, time.Hour, func() { closeContracts(jobCtx, svc, log) })
 	bg.every(jobCtx, 5*time.Minute, func() {

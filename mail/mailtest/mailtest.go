@@ -4,24 +4,33 @@ package mailtest
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
 // Server is a running test SMTP server.
 type Server struct {
 	Addr string // host:port
-	URL  string // smtp://host:port, for --smtp
+	URL  string // smtp://host:port (smtps:// with Options.TLS "implicit"; with user:pass@ when Options.User is set), for --smtp
+	// RootCAs trusts the server's self-signed certificate (nil without TLS);
+	// give it to the sender, e.g. mail.SMTP.TLSConfig.
+	RootCAs *x509.CertPool
+
+	opts Options
 
 	srv  *smtp.Server
 	mu   sync.Mutex
@@ -36,18 +45,58 @@ type Received struct {
 	To   []string
 	Raw  []byte
 	At   time.Time
+	TLS  bool   // the message came over TLS (STARTTLS or implicit)
+	User string // who authenticated, "" without AUTH
 }
 
-// Start runs a server on a free loopback port until the test ends.
-func Start(t testing.TB) *Server {
+// Options choose what the test server offers.
+type Options struct {
+	// TLS: "" offers no TLS; "starttls" offers STARTTLS; "implicit" speaks
+	// TLS from the first byte (smtps://). The certificate is self-signed
+	// for 127.0.0.1 and trusted through Server.RootCAs.
+	TLS string
+	// User and Password, when set, make the server offer AUTH PLAIN and
+	// refuse mail from anyone who did not authenticate with them.
+	User, Password string
+}
+
+// Start runs a plain server (no TLS, no AUTH) on a free loopback port
+// until the test ends.
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith runs a server with opts on a free loopback port until the
+// test ends.
+func StartWith(t testing.TB, opts Options) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Addr: ln.Addr().String(), wake: make(chan struct{})}
-	s.URL = "smtp://" + s.Addr
+	s := &Server{Addr: ln.Addr().String(), wake: make(chan struct{}), opts: opts}
+	scheme := "smtp://"
+	var tlsConfig *tls.Config
+	if opts.TLS != "" {
+		tlsConfig, s.RootCAs, err = selfSigned()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	switch opts.TLS {
+	case "":
+	case "starttls":
+	case "implicit":
+		ln, scheme = tls.NewListener(ln, tlsConfig), "smtps://"
+		tlsConfig = nil // no STARTTLS on a TLS connection
+	default:
+		t.Fatalf("mailtest: Options.TLS %q", opts.TLS)
+	}
+	userinfo := ""
+	if opts.User != "" {
+		userinfo = url.UserPassword(opts.User, opts.Password).String() + "@"
+	}
+	s.URL = scheme + userinfo + s.Addr
 	s.srv = smtp.NewServer(backend{s})
+	s.srv.TLSConfig = tlsConfig
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
@@ -94,12 +143,44 @@ func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []Received {
 
 type backend struct{ s *Server }
 
-func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	x := &session{s: b.s, conn: c}
+	if b.s.opts.User != "" {
+		return &authSession{x}, nil
+	}
+	return x, nil
+}
 
 type session struct {
 	s    *Server
+	conn *smtp.Conn
+	user string
 	from string
 	to   []string
+}
+
+// authSession is a session of a server that wants AUTH PLAIN.
+type authSession struct{ *session }
+
+var errAuth = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication failed"}
+
+func (x *authSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (x *authSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, user, pass string) error {
+		if user != x.s.opts.User || pass != x.s.opts.Password {
+			return errAuth
+		}
+		x.user = user
+		return nil
+	}), nil
+}
+
+func (x *authSession) Mail(from string, o *smtp.MailOptions) error {
+	if x.user == "" {
+		return smtp.ErrAuthRequired
+	}
+	return x.session.Mail(from, o)
 }
 
 var errDown = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "test server is down"}
@@ -130,7 +211,8 @@ func (x *session) Data(r io.Reader) error {
 	if x.s.down {
 		return errDown
 	}
-	x.s.got = append(x.s.got, Received{From: x.from, To: x.to, Raw: raw, At: time.Now()})
+	_, isTLS := x.conn.TLSConnectionState()
+	x.s.got = append(x.s.got, Received{From: x.from, To: x.to, Raw: raw, At: time.Now(), TLS: isTLS, User: x.user})
 	close(x.s.wake)
 	x.s.wake = make(chan struct{})
 	return nil

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"eyelevel"
+	"eyelevel/mail/mailtest"
+	"eyelevel/store"
+	"eyelevel/store/storetest"
+)
+
+// mailServeEnv tells a re-executed test binary to be a serve process of
+// the mail durability tests; its value is serve's arguments as JSON.
+const mailServeEnv = "EYELEVEL_TEST_MAIL_SERVE"
+
+// TestMailServeProcess is not a test on its own: the durability tests run
+// the test binary again with only this function, so that serve is a real
+// process they can kill -9. It serves until stdin closes.
+func TestMailServeProcess(t *testing.T) {
+	raw := os.Getenv(mailServeEnv)
+	if raw == "" {
+		t.Skip("only run by the mail durability tests")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	if err := run(ctx, append([]string{"eyelevel", "serve"}, args...), func(string) string { return "" }, strings.NewReader(""), os.Stdout, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mailProcess is a serve process started by mailServe.
+type mailProcess struct {
+	cmd   *exec.Cmd
+	stdin io.Closer
+	done  chan error
+}
+
+// mailServe starts serve as a process of its own with args and waits
+// until it listens.
+func mailServe(t *testing.T, args ...string) *mailProcess {
+	t.Helper()
+	b, _ := json.Marshal(append([]string{"--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0", "--log-level", "warn"}, args...))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMailServeProcess$")
+	// The child runs its one test once, on the database its --db names.
+	cmd.Env = append(os.Environ(), mailServeEnv+"="+string(b), storetest.PostgresEnv+"=")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &mailProcess{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	t.Cleanup(func() { p.stop() })
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if listening.MatchString(lines.Text()) {
+			go io.Copy(io.Discard, stdout)
+			go func() { p.done <- cmd.Wait() }()
+			return p
+		}
+	}
+	t.Fatal("serve did not start")
+	return nil
+}
+
+// stop ends the process gracefully (stdin closes), or kills it after 30 s.
+func (p *mailProcess) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.stdin.Close()
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// kill9 ends the process with SIGKILL: no shutdown, no cleanup.
+func (p *mailProcess) kill9(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+}
+
+// mailDurabilityDB is a fresh database of the suite's dialect, opened here
+// too, and the serve flags that put serve on it.
+func mailDurabilityDB(t *testing.T) (*store.DB, []string) {
+	t.Helper()
+	dsn, dir := storetest.Location(t, storetest.Suite())
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	os.Chmod(dir, 0o700)
+	db := storetest.OpenAt(t, dsn, dir)
+	args := []string{"--data", dir}
+	if dsn != "" {
+		args = append(args, "--db", dsn)
+	}
+	return db, args
+}
+
+// queueTestMail writes a mail into the outbox directly, as a change of
+// another part of the app would in its transaction.
+func queueTestMail(t *testing.T, db *store.DB, to string) string {
+	t.Helper()
+	now := time.Now().UTC()
+	id := eyelevel.NewID()
+	err := db.QueueMail(context.Background(), store.OutboxMail{ID: id, Kind: "test", To: to, Language: "en",
+		Subject: "Appointment on eyelevel", Text: "See you soon.", HTML: "<p>See you soon.</p>", CreatedAt: now, NextAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// waitOutbox polls the outbox until ok holds for mail id.
+func waitOutbox(t *testing.T, db *store.DB, ok func(store.OutboxMail) bool, what string) store.OutboxMail {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := db.Outbox(context.Background(), "test", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) == 1 && ok(out[0]) {
+			return out[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox never %s: %+v", what, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func mailArgs(srv *mailtest.Server) []string {
+	return []string{"--smtp", srv.URL, "--mail-from", "eyelevel <noreply@example.org>", "--duty-email", "duty@example.org"}
+}
+
+// TestMailArrivesWhenSMTPComesBack: the SMTP server refuses while a mail
+// is queued; once it is back, the mail arrives, once.
+func TestMailArrivesWhenSMTPComesBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a retry (15 s)")
+	}
+	srv := mailtest.Start(t)
+	srv.SetDown(true)
+	db, args := mailDurabilityDB(t)
+	p := mailServe(t, append(args, mailArgs(srv)...)...)
+	queueTestMail(t, db, "client@example.org")
+	waitOutbox(t, db, func(m store.OutboxMail) bool { return m.Attempts >= 1 }, "tried")
+	srv.SetDown(false)
+	got := srv.Wait(t, 1, 60*time.Second)
+	waitOutbox(t, db, func(m store.OutboxMail) bool { return !m.SentAt.IsZero() }, "marked sent")
+	p.stop()
+	if n := len(srv.Messages()); n != 1 || got[0].To[0] != "client@example.org" {
+		t.Fatalf("%d messages, first to %v", n, got[0].To)
+	}
+}
+
+// TestMailExactlyOnceAfterKill9: serve is killed with SIGKILL while a
+// mail waits in the outbox (the SMTP server refused it); after the
+// restart the mail is sent, exactly once.
+func TestMailExactlyOnceAfterKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a retry (15 s)")
+	}
+	srv := mailtest.Start(t)
+	srv.SetDown(true)
+	db, args := mailDurabilityDB(t)
+	args = append(args, mailArgs(srv)...)
+	p := mailServe(t, args...)
+	id := queueTestMail(t, db, "client@example.org")
+	waitOutbox(t, db, func(m store.OutboxMail) bool { return m.Attempts >= 1 }, "tried")
+	p.kill9(t)
+	srv.SetDown(false)
+	p = mailServe(t, args...)
+	got := srv.Wait(t, 1, 60*time.Second)
+	m := waitOutbox(t, db, func(m store.OutboxMail) bool { return !m.SentAt.IsZero() }, "marked sent")
+	p.stop()
+	if n := len(srv.Messages()); n != 1 {
+		t.Fatalf("%d messages after the restart, want 1", n)
+	}
+	parsed, err := got[0].Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mid := parsed.Header.Get("Message-Id"); !strings.Contains(mid, id) || m.Text != "" {
+		t.Errorf("Message-ID %q (want the outbox id %s); body kept after sending: %q", mid, id, m.Text)
+	}
+}
