@@ -107,7 +107,6 @@ func absenceSpan(ab store.Absence, zone *time.Location) (time.Time, time.Time) {
 	return from.UTC(), time.Date(y, m, d+1, 0, 0, 0, 0, zone).UTC()
 }
 
-
 // Absences lists the acting counselor's absences that have not ended, each
 // with its sessions still to cancel. Errors: EUNAUTHORIZED, EFORBIDDEN.
 func (s *Service) Absences(ctx context.Context, a eyelevel.Actor) ([]Absence, error) {
