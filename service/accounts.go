@@ -54,7 +54,6 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (ey
 // ECONFLICT (username taken), ETOOMANY (too many sign-ups from ip),
 // EUNAVAILABLE (busy hashing).
 func (s *Service) SignUp(ctx context.Context, in RegisterInput, ip string) (NewAccount, error) {
-	in.Email = strings.TrimSpace(in.Email)
 	p := problems(in.Valid())
 	s.checkDemoPassword(p, in.Password)
 	if err := p.err(); err != nil {

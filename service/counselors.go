@@ -27,7 +27,6 @@ func (in *CounselorInput) Valid() map[string]string {
 	p := problems{}
 	p.check(validUsername(in.Username), "username", "account.err.username")
 	checkPassword(p, in.Password, in.Username, true)
-	in.Email = strings.TrimSpace(in.Email)
 	p.check(validEmail(in.Email), "email", "account.err.email")
 	profile := ProfileInput{DisplayName: in.DisplayName, Gender: in.Gender, Languages: in.Languages, TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications}
 	profile.check(p)
@@ -70,7 +69,6 @@ func (in *ProfileInput) check(p problems) {
 	p.check(!hiddenChars(in.Bio, true), "bio", "counselor.err.hidden_chars")
 	p.check(!hiddenChars(in.Qualifications, true), "qualifications", "counselor.err.hidden_chars")
 	if in.Email != nil {
-		*in.Email = strings.TrimSpace(*in.Email)
 		p.check(validEmail(*in.Email), "email", "account.err.email")
 	}
 	p.check(len(in.Languages) >= 1 && len(in.Languages) <= 20, "languages", "counselor.err.languages")

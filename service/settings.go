@@ -63,7 +63,6 @@ type SettingsInput struct {
 func (in SettingsInput) valid(role eyelevel.Role) problems {
 	p := problems{}
 	if in.Email != nil {
-		*in.Email = strings.TrimSpace(*in.Email)
 		p.check(validEmail(*in.Email), "email", "account.err.email")
 	}
 	if in.Language != nil {
