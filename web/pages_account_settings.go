@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -271,7 +272,10 @@ type resetTokenData struct {
 
 func (v *views) renderResetToken(w http.ResponseWriter, r *http.Request, p *page, err error) {
 	p.Self = "/password-reset"
-	p.Data = resetTokenData{Token: r.PathValue("token"), Valid: eyelevel.ErrorCode(err) != eyelevel.EINVALID || len(p.Fields) > 0}
+	// A link refused as such shows no form; a refused password does.
+	var e *eyelevel.Error
+	valid := eyelevel.ErrorCode(err) != eyelevel.EINVALID || errors.As(err, &e) && len(e.Fields) > 0
+	p.Data = resetTokenData{Token: r.PathValue("token"), Valid: valid}
 	v.renderAfter(w, r, "password_reset_token", p, err)
 }
 
