@@ -139,6 +139,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip 
 	now := s.now().UTC()
 	return s.db.InTx(ctx, func(ctx context.Context) error {
 		if len(users) == 0 {
+			// The decoy: a token row nothing redeems, and the mail rendered
+			// but not sent.
+			if _, err := s.renderMail(resetMail("", newToken(), s.Link)); err != nil {
+				return err
+			}
 			return s.db.CreateAccountToken(ctx, store.AccountToken{TokenHash: hashToken(newToken()), Purpose: store.TokenReset, CreatedAt: now, ExpiresAt: now.Add(resetTTL)})
 		}
 		for _, u := range users {
@@ -146,19 +151,23 @@ func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip 
 			if err := s.db.CreateAccountToken(ctx, store.AccountToken{TokenHash: hashToken(tok), Purpose: store.TokenReset, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(resetTTL)}); err != nil {
 				return err
 			}
-			err := s.mailUser(ctx, u.ID, "", Mail{Kind: "reset", Subject: Line{Key: "account_mail.reset.subject"},
-				Lines: []Line{
-					{Key: "account_mail.reset.body", Args: []any{"username", u.Username}},
-					{Key: "account_mail.reset.ignore"},
-				},
-				Button: &Button{Label: Line{Key: "account_mail.reset.button"}, URL: s.Link("/password-reset/" + tok)}})
-			if err != nil {
+			if err := s.mailUser(ctx, u.ID, "", resetMail(u.Username, tok, s.Link)); err != nil {
 				return err
 			}
 			s.log.Info("password reset mailed", "user", u.ID)
 		}
 		return nil
 	})
+}
+
+// resetMail is the mail with a reset link for username.
+func resetMail(username, token string, link func(string) string) Mail {
+	return Mail{Kind: "reset", Subject: Line{Key: "account_mail.reset.subject"},
+		Lines: []Line{
+			{Key: "account_mail.reset.body", Args: []any{"username", username}},
+			{Key: "account_mail.reset.ignore"},
+		},
+		Button: &Button{Label: Line{Key: "account_mail.reset.button"}, URL: link("/password-reset/" + token)}}
 }
 
 func badResetLink() error {

@@ -301,3 +301,38 @@ func lower(s string) string {
 	}
 	return string(b)
 }
+
+// TestAcctResetEndsDevices: a device token exempts its browser from the
+// per-address login limits (failures count on the device, wherever it
+// is); after a reset it is worth nothing.
+func TestAcctResetEndsDevices(t *testing.T) {
+	acctEach(t, func(t *testing.T, w *acctWorld) {
+		a := w.signUp("nasrin", "", "fa", false)
+		in, err := w.svc.SignIn(w.ctx, service.Credentials{Username: "nasrin", Password: password, IP: w.ip()})
+		if err != nil || in.Device == "" {
+			t.Fatalf("sign in: %+v, %v", in, err)
+		}
+		// failures returns the errors of six wrong passwords from six
+		// addresses with the device token.
+		failures := func() []string {
+			var codes []string
+			for i := 0; i < 6; i++ {
+				_, err := w.svc.SignIn(w.ctx, service.Credentials{Username: "nasrin", Password: "wrong password!", IP: w.ip(), Device: in.Device})
+				codes = append(codes, eyelevel.ErrorCode(err))
+			}
+			return codes
+		}
+		if got := failures(); got[5] != eyelevel.ETOOMANY {
+			t.Fatalf("the device's own limit did not apply: %v", got)
+		}
+		if _, err := w.svc.RecoverWithCode(w.ctx, service.RecoverInput{Username: "nasrin", RecoveryCode: a.RecoveryCode, Password: "a new long password"}, w.ip()); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Advance(16 * time.Minute) // the device's window passes
+		for _, code := range failures() {
+			if code != eyelevel.EUNAUTHORIZED {
+				t.Fatalf("the old device token still counts as trusted: %s", code)
+			}
+		}
+	})
+}
