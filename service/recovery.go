@@ -193,33 +193,40 @@ func (s *Service) resetToken(ctx context.Context, token string) (store.AccountTo
 	return t, err
 }
 
+// Recovered is the outcome of a password reset: whose account, and its
+// new recovery code (to be shown once).
+type Recovered struct {
+	UserID       eyelevel.UserID
+	RecoveryCode string
+}
+
 // ResetPassword sets a new password with a reset link's token (once),
 // ends all of the account's sessions and API tokens, and gives it a new
 // recovery code, which it returns. Errors: EINVALID (the password policy;
 // a used, expired or unknown link), ETOOMANY, EUNAVAILABLE.
-func (s *Service) ResetPassword(ctx context.Context, token, password, ip string) (string, error) {
+func (s *Service) ResetPassword(ctx context.Context, token, password, ip string) (Recovered, error) {
 	if !s.limiter.Reserve(Limit{"resettoken:" + ip, resetTokenPerIP, loginWindow}) {
-		return "", tooMany()
+		return Recovered{}, tooMany()
 	}
 	t, err := s.resetToken(ctx, token)
 	if err != nil {
-		return "", err
+		return Recovered{}, err
 	}
 	u, err := s.db.UserByID(ctx, t.UserID)
 	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
-		return "", badResetLink()
+		return Recovered{}, badResetLink()
 	} else if err != nil {
-		return "", err
+		return Recovered{}, err
 	}
 	p := problems{}
 	checkPassword(p, password, u.Username, s.cfg.Demo)
 	s.checkDemoPassword(p, password)
 	if err := p.err(); err != nil {
-		return "", err
+		return Recovered{}, err
 	}
 	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
-		return "", err
+		return Recovered{}, err
 	}
 	var code string
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
@@ -232,10 +239,10 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, ip string)
 		return err
 	})
 	if err != nil {
-		return "", err
+		return Recovered{}, err
 	}
 	s.log.Info("password reset by mail link", "user", u.ID)
-	return code, nil
+	return Recovered{u.ID, code}, nil
 }
 
 // applyReset is what every reset does, in one transaction: the new
@@ -269,36 +276,36 @@ type RecoverInput struct {
 // account, separately from logins, so guessing cannot lock the owner out
 // of logging in. Errors: EINVALID (policy), EUNAUTHORIZED (wrong username
 // or code, one message), ETOOMANY, EUNAVAILABLE.
-func (s *Service) RecoverWithCode(ctx context.Context, in RecoverInput, ip string) (string, error) {
+func (s *Service) RecoverWithCode(ctx context.Context, in RecoverInput, ip string) (Recovered, error) {
 	wrong := eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "recovery.err.wrong", "Wrong username or recovery code.")
 	if len(in.Username) > maxLoginUsername || len(in.RecoveryCode) > 100 {
-		return "", wrong
+		return Recovered{}, wrong
 	}
 	p := problems{}
 	checkPassword(p, in.Password, in.Username, s.cfg.Demo)
 	s.checkDemoPassword(p, in.Password)
 	if err := p.err(); err != nil {
-		return "", err
+		return Recovered{}, err
 	}
 	limits := []Limit{
 		{"recoverip:" + ip, recoverPerIP, loginWindow},
 		{"recoveracct:" + store.UsernameKey(in.Username), recoverPerAcct, time.Hour},
 	}
 	if !s.limiter.Reserve(limits...) {
-		return "", tooMany()
+		return Recovered{}, tooMany()
 	}
 	refund := func() { s.limiter.Refund(limits[0].Key, limits[1].Key) }
 	u, err := s.db.UserByUsername(ctx, in.Username)
 	known := err == nil
 	if err != nil && eyelevel.ErrorCode(err) != eyelevel.ENOTFOUND {
 		refund()
-		return "", err
+		return Recovered{}, err
 	}
 	stored := ""
 	if known {
 		if stored, err = s.db.RecoveryHash(ctx, u.ID); err != nil {
 			refund()
-			return "", err
+			return Recovered{}, err
 		}
 	}
 	got := s.recoveryHash(in.RecoveryCode)
@@ -308,10 +315,10 @@ func (s *Service) RecoverWithCode(ctx context.Context, in RecoverInput, ip strin
 	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		refund()
-		return "", err
+		return Recovered{}, err
 	}
 	if !match {
-		return "", wrong
+		return Recovered{}, wrong
 	}
 	var code string
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
@@ -329,9 +336,9 @@ func (s *Service) RecoverWithCode(ctx context.Context, in RecoverInput, ip strin
 		return err
 	})
 	if err != nil {
-		return "", err
+		return Recovered{}, err
 	}
 	refund()
 	s.log.Info("password reset with the recovery code", "user", u.ID)
-	return code, nil
+	return Recovered{u.ID, code}, nil
 }

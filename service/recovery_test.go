@@ -123,10 +123,11 @@ func TestAcctResetByMail(t *testing.T) {
 		}
 		tok := w.lastToken("reset", "amira@example.org")
 		wantField(t, func() error { _, err := w.svc.ResetPassword(w.ctx, tok, "short", w.ip()); return err }(), "password")
-		code, err := w.svc.ResetPassword(w.ctx, tok, "a new long password", w.ip())
-		if err != nil {
-			t.Fatal(err)
+		rec, err := w.svc.ResetPassword(w.ctx, tok, "a new long password", w.ip())
+		if err != nil || rec.UserID != a.ID {
+			t.Fatal(rec, err)
 		}
+		code := rec.RecoveryCode
 		if !recoveryShape.MatchString(code) || code == a.RecoveryCode {
 			t.Fatalf("new recovery code %q (old %q)", code, a.RecoveryCode)
 		}
@@ -229,10 +230,11 @@ func TestAcctRecoverWithCode(t *testing.T) {
 		// Typed from paper: lower case, spaces instead of dashes.
 		typed := regexp.MustCompile(`-`).ReplaceAllString(a.RecoveryCode, " ")
 		checks := w.svc.PasswordChecks()
-		code, err := w.svc.RecoverWithCode(w.ctx, service.RecoverInput{Username: "Esra", RecoveryCode: lower(typed), Password: "a new long password"}, w.ip())
-		if err != nil {
-			t.Fatal(err)
+		rec, err := w.svc.RecoverWithCode(w.ctx, service.RecoverInput{Username: "Esra", RecoveryCode: lower(typed), Password: "a new long password"}, w.ip())
+		if err != nil || rec.UserID != a.ID {
+			t.Fatal(rec, err)
 		}
+		code := rec.RecoveryCode
 		if got := w.svc.PasswordChecks() - checks; got != 1 {
 			t.Errorf("%d hashes for the right code, want 1", got)
 		}

@@ -120,10 +120,12 @@ func handleResetPassword(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
-		if _, err := d.Service.ResetPassword(r.Context(), r.PathValue("token"), in.Password, info(r).IP); err != nil {
+		rec, err := d.Service.ResetPassword(r.Context(), r.PathValue("token"), in.Password, info(r).IP)
+		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
+		d.Hub.Recheck(rec.UserID) // ends the account's video-room signaling at once
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNoContent)
 	})
@@ -136,13 +138,14 @@ func handleRecoverWithCode(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
-		code, err := d.Service.RecoverWithCode(r.Context(), in, info(r).IP)
+		rec, err := d.Service.RecoverWithCode(r.Context(), in, info(r).IP)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
+		d.Hub.Recheck(rec.UserID)
 		w.Header().Set("Cache-Control", "no-store")
-		encode(w, http.StatusOK, map[string]string{"recovery_code": code})
+		encode(w, http.StatusOK, map[string]string{"recovery_code": rec.RecoveryCode})
 	})
 }
 

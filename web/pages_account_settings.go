@@ -251,7 +251,7 @@ func (v *views) recoverWithCode() http.Handler {
 		}
 		f := r.PostForm
 		in := service.RecoverInput{Username: f.Get("username"), RecoveryCode: f.Get("recovery_code"), Password: f.Get("password")}
-		code, err := v.d.Service.RecoverWithCode(r.Context(), in, info(r).IP)
+		rec, err := v.d.Service.RecoverWithCode(r.Context(), in, info(r).IP)
 		if err != nil {
 			p := newPage(r, "reset.title")
 			p.Form = keep(f, "username")
@@ -261,7 +261,8 @@ func (v *views) recoverWithCode() http.Handler {
 			v.renderResetRequest(w, r, p, err)
 			return
 		}
-		v.showRecoveryCode(w, r, code, "/login", "recovery.to_login")
+		v.d.Hub.Recheck(rec.UserID) // ends the account's video-room signaling at once
+		v.showRecoveryCode(w, r, rec.RecoveryCode, "/login", "recovery.to_login")
 	})
 }
 
@@ -292,12 +293,13 @@ func (v *views) resetPassword() http.Handler {
 			v.fail(w, r, err)
 			return
 		}
-		code, err := v.d.Service.ResetPassword(r.Context(), r.PathValue("token"), r.PostForm.Get("password"), info(r).IP)
+		rec, err := v.d.Service.ResetPassword(r.Context(), r.PathValue("token"), r.PostForm.Get("password"), info(r).IP)
 		if err != nil {
 			v.renderResetToken(w, r, newPage(r, "reset.title"), err)
 			return
 		}
-		v.showRecoveryCode(w, r, code, "/login", "recovery.to_login")
+		v.d.Hub.Recheck(rec.UserID)
+		v.showRecoveryCode(w, r, rec.RecoveryCode, "/login", "recovery.to_login")
 	})
 }
 
