@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -87,6 +88,10 @@ func (v *views) register() http.Handler {
 		if c := f.Get("code"); c != "" && len(c) <= 64 {
 			next = "/codes?code=" + url.QueryEscape(c)
 		}
+		// The page is the new account's already (its menu, its language).
+		ri := *info(r)
+		ri.Actor = eyelevel.Actor{UserID: acct.ID, Role: acct.Role, Language: acct.Language, TimeZone: acct.TimeZone}
+		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, &ri))
 		v.showRecoveryCode(w, r, acct.RecoveryCode, next, "recovery.continue")
 	})
 }
