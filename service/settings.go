@@ -87,7 +87,8 @@ func (in SettingsInput) valid(role eyelevel.Role) problems {
 // notifications, all or nothing. A new email is not used until its owner
 // opens the verification link mailed to it; until then a verified old
 // address keeps receiving mail. An empty email removes the address at
-// once. Errors: EUNAUTHORIZED, EINVALID.
+// once. Errors: EUNAUTHORIZED, EINVALID, ETOOMANY (more than five new
+// addresses an hour).
 func (s *Service) UpdateSettings(ctx context.Context, a eyelevel.Actor, in SettingsInput) (Settings, error) {
 	if a.Anonymous() {
 		return Settings{}, unauthorized()
@@ -136,6 +137,13 @@ func (s *Service) UpdateSettings(ctx context.Context, a eyelevel.Actor, in Setti
 // new one gets a verification link; a verified old address stays in use
 // until the link is opened, an unverified one is replaced at once.
 func (s *Service) changeEmail(ctx context.Context, u eyelevel.User, email string) error {
+	pending, err := s.db.PendingEmail(ctx, u.ID, s.now())
+	if err != nil {
+		return err
+	}
+	if email != "" && strings.EqualFold(email, pending) {
+		return nil // its link is on its way already
+	}
 	if err := s.db.DeleteAccountTokens(ctx, u.ID, store.TokenVerify); err != nil {
 		return err
 	}
@@ -155,6 +163,10 @@ func (s *Service) changeEmail(ctx context.Context, u eyelevel.User, email string
 // sendVerification queues a verification link for email (48 hours, single
 // use) to that address, in the user's language.
 func (s *Service) sendVerification(ctx context.Context, u eyelevel.User, email string) error {
+	// Nobody may use an account to mail strangers: a few addresses an hour.
+	if !s.limiter.Reserve(Limit{"verifymail:" + string(u.ID), verifyPerHour, time.Hour}) {
+		return tooMany()
+	}
 	tok, now := newToken(), s.now().UTC()
 	err := s.db.CreateAccountToken(ctx, store.AccountToken{TokenHash: hashToken(tok), Purpose: store.TokenVerify, UserID: u.ID, Email: email, CreatedAt: now, ExpiresAt: now.Add(verifyTTL)})
 	if err != nil {
@@ -203,6 +215,10 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	s.log.Info("email verified", "user", user)
 	return nil
 }
+
+// verifyPerHour is how many verification mails one account may cause an
+// hour.
+const verifyPerHour = 5
 
 // PasswordChange is a password change in the settings.
 type PasswordChange struct {

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -251,6 +252,30 @@ func TestAcctMailsArrive(t *testing.T) {
 		}
 		if seen != 3 {
 			t.Errorf("matched %d of 3 mails", seen)
+		}
+	})
+}
+
+// TestAcctVerificationFlood: an account cannot be used to mail strangers:
+// the sixth new address within an hour is refused, and not stored.
+func TestAcctVerificationFlood(t *testing.T) {
+	acctEach(t, func(t *testing.T, w *acctWorld) {
+		w.signUp("omid", "", "fa", false)
+		a := w.actor("omid")
+		for i := 0; i < 5; i++ {
+			if _, err := w.svc.UpdateSettings(w.ctx, a, service.SettingsInput{Email: acctPtr(fmt.Sprintf("stranger%d@example.org", i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := w.svc.UpdateSettings(w.ctx, a, service.SettingsInput{Email: acctPtr("stranger5@example.org"), Language: acctPtr("en")})
+		wantCode(t, err, eyelevel.ETOOMANY)
+		s, _ := w.svc.AccountSettings(w.ctx, a)
+		if s.Email != "stranger4@example.org" || s.Language != "fa" || len(w.mails("verify", "stranger5@example.org")) != 0 {
+			t.Errorf("after the refused change: %+v", s)
+		}
+		// Saving the pending address again sends nothing new.
+		if _, err := w.svc.UpdateSettings(w.ctx, a, service.SettingsInput{Email: acctPtr("stranger4@example.org")}); err != nil || len(w.mails("verify", "stranger4@example.org")) != 1 {
+			t.Errorf("resaving the pending address: %v, %d mails", err, len(w.mails("verify", "stranger4@example.org")))
 		}
 	})
 }
