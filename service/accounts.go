@@ -42,33 +42,49 @@ const (
 	SessionAPI = "api"
 )
 
-// Register creates a client account. Errors: EINVALID, ECONFLICT (username
-// taken), ETOOMANY (too many sign-ups from ip), EUNAVAILABLE (busy hashing).
+// Register is SignUp for callers that need no recovery code; its errors
+// are SignUp's.
 func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (eyelevel.User, error) {
+	a, err := s.SignUp(ctx, in, ip)
+	return a.User, err
+}
+
+// SignUp creates a client account with a recovery code (returned once) and,
+// when an email is given, mails it a verification link. Errors: EINVALID,
+// ECONFLICT (username taken), ETOOMANY (too many sign-ups from ip),
+// EUNAVAILABLE (busy hashing).
+func (s *Service) SignUp(ctx context.Context, in RegisterInput, ip string) (NewAccount, error) {
 	p := problems(in.Valid())
 	s.checkDemoPassword(p, in.Password)
 	if err := p.err(); err != nil {
-		return eyelevel.User{}, err
+		return NewAccount{}, err
 	}
 	key := "register:" + ip
 	if !s.limiter.Reserve(Limit{key, s.cfg.SignupLimit, time.Hour}) {
-		return eyelevel.User{}, tooMany()
+		return NewAccount{}, tooMany()
 	}
 	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		s.limiter.Refund(key)
-		return eyelevel.User{}, err
+		return NewAccount{}, err
 	}
-	u := eyelevel.User{
+	out := NewAccount{User: eyelevel.User{
 		ID: eyelevel.UserID(eyelevel.NewID()), Username: in.Username, Role: eyelevel.RoleClient,
 		PasswordHash: hash, Email: in.Email,
 		Language: in.Language, TimeZone: in.TimeZone, CreatedAt: s.now().UTC(),
+	}}
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.db.CreateUser(ctx, out.User); err != nil {
+			return err
+		}
+		out.RecoveryCode, err = s.accountMailSetup(ctx, out.User)
+		return err
+	})
+	if err != nil {
+		return NewAccount{}, err
 	}
-	if err := s.db.CreateUser(ctx, u); err != nil {
-		return eyelevel.User{}, err
-	}
-	s.log.Info("account registered", "user", u.ID, "role", u.Role)
-	return u, nil
+	s.log.Info("account registered", "user", out.ID, "role", out.Role)
+	return out, nil
 }
 
 // checkDemoPassword refuses the published demo password outside demo mode.
@@ -171,7 +187,11 @@ func (s *Service) Me(ctx context.Context, a eyelevel.Actor) (eyelevel.User, erro
 }
 
 // SweepSessions deletes expired sessions; serve runs it periodically.
+// It also deletes expired reset and verification links.
 func (s *Service) SweepSessions(ctx context.Context) (int64, error) {
+	if _, err := s.sweepAccountTokens(ctx, s.now()); err != nil {
+		return 0, err
+	}
 	return s.db.DeleteExpiredSessions(ctx, s.now())
 }
 

@@ -69,6 +69,23 @@ func (s *Service) runningContract(ctx context.Context, org string, now time.Time
 // fields), EEXPIRED (no running contract), ECONFLICT (username taken,
 // pool used up), EUNAVAILABLE (busy hashing).
 func (s *Service) RegisterForClient(ctx context.Context, a eyelevel.Actor, in CarePointClientInput) (eyelevel.User, error) {
+	n, err := s.SignUpForClient(ctx, a, in)
+	return n.User, err
+}
+
+// SignUpForClient is RegisterForClient that also returns the new account's
+// recovery code, for the access slip the client takes home (shown once).
+// Its errors are RegisterForClient's.
+func (s *Service) SignUpForClient(ctx context.Context, a eyelevel.Actor, in CarePointClientInput) (NewAccount, error) {
+	var code string
+	u, err := s.registerForClient(ctx, a, in, func(ctx context.Context, u eyelevel.User) (err error) {
+		code, err = s.accountMailSetup(ctx, u)
+		return err
+	})
+	return NewAccount{User: u, RecoveryCode: code}, err
+}
+
+func (s *Service) registerForClient(ctx context.Context, a eyelevel.Actor, in CarePointClientInput, setup func(context.Context, eyelevel.User) error) (eyelevel.User, error) {
 	org, err := s.carePointActor(ctx, a)
 	if err != nil {
 		return eyelevel.User{}, err
@@ -96,6 +113,9 @@ func (s *Service) RegisterForClient(ctx context.Context, a eyelevel.Actor, in Ca
 			return err
 		}
 		if err := s.db.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := setup(ctx, u); err != nil {
 			return err
 		}
 		if _, err := s.grantContract(ctx, u.ID, k, now); err != nil {

@@ -28,7 +28,7 @@ func (in *CounselorInput) Valid() map[string]string {
 	p.check(validUsername(in.Username), "username", "account.err.username")
 	checkPassword(p, in.Password, in.Username, true)
 	p.check(validEmail(in.Email), "email", "account.err.email")
-	profile := ProfileInput{in.DisplayName, in.Gender, in.Languages, in.TimeZone, in.Bio, in.Qualifications}
+	profile := ProfileInput{DisplayName: in.DisplayName, Gender: in.Gender, Languages: in.Languages, TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications}
 	profile.check(p)
 	in.DisplayName = profile.DisplayName
 	return p
@@ -42,6 +42,10 @@ type ProfileInput struct {
 	TimeZone       string                   `json:"timezone"`
 	Bio            string                   `json:"bio"`
 	Qualifications string                   `json:"qualifications"`
+	// Email, when given, replaces the counselor's address: set by an admin
+	// it counts as verified; set by the counselor it is verified by a
+	// link first (see UpdateSettings). "" removes it.
+	Email *string `json:"email,omitempty"`
 }
 
 // Valid returns problems per field and canonicalizes language codes in place.
@@ -64,6 +68,9 @@ func (in *ProfileInput) check(p problems) {
 	p.check(validText(in.Qualifications, 2000), "qualifications", "counselor.err.qualifications")
 	p.check(!hiddenChars(in.Bio, true), "bio", "counselor.err.hidden_chars")
 	p.check(!hiddenChars(in.Qualifications, true), "qualifications", "counselor.err.hidden_chars")
+	if in.Email != nil {
+		p.check(validEmail(*in.Email), "email", "account.err.email")
+	}
 	p.check(len(in.Languages) >= 1 && len(in.Languages) <= 20, "languages", "counselor.err.languages")
 	seen := map[string]bool{}
 	for i := range in.Languages {
@@ -93,7 +100,7 @@ func (s *Service) CreateCounselor(ctx context.Context, a eyelevel.Actor, in Coun
 	}
 	u := eyelevel.User{
 		ID: eyelevel.UserID(eyelevel.NewID()), Username: in.Username, Role: eyelevel.RoleCounselor,
-		PasswordHash: hash, Email: in.Email,
+		PasswordHash: hash, Email: in.Email, EmailVerified: in.Email != "", // an admin's entry counts as verified
 		Language: "de", TimeZone: in.TimeZone, CreatedAt: s.now().UTC(),
 	}
 	c := eyelevel.Counselor{
@@ -145,7 +152,10 @@ func (s *Service) UpdateCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 		}
 		c.DisplayName, c.Gender, c.Languages, c.TimeZone = in.DisplayName, in.Gender, in.Languages, in.TimeZone
 		c.Bio, c.Qualifications = in.Bio, in.Qualifications
-		return s.db.UpdateCounselor(ctx, c)
+		if err := s.db.UpdateCounselor(ctx, c); err != nil {
+			return err
+		}
+		return s.setCounselorEmail(ctx, a, id, in.Email)
 	})
 	if err != nil {
 		return eyelevel.Counselor{}, err

@@ -75,7 +75,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 	}
 	device, trusted := "", false
 	if known {
-		device, trusted = s.verifyDevice(c.Device, u.ID)
+		device, trusted = s.verifyDevice(c.Device, u)
 	}
 	limits := s.loginLimits(store.UsernameKey(c.Username), c.IP, device, trusted)
 	if !s.limiter.Reserve(limits...) {
@@ -121,7 +121,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 		return SignedIn{}, err
 	}
 	if !shared {
-		out.Device = s.issueDevice(u.ID, device)
+		out.Device = s.issueDevice(u, device)
 	}
 	return out, nil
 }
@@ -148,9 +148,10 @@ func (s *Service) dummyHash() string {
 }
 
 // issueDevice returns a device token for user: "d1.<id>.<expiry>.<mac>",
-// signed with the server's key and bound to the user. id keeps the device's
-// identity (and so its bucket) across renewals; "" makes a new one.
-func (s *Service) issueDevice(user eyelevel.UserID, id string) string {
+// signed with the server's key and bound to the user and their password
+// hash, so a new password (a reset) ends every device token. id keeps the
+// device's identity (and so its bucket) across renewals; "" makes a new one.
+func (s *Service) issueDevice(user eyelevel.User, id string) string {
 	if id == "" {
 		b := make([]byte, 16)
 		rand.Read(b)
@@ -162,8 +163,8 @@ func (s *Service) issueDevice(user eyelevel.UserID, id string) string {
 }
 
 // verifyDevice returns the device id of token if it is unexpired and was
-// issued to user.
-func (s *Service) verifyDevice(token string, user eyelevel.UserID) (string, bool) {
+// issued to user under their current password.
+func (s *Service) verifyDevice(token string, user eyelevel.User) (string, bool) {
 	if token == "" || len(token) > 200 {
 		return "", false
 	}
@@ -182,9 +183,9 @@ func (s *Service) verifyDevice(token string, user eyelevel.UserID) (string, bool
 	return parts[1], true
 }
 
-func (s *Service) deviceMAC(user eyelevel.UserID, body string) string {
+func (s *Service) deviceMAC(user eyelevel.User, body string) string {
 	m := hmac.New(sha256.New, s.deviceKey)
-	m.Write([]byte(string(user) + "\x00" + body))
+	m.Write([]byte(string(user.ID) + "\x00" + user.PasswordHash + "\x00" + body))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 

@@ -50,7 +50,7 @@ func handleOpenAPI() http.Handler {
 // handleAPINotFound answers unknown API paths with a JSON 404, and known
 // paths asked with the wrong method with a JSON 405 and an Allow header.
 func handleAPINotFound(d Deps, mux *http.ServeMux) http.Handler {
-	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}
+	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
 		for _, m := range methods {
@@ -84,12 +84,13 @@ func handleRegister(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
-		u, err := d.Service.Register(r.Context(), in, info(r).IP)
+		a, err := d.Service.SignUp(r.Context(), in, info(r).IP)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
-		encode(w, http.StatusCreated, accountJSON{ID: u.ID, Username: u.Username, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone})
+		w.Header().Set("Cache-Control", "no-store")
+		encode(w, http.StatusCreated, registeredOf(a))
 	})
 }
 
@@ -136,17 +137,6 @@ func handleDeleteSessions(d Deps) http.Handler {
 		}
 		d.Hub.Recheck(info(r).Actor.UserID) // ends the account's video-room signaling at once
 		w.WriteHeader(http.StatusNoContent)
-	})
-}
-
-func handleMe(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := d.Service.Me(r.Context(), info(r).Actor)
-		if err != nil {
-			writeError(w, r, d, err)
-			return
-		}
-		encode(w, http.StatusOK, accountJSON{ID: u.ID, Username: u.Username, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone})
 	})
 }
 

@@ -53,12 +53,13 @@ func handleRegisterForClient(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
-		u, err := d.Service.RegisterForClient(r.Context(), info(r).Actor, in)
+		u, err := d.Service.SignUpForClient(r.Context(), info(r).Actor, in)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
-		encode(w, http.StatusCreated, map[string]any{"id": u.ID, "username": u.Username})
+		w.Header().Set("Cache-Control", "no-store")
+		encode(w, http.StatusCreated, map[string]any{"id": u.ID, "username": u.Username, "recovery_code": u.RecoveryCode})
 	})
 }
 

@@ -203,7 +203,7 @@ func TestAPIWrongMethod(t *testing.T) {
 	w := newWorld(t)
 	x := string(w.ids[counselorX])
 	for _, c := range []struct{ method, path, allow string }{
-		{"DELETE", "/api/v1/me", "GET"},
+		{"DELETE", "/api/v1/me", "GET, PATCH"},
 		{"PUT", "/api/v1/appointments", "GET, POST"},
 		{"PATCH", "/api/v1/counselors/" + x, "GET, PUT"},
 		{"POST", "/api/v1/counselors/" + x + "/slots", "GET"},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -58,7 +59,7 @@ func (v *views) register() http.Handler {
 			Username: f.Get("username"), Password: f.Get("password"),
 			Language: f.Get("language"), TimeZone: zoneInput(f), Email: f.Get("email"),
 		}
-		_, err := v.d.Service.Register(r.Context(), in, info(r).IP)
+		acct, err := v.d.Service.SignUp(r.Context(), in, info(r).IP)
 		if err != nil {
 			p := newPage(r, "register.title")
 			if !v.formError(r, p, err) {
@@ -80,13 +81,18 @@ func (v *views) register() http.Handler {
 		}
 		setSession(w, in2.Token, in2.Expires, false)
 		setDevice(w, in2.Device)
-		// With an organization's code they enter it first (prefilled);
-		// otherwise new clients start with the self-test, which can be skipped.
+		// First the recovery code, shown this once. Then, with an
+		// organization's code, they enter it (prefilled); otherwise new
+		// clients start with the self-test, which can be skipped.
+		next := "/selftest"
 		if c := f.Get("code"); c != "" && len(c) <= 64 {
-			http.Redirect(w, r, "/codes?code="+url.QueryEscape(c), http.StatusSeeOther)
-			return
+			next = "/codes?code=" + url.QueryEscape(c)
 		}
-		http.Redirect(w, r, "/selftest", http.StatusSeeOther)
+		// The page is the new account's already (its menu, its language).
+		ri := *info(r)
+		ri.Actor = eyelevel.Actor{UserID: acct.ID, Role: acct.Role, Language: acct.Language, TimeZone: acct.TimeZone}
+		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, &ri))
+		v.showRecoveryCode(w, r, acct.RecoveryCode, next, "recovery.continue")
 	})
 }
 

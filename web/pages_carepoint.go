@@ -66,15 +66,16 @@ func (v *views) registerForClient() http.Handler {
 			Username: f.Get("username"), Password: f.Get("password"), Language: f.Get("language"),
 			TimeZone: zoneInput(f), Consent: f.Get("consent") == "yes",
 		}
-		u, err := v.d.Service.RegisterForClient(r.Context(), info(r).Actor, in)
+		a, err := v.d.Service.SignUpForClient(r.Context(), info(r).Actor, in)
 		if err != nil {
 			p := newPage(r, "carepoint.title")
 			p.Form = keep(f, "username", "language", "timezone", "timezone_other")
 			v.renderCarePoint(w, r, p, err)
 			return
 		}
-		// Straight on to finding a counselor who speaks the client's language.
-		http.Redirect(w, r, "/counselors?"+url.Values{"language": {u.Language}, "client": {string(u.ID)}, "notice": {"registered"}}.Encode(), http.StatusSeeOther)
+		// The slip with the recovery code (shown this once), then on to
+		// finding a counselor who speaks the client's language.
+		v.slipWithCode(w, r, a)
 	})
 }
 
@@ -131,6 +132,9 @@ type slipData struct {
 	service.Slip
 	Site     string
 	Hotlines []hotlineView // in the client's language
+	// RecoveryCode is shown once, right after registration; Next leads on
+	// to booking then.
+	RecoveryCode, Next string
 }
 
 // slipPage is the access slip of one client, in the client's language,
@@ -145,16 +149,17 @@ func (v *views) slipPage() http.Handler {
 			v.fail(w, r, err)
 			return
 		}
-		// The slip speaks the client's language, whatever the page's.
-		ri := *info(r)
-		if v.d.Catalog.Has(slip.Language) {
-			ri.Lang = slip.Language
-		}
-		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, &ri))
-		p := newPage(r, "slip.title")
-		p.Data = slipData{Slip: slip, Site: siteOf(r, v.d.TrustProxy), Hotlines: v.hotlines(r)}
-		v.render(w, r, http.StatusOK, "slip", p)
+		v.renderSlip(w, r, slip, "", "")
 	})
+}
+
+// renderSlip renders slip in the client's language, whatever the page's;
+// code and next only right after registration.
+func (v *views) renderSlip(w http.ResponseWriter, r *http.Request, slip service.Slip, code, next string) {
+	r = v.inClientLanguage(r, slip.Language)
+	p := newPage(r, "slip.title")
+	p.Data = slipData{Slip: slip, Site: siteOf(r, v.d.TrustProxy), Hotlines: v.hotlines(r), RecoveryCode: code, Next: next}
+	v.render(w, r, http.StatusOK, "slip", p)
 }
 
 // siteOf is the address people type to reach the service.

@@ -91,6 +91,13 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Appointment changes by mail: reschedule, one-click cancel, calendar feed (api_calendar.go).
 
 	// Account settings, email verification, password resets (api_account.go).
+	mux.Handle("PATCH /api/v1/me", authed(d, handlePatchMe(d)))
+	mux.Handle("PUT /api/v1/me/password", authed(d, handleChangePassword(d)))
+	mux.Handle("POST /api/v1/me/recovery-code", authed(d, handleNewRecoveryCode(d)))
+	mux.Handle("POST /api/v1/password-resets", handleRequestReset(d))
+	mux.Handle("POST /api/v1/password-resets/recovery", handleRecoverWithCode(d))
+	mux.Handle("POST /api/v1/password-resets/{token}", handleResetPassword(d))
+	mux.Handle("POST /api/v1/email-verifications/{token}", handleVerifyEmail(d))
 
 	// Secure messages and the safety duty (api_messages.go).
 
@@ -206,6 +213,16 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// One-click cancel, reschedule, calendar feed (pages_calendar.go).
 
 	// Settings, recovery codes, email verification, password resets (pages_account_settings.go).
+	mux.Handle("GET /settings", v.settingsPage())
+	mux.Handle("POST /settings", v.saveSettings())
+	mux.Handle("POST /settings/password", v.changePassword())
+	mux.Handle("POST /settings/recovery-code", v.newRecoveryCode())
+	mux.Handle("GET /verify-email/{token}", v.verifyEmail())
+	mux.Handle("GET /password-reset", v.resetRequestForm())
+	mux.Handle("POST /password-reset", v.requestReset())
+	mux.Handle("POST /password-reset/recovery", v.recoverWithCode())
+	mux.Handle("GET /password-reset/{token}", v.resetForm())
+	mux.Handle("POST /password-reset/{token}", v.resetPassword())
 
 	// Messages and the safety duty page (pages_messages.go).
 

@@ -156,6 +156,8 @@ func TestBrowserCarePointSharedComputer(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#language"), "fa-AF"),
 		chromedp.Click(chromedp.CSS("#consent")),
 		chromedp.Click(chromedp.CSS(`form[action="/carepoint/clients"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".access-slip .recovery-code")), // the slip with the recovery code, shown once
+		chromedp.Click(chromedp.CSS(`.access-slip a[href^="/counselors?"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".card a.button")),
 	)
 	if got := text(".for-client"); !strings.Contains(got, "parwana-7") {

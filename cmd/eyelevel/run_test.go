@@ -315,10 +315,10 @@ var (
 func TestServeDemoHTMLFormsEndToEnd(t *testing.T) {
 	base, _ := startServer(t, "--demo", "--cancel-notice", "1h", "--min-lead", "2h")
 
-	st, loc, _, cookie := form(t, "POST", base+"/register", "", map[string]string{
+	st, loc, page, cookie := form(t, "POST", base+"/register", "", map[string]string{
 		"username": "nachtigall", "password": "a long passphrase", "language": "en", "timezone": "Asia/Kabul"})
-	if st != http.StatusSeeOther || cookie == "" || loc != "/selftest" {
-		t.Fatalf("register: %d %q cookie=%v", st, loc, cookie != "")
+	if st != http.StatusOK || cookie == "" || !strings.Contains(page, `class="recovery-code"`) || !strings.Contains(page, `href="/selftest"`) || loc != "" {
+		t.Fatalf("register: %d cookie=%v (want the recovery code, then the self-test)", st, cookie != "")
 	}
 
 	st, _, body, _ := form(t, "GET", base+"/counselors?language=ar", cookie, nil)
