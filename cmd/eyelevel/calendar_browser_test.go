@@ -103,7 +103,7 @@ func TestBrowserCancelLinkFromMail(t *testing.T) {
 		if !strings.Contains(p.ICS, "METHOD:REQUEST") {
 			t.Errorf("confirmation without a calendar request:\n%s", p.ICS)
 		}
-		link = regexp.MustCompile(regexp.QuoteMeta(public)+`/cancel/[A-Za-z0-9._-]+`).FindString(p.Text)
+		link = regexp.MustCompile(regexp.QuoteMeta(public) + `/cancel/[A-Za-z0-9._-]+`).FindString(p.Text)
 	}
 	if link == "" {
 		t.Fatal("no cancel link in the client's confirmation")
