@@ -630,3 +630,36 @@ func TestCalWaitlistMail(t *testing.T) {
 }
 
 var _ = store.SQLite
+
+// TestCalRescheduleByCarePoint: the care point that registered a client
+// moves the client's session; the organization's credit stays with it
+// (nothing drawn or returned); another care point finds nothing.
+func TestCalRescheduleByCarePoint(t *testing.T) {
+	calForEach(t, func(t *testing.T, e *calEnv) {
+		e.charge(true)
+		mia := e.counselor("cal-mia", eyelevel.GenderFemale, []string{"de"}, officeHours...)
+		k := e.storedContract(eyelevel.Contract{LateCancelCounts: true})
+		ana, ben := e.staff(eyelevel.RoleCarePoint, "cal-ana", k.OrganizationID), e.staff(eyelevel.RoleCarePoint, "cal-ben", k.OrganizationID)
+		nour := e.client("cal-nour")
+		e.registered(nour, ana, k)
+		credit := e.grant(nour, k, false)
+		a, err := e.svc.Book(e.ctx, ana, service.BookInput{CounselorID: mia.UserID, Start: at(2, 10, 0), ClientID: nour.UserID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.Reschedule(e.ctx, ben, a.ID, service.RescheduleInput{Start: at(2, 11, 0)})
+		wantCode(t, err, eyelevel.ENOTFOUND)
+		moved, err := e.svc.Reschedule(e.ctx, ana, a.ID, service.RescheduleInput{Start: at(2, 11, 0)})
+		if err != nil || !moved.Start.Equal(at(2, 11, 0)) {
+			t.Fatalf("moved by the care point %+v, %v", moved, err)
+		}
+		got, err := e.db.Appointment(e.ctx, a.ID)
+		if err != nil || got.CreditID != credit.ID || got.PaidBy != eyelevel.PaidOrganization || e.used(credit.ID) != 1 {
+			t.Fatalf("after the move %+v (credit used %d), %v", got, e.used(credit.ID), err)
+		}
+		// Cancelling in time returns the credit, as for any session.
+		if _, err := e.svc.Cancel(e.ctx, nour, a.ID); err != nil || e.used(credit.ID) != 0 {
+			t.Fatalf("cancel: %v, used %d", err, e.used(credit.ID))
+		}
+	})
+}
