@@ -20,3 +20,7 @@ CREATE TABLE calendar_feeds (
 	token_hash   TEXT NOT NULL UNIQUE,
 	created_at   BIGINT NOT NULL
 );
+
+-- The reminder job looks for booked sessions starting within the next day
+-- every minute.
+CREATE INDEX appointments_booked_start ON appointments (start_at) WHERE status = 'booked';
