@@ -663,3 +663,61 @@ func TestCalRescheduleByCarePoint(t *testing.T) {
 		}
 	})
 }
+
+// TestCalRemindersAfterMove: a moved session is reminded for its new
+// time, except for reminder times that had passed when it moved.
+func TestCalRemindersAfterMove(t *testing.T) {
+	calForEach(t, func(t *testing.T, e *calEnv) {
+		counselor, client := e.calWorld()
+		a := e.book(client, counselor, at(3, 10, 0)) // Thursday 10:00
+		b := e.book(client, counselor, at(4, 12, 0)) // Friday 12:00
+		e.deliver()
+		run := func() int {
+			n, err := e.svc.SendReminders(e.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		e.clock.Advance(2*24*time.Hour + 2*time.Hour) // Wednesday 10:00
+		if n := run(); n != 1 {
+			t.Fatalf("a's 24 h reminder: %d", n)
+		}
+		// a moves to Thursday 15:00: its 24 h reminder is due again at
+		// Wednesday 15:00. b moves to Thursday 09:00, 23 h ahead: its 24 h
+		// reminder time has passed, only the 1 h one goes.
+		for _, m := range []struct {
+			id eyelevel.AppointmentID
+			to time.Time
+		}{{a.ID, at(3, 15, 0)}, {b.ID, at(3, 9, 0)}} {
+			if _, err := e.svc.Reschedule(e.ctx, client, m.id, service.RescheduleInput{Start: m.to}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := run(); n != 0 {
+			t.Fatalf("reminders right after the moves: %d", n)
+		}
+		e.clock.Advance(5 * time.Hour) // Wednesday 15:00
+		if n := run(); n != 1 {
+			t.Fatalf("a's new 24 h reminder: %d", n)
+		}
+		e.clock.Advance(17 * time.Hour) // Thursday 08:00: b's 1 h reminder
+		if n := run(); n != 1 {
+			t.Fatalf("b's 1 h reminder: %d", n)
+		}
+		e.clock.Advance(6 * time.Hour) // Thursday 14:00: a's 1 h reminder
+		if n := run(); n != 1 {
+			t.Fatalf("a's 1 h reminder: %d", n)
+		}
+		ms := e.deliver()
+		reminders := 0
+		for _, m := range ms {
+			if strings.Contains(m.P.Subject, "تذكير") {
+				reminders++
+			}
+		}
+		if reminders != 4 {
+			t.Fatalf("%d reminders delivered, want 4", reminders)
+		}
+	})
+}
