@@ -54,7 +54,9 @@ func (v *views) renderCancelLink(w http.ResponseWriter, r *http.Request, d cance
 		d.Zone = loc
 	}
 	p := newPage(r, "cancel_link.title")
-	p.Self = "/" // the switcher must not repeat the secret link
+	if r.Method != http.MethodGet {
+		p.Self = r.URL.Path // the switcher shows the link's page again, without confirming
+	}
 	p.Data = d
 	v.render(w, r, status, "cancel_link", p)
 }
@@ -178,18 +180,19 @@ func (v *views) newCalendarFeed() http.Handler {
 // calendarFeed serves a counselor's feed; the secret URL is the login.
 func (v *views) calendarFeed() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := info(r).Lang
 		token, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
 		if !ok {
-			http.NotFound(w, r)
+			http.Error(w, v.d.Catalog.T(lang, "error.page_not_found"), http.StatusNotFound)
 			return
 		}
 		cal, err := v.d.Service.CalendarFeed(r.Context(), token)
 		if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
-			http.NotFound(w, r)
+			http.Error(w, v.d.Catalog.T(lang, "error.page_not_found"), http.StatusNotFound)
 			return
 		} else if err != nil {
 			v.d.Log.Error("calendar feed", "err", err)
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			http.Error(w, v.d.Catalog.T(lang, "error.internal"), http.StatusInternalServerError)
 			return
 		}
 		h := w.Header()
