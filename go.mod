@@ -14,7 +14,10 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+require (
+	github.com/arran4/golang-ical v0.3.4
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+)
 
 require (
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e

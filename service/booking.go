@@ -102,16 +102,8 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 	case pay.NeedsPackage():
 		return eyelevel.Appointment{}, paymentRequired(pay)
 	case pay.PaidBy == eyelevel.PaidFree:
-		// Free: store.Book's one round trip where it has one.
 		appt.PaidBy = eyelevel.PaidFree
-		var r store.BookingResult
-		r, err = s.db.Book(ctx, appt, check)
-		if err == nil && r.Outdated {
-			plan, r, err = s.bookRechecked(ctx, &appt, check)
-		}
-		if err == nil && !r.Booked {
-			err = s.refusal(plan, start, r.BookingFacts)
-		}
+		err = s.bookFree(ctx, &appt, check, plan)
 	default:
 		err = s.bookPaid(ctx, &appt, check, plan, credits, f)
 	}
@@ -142,10 +134,13 @@ func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, chec
 				return s.refusal(plan, appt.Start, r.BookingFacts)
 			}
 			ok, err := s.drawCredit(ctx, appt, credits)
-			if err != nil || ok {
+			if err != nil {
 				return err
 			}
-			return errNoCredit
+			if !ok {
+				return errNoCredit
+			}
+			return s.mailAppointment(ctx, apptChange{kind: mailBooked, appt: *appt})
 		})
 		if !errors.Is(err, errNoCredit) {
 			return err
@@ -159,18 +154,36 @@ func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, chec
 			return paymentRequired(pay)
 		case pay.PaidBy == eyelevel.PaidFree:
 			appt.PaidBy, appt.CreditID, appt.ContractID = eyelevel.PaidFree, "", ""
-			r, err := s.db.Book(ctx, *appt, check)
-			if err == nil && r.Outdated {
-				plan, r, err = s.bookRechecked(ctx, appt, check)
-			}
-			if err == nil && !r.Booked {
-				err = s.refusal(plan, appt.Start, r.BookingFacts)
-			}
-			return err
+			return s.bookFree(ctx, appt, check, plan)
 		}
 		// Another credit is usable now: try it.
 	}
 	return eyelevel.Errorf(eyelevel.ECONFLICT, "booking.err.retry", "Many bookings came in at once. Please try again.")
+}
+
+// bookFree books appt, which nobody pays for. Without mail it is
+// store.Book's one round trip where it has one; with mail the booking and
+// its confirmations are one transaction.
+func (s *Service) bookFree(ctx context.Context, appt *eyelevel.Appointment, check store.BookingCheck, plan *slots.Plan) error {
+	book := func(ctx context.Context) error {
+		r, err := s.db.Book(ctx, *appt, check)
+		if err == nil && r.Outdated {
+			plan, r, err = s.bookRechecked(ctx, appt, check)
+		}
+		if err == nil && !r.Booked {
+			err = s.refusal(plan, appt.Start, r.BookingFacts)
+		}
+		return err
+	}
+	if !s.cfg.Mail.On {
+		return book(ctx)
+	}
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := book(ctx); err != nil {
+			return err
+		}
+		return s.mailAppointment(ctx, apptChange{kind: mailBooked, appt: *appt})
+	})
 }
 
 // bookingClient returns the client a booking (or cancellation) by a is
@@ -298,6 +311,14 @@ func appointmentCursor(a eyelevel.Appointment) cursor {
 // becomes free. Errors: EUNAUTHORIZED, ENOTFOUND, ECONFLICT (already
 // cancelled or started).
 func (s *Service) Cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.AppointmentID) (eyelevel.Appointment, error) {
+	return s.cancel(ctx, a, id, -1)
+}
+
+// cancel is Cancel; with seq ≥ 0 only while the appointment's calendar
+// SEQUENCE is still seq (a cancel link made for it), ECONFLICT otherwise.
+// Both sides get a METHOD:CANCEL mail with a higher SEQUENCE, in the same
+// transaction.
+func (s *Service) cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.AppointmentID, seq int) (eyelevel.Appointment, error) {
 	if a.Anonymous() {
 		return eyelevel.Appointment{}, unauthorized()
 	}
@@ -320,6 +341,13 @@ func (s *Service) Cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.Appo
 		if err := s.db.CancelAppointment(ctx, id, a.UserID, now); err != nil {
 			return err
 		}
+		next, err := s.db.RaiseICSSequence(ctx, id)
+		if err != nil {
+			return err
+		}
+		if seq >= 0 && next != seq+1 {
+			return eyelevel.Errorf(eyelevel.ECONFLICT, "appointment.err.not_booked", "This appointment is no longer booked.")
+		}
 		appt.Status, appt.CancelledAt, appt.CancelledBy = eyelevel.StatusCancelled, now, a.UserID
 		used := false
 		if a.Role != eyelevel.RoleCounselor && appt.Start.Sub(now) < s.cfg.CancelNotice {
@@ -331,7 +359,10 @@ func (s *Service) Cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.Appo
 				return err
 			}
 		}
-		return s.settleCredit(ctx, appt, used)
+		if err := s.settleCredit(ctx, appt, used); err != nil {
+			return err
+		}
+		return s.mailAppointment(ctx, apptChange{kind: mailCancelled, appt: appt, seq: next})
 	})
 	if err != nil {
 		return eyelevel.Appointment{}, err

@@ -103,7 +103,8 @@ func (s *Service) Waitlist(ctx context.Context, a eyelevel.Actor) ([]Waitlisted,
 }
 
 // NotifyWaitlist looks for capacity for every waiting client and marks
-// those who can now book as notified; they see it in the app. It returns
+// those who can now book as notified; they see it in the app, and by mail
+// when they want waitlist mail (see notifyWaiting). It returns
 // how many were notified. serve runs it periodically.
 func (s *Service) NotifyWaitlist(ctx context.Context) (int, error) {
 	es, err := s.db.Waitlist(ctx, "")
@@ -128,7 +129,7 @@ func (s *Service) NotifyWaitlist(ctx context.Context) (int, error) {
 		if !free {
 			continue
 		}
-		if err := s.db.MarkWaitlistNotified(ctx, e.ClientID, e.Language, s.now().UTC()); err != nil {
+		if err := s.notifyWaiting(ctx, e); err != nil {
 			return n, err
 		}
 		n++

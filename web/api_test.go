@@ -208,7 +208,7 @@ func TestAPIWrongMethod(t *testing.T) {
 		{"PATCH", "/api/v1/counselors/" + x, "GET, PUT"},
 		{"POST", "/api/v1/counselors/" + x + "/slots", "GET"},
 		{"GET", "/api/v1/tokens", "POST"},
-		{"PUT", "/api/v1/appointments/" + string(w.apptA), "GET, DELETE"},
+		{"PATCH", "/api/v1/appointments/" + string(w.apptA), "GET, PUT, DELETE"},
 	} {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			res := w.do(t, clientA, c.method, c.path, nil)

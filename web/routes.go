@@ -89,6 +89,8 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /api/v1/admin/mail/{id}/retry", authed(d, handleRetryMail(d)))
 
 	// Appointment changes by mail: reschedule, one-click cancel, calendar feed (api_calendar.go).
+	mux.Handle("PUT /api/v1/appointments/{id}", authed(d, handleReschedule(d)))
+	mux.Handle("POST /api/v1/me/calendar-feed", authed(d, handleCreateCalendarFeed(d)))
 
 	// Account settings, email verification, password resets (api_account.go).
 	mux.Handle("PATCH /api/v1/me", authed(d, handlePatchMe(d)))
@@ -211,6 +213,13 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /admin/mail/{id}/retry", v.retryMailForm())
 
 	// One-click cancel, reschedule, calendar feed (pages_calendar.go).
+	mux.Handle("GET /cancel/{token}", v.cancelLinkPage())
+	mux.Handle("POST /cancel/{token}", v.cancelByLink())
+	mux.Handle("GET /appointments/{id}/reschedule", v.rescheduleForm())
+	mux.Handle("POST /appointments/{id}/reschedule", v.reschedule())
+	mux.Handle("GET /calendar-feed", v.calendarFeedPage())
+	mux.Handle("POST /calendar-feed", v.newCalendarFeed())
+	mux.Handle("GET /calendar/{file}", v.calendarFeed())
 
 	// Settings, recovery codes, email verification, password resets (pages_account_settings.go).
 	mux.Handle("GET /settings", v.settingsPage())

@@ -324,6 +324,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	})
 	bg.every(jobCtx, time.Minute, func() {
+		if _, err := svc.SendReminders(jobCtx); err != nil && jobCtx.Err() == nil {
+			log.Error("reminders", "err", err)
+		}
+	})
+	bg.every(jobCtx, time.Minute, func() {
 		if _, err := svc.SettleAttendance(jobCtx); err != nil && jobCtx.Err() == nil {
 			log.Error("attendance", "err", err)
 		}
