@@ -28,7 +28,7 @@ func (in *CounselorInput) Valid() map[string]string {
 	p.check(validUsername(in.Username), "username", "account.err.username")
 	checkPassword(p, in.Password, in.Username, true)
 	p.check(validEmail(in.Email), "email", "account.err.email")
-	profile := ProfileInput{in.DisplayName, in.Gender, in.Languages, in.TimeZone, in.Bio, in.Qualifications}
+	profile := ProfileInput{in.DisplayName, in.Gender, in.Languages, in.TimeZone, in.Bio, in.Qualifications, 0}
 	profile.check(p)
 	in.DisplayName = profile.DisplayName
 	return p
@@ -42,6 +42,9 @@ type ProfileInput struct {
 	TimeZone       string                   `json:"timezone"`
 	Bio            string                   `json:"bio"`
 	Qualifications string                   `json:"qualifications"`
+	// ReplyDays: working days to answer a message (1–14); 0 keeps the
+	// current value (2 for a new counselor).
+	ReplyDays int `json:"reply_days,omitzero"`
 }
 
 // Valid returns problems per field and canonicalizes language codes in place.
@@ -65,6 +68,7 @@ func (in *ProfileInput) check(p problems) {
 	p.check(!hiddenChars(in.Bio, true), "bio", "counselor.err.hidden_chars")
 	p.check(!hiddenChars(in.Qualifications, true), "qualifications", "counselor.err.hidden_chars")
 	p.check(len(in.Languages) >= 1 && len(in.Languages) <= 20, "languages", "counselor.err.languages")
+	p.check(in.ReplyDays >= 0 && in.ReplyDays <= MaxReplyDays, "reply_days", "reply_time.err.days")
 	seen := map[string]bool{}
 	for i := range in.Languages {
 		code, ok := CanonicalLanguage(in.Languages[i].Code)
@@ -145,6 +149,9 @@ func (s *Service) UpdateCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 		}
 		c.DisplayName, c.Gender, c.Languages, c.TimeZone = in.DisplayName, in.Gender, in.Languages, in.TimeZone
 		c.Bio, c.Qualifications = in.Bio, in.Qualifications
+		if in.ReplyDays > 0 {
+			c.ReplyDays = in.ReplyDays
+		}
 		return s.db.UpdateCounselor(ctx, c)
 	})
 	if err != nil {
