@@ -91,6 +91,10 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Account settings, email verification, password resets (api_account.go).
 
 	// Secure messages and the safety duty (api_messages.go).
+	mux.Handle("GET /api/v1/conversations", authed(d, handleConversations(d)))
+	mux.Handle("GET /api/v1/conversations/{user_id}/messages", authed(d, handleMessages(d)))
+	mux.Handle("POST /api/v1/conversations/{user_id}/messages", authed(d, handleSendMessage(d)))
+	mux.Handle("GET /api/v1/duty/{id}", authed(d, handleDuty(d)))
 
 	// The counselor's workspace: notes, absences, hand-over (api_workspace.go).
 
@@ -192,6 +196,11 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Settings, recovery codes, email verification, password resets (pages_account_settings.go).
 
 	// Messages and the safety duty page (pages_messages.go).
+	mux.Handle("GET /messages", v.messagesPage())
+	mux.Handle("GET /messages/{user_id}", v.threadPage())
+	mux.Handle("POST /messages/{user_id}", v.sendMessage())
+	mux.Handle("GET /duty/{id}", v.dutyPage())
+	mux.Handle("POST /duty/{id}/acknowledge", v.acknowledgeDuty())
 
 	// The counselor's workspace (pages_workspace.go).
 
