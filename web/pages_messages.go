@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 
 	"eyelevel"
 	"eyelevel/service"
@@ -123,4 +125,17 @@ func (v *views) acknowledgeDuty() http.Handler {
 		}
 		http.Redirect(w, r, "/duty/"+id+"?notice=acknowledged", http.StatusSeeOther)
 	})
+}
+
+// replyDaysInput reads the profile form's reply time: "" keeps the current
+// one (0), anything that is not a number is refused by the service (-1).
+func replyDaysInput(s string) int {
+	if strings.TrimSpace(s) == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return -1
+	}
+	return n
 }
