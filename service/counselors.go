@@ -102,7 +102,7 @@ func (s *Service) CreateCounselor(ctx context.Context, a eyelevel.Actor, in Coun
 	}
 	c := eyelevel.Counselor{
 		ID: u.ID, Username: u.Username, DisplayName: in.DisplayName, Gender: in.Gender, Languages: in.Languages,
-		TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications,
+		TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications, ReplyDays: DefaultReplyDays,
 	}
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		if err := s.db.CreateUser(ctx, u); err != nil {

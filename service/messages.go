@@ -15,6 +15,7 @@ import (
 const (
 	MaxMessage       = 5000 // the longest message text, in characters
 	MaxReplyDays     = 14   // the longest reply time a counselor may state
+	DefaultReplyDays = 2    // a new counselor's reply time
 	ThreadLimit      = 200  // a thread shows this many of the latest messages
 	conversationsMax = 500
 )

@@ -41,11 +41,16 @@ func (s *Service) SafetyAlerts(ctx context.Context, a eyelevel.Actor) ([]eyeleve
 
 // AcknowledgeAlert records that the acting counselor has seen an alert of
 // one of their clients, or an admin (the duty contact) one that was
-// escalated to them. Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND (also
-// for alerts of other counselors' clients).
+// escalated to them. Errors: EUNAUTHORIZED, EFORBIDDEN (also admins for
+// alerts not escalated), ENOTFOUND (also for alerts of other counselors'
+// clients).
 func (s *Service) AcknowledgeAlert(ctx context.Context, a eyelevel.Actor, id string) error {
 	if a.Role == eyelevel.RoleAdmin {
-		if _, err := s.DutyAlert(ctx, a, id); err != nil {
+		// Admins may only as the duty contact; any other alert stays
+		// forbidden to them, as it was before escalation existed.
+		if _, err := s.DutyAlert(ctx, a, id); eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+			return forbidden()
+		} else if err != nil {
 			return err
 		}
 		return s.db.AcknowledgeSafetyAlert(ctx, id, a.UserID, s.now().UTC())

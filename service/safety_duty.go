@@ -59,6 +59,10 @@ func (s *Service) escalate(ctx context.Context, al eyelevel.SafetyAlert) error {
 	})
 }
 
+// escalateWithin bounds escalation to recent alerts: turning mail on must
+// not send the duty contact every alert of the past.
+const escalateWithin = 24 * time.Hour
+
 // EscalateAlerts sends the duty contact every open alert that nobody
 // acknowledged within Mail.SafetyEscalate, or whose client has no
 // counselor; each once, also when several nodes run it at the same time.
@@ -68,7 +72,7 @@ func (s *Service) EscalateAlerts(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := s.now().UTC()
-	as, err := s.db.AlertsToEscalate(ctx, now.Add(-s.cfg.Mail.SafetyEscalate), s.careSince(), 100)
+	as, err := s.db.AlertsToEscalate(ctx, now.Add(-escalateWithin), now.Add(-s.cfg.Mail.SafetyEscalate), s.careSince(), 100)
 	if err != nil {
 		return 0, err
 	}

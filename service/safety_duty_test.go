@@ -109,6 +109,7 @@ func TestDutyAuthorization(t *testing.T) {
 		al, _ := w.svc.RaiseAlert(w.ctx, client)
 		_, err := w.svc.DutyAlert(w.ctx, w.admin, al.ID)
 		wantCode(t, err, eyelevel.ENOTFOUND) // not escalated yet
+		wantCode(t, w.svc.AcknowledgeAlert(w.ctx, w.admin, al.ID), eyelevel.EFORBIDDEN)
 		_, err = w.svc.SendMessage(w.ctx, w.admin, client.UserID, "Hallo")
 		wantCode(t, err, eyelevel.ENOTFOUND)
 		w.clock.Advance(31 * time.Minute)

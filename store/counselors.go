@@ -12,8 +12,8 @@ import (
 // CreateCounselor stores the profile of an existing counselor account.
 func (db *DB) CreateCounselor(ctx context.Context, c eyelevel.Counselor) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
-		_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO counselors (user_id, display_name, gender, timezone, bio, qualifications) VALUES ($1, $2, $3, $4, $5, $6)`,
-			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications)
+		_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO counselors (user_id, display_name, gender, timezone, bio, qualifications, reply_days) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications, c.ReplyDays)
 		if err != nil {
 			return db.wrap(err, "insert counselor")
 		}
@@ -31,7 +31,7 @@ func (db *DB) CreateCounselor(ctx context.Context, c eyelevel.Counselor) error {
 func (db *DB) UpdateCounselor(ctx context.Context, c eyelevel.Counselor) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
 		res, err := db.wq(ctx).ExecContext(ctx, `UPDATE counselors SET display_name = $2, gender = $3, timezone = $4, bio = $5, qualifications = $6, reply_days = $7 WHERE user_id = $1`,
-			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications, max(c.ReplyDays, 1))
+			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications, c.ReplyDays)
 		if err != nil {
 			return db.wrap(err, "update counselor")
 		}

@@ -29,13 +29,14 @@ func (db *DB) ClientCounselors(ctx context.Context, client eyelevel.UserID, sinc
 	return out, db.wrap(rows.Err(), "select client counselors")
 }
 
-// AlertsToEscalate lists open alerts not yet escalated that were raised
-// before createdBefore, or whose client has no counselor (no booked
-// appointment ending after since); oldest first, at most limit.
-func (db *DB) AlertsToEscalate(ctx context.Context, createdBefore, since time.Time, limit int) ([]eyelevel.SafetyAlert, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, alertSelect+` WHERE s.acknowledged_at = 0 AND s.escalated_at = 0
-		AND (s.created_at <= $1 OR NOT EXISTS (SELECT 1 FROM appointments a WHERE a.client_id = s.client_id AND a.status = 'booked' AND a.end_at > $2))
-		ORDER BY s.created_at LIMIT $3`, unix(createdBefore), unix(since), limit)
+// AlertsToEscalate lists open alerts not yet escalated, raised after
+// createdAfter, that were raised before createdBefore or whose client has
+// no counselor (no booked appointment ending after since); oldest first,
+// at most limit.
+func (db *DB) AlertsToEscalate(ctx context.Context, createdAfter, createdBefore, since time.Time, limit int) ([]eyelevel.SafetyAlert, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, alertSelect+` WHERE s.acknowledged_at = 0 AND s.escalated_at = 0 AND s.created_at > $1
+		AND (s.created_at <= $2 OR NOT EXISTS (SELECT 1 FROM appointments a WHERE a.client_id = s.client_id AND a.status = 'booked' AND a.end_at > $3))
+		ORDER BY s.created_at LIMIT $4`, unix(createdAfter), unix(createdBefore), unix(since), limit)
 	if err != nil {
 		return nil, db.wrap(err, "select alerts to escalate")
 	}
