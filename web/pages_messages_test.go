@@ -2,13 +2,18 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"eyelevel"
+	"eyelevel/i18n"
 	"eyelevel/service"
+	"eyelevel/store/storetest"
+	"eyelevel/vault"
 )
 
 // msgPagesSetup adds a client "leyla" with a session with the setup's
@@ -122,4 +127,63 @@ func TestMsgPagesReplyTime(t *testing.T) {
 		t.Fatalf("reply days = %d, %v", c.ReplyDays, err)
 	}
 	mustContain(t, "public profile", e.browser().get("/counselors/"+string(id)), e.de("reply_time.answers", "n", 1))
+}
+
+// TestMsgPagesDuty: the duty page of an escalated alert (a client without
+// a counselor reaches the duty contact at once) shows the pseudonym and
+// lets the admin write and acknowledge, without JavaScript.
+func TestMsgPagesDuty(t *testing.T) {
+	db := storetest.Open(t, storetest.Suite())
+	keys, err := vault.New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, Keys: keys,
+		Mail: service.MailConfig{On: true, PublicURL: "https://eyelevel.example", DutyEmail: "duty@operator.example"}}, nil, nil)
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(NewServer(Deps{Service: svc, Catalog: cat}))
+	t.Cleanup(srv.Close)
+	e := &pagesEnv{t: t, srv: srv, svc: svc, cat: cat, db: db}
+	u, err := svc.AddUser(t.Context(), eyelevel.RoleClient, "noor", "client-password", "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddUser(t.Context(), eyelevel.RoleAdmin, "admin", "admin-password", "UTC"); err != nil {
+		t.Fatal(err)
+	}
+	client := e.browser()
+	client.login("noor", "client-password")
+	p := client.post("/help/alert", url.Values{})
+	mustContain(t, "client without counselor", p, e.de("duty.next.duty_now"), e.de("duty.next.numbers"))
+	al, err := svc.SafetyPlanOf(t.Context(), eyelevel.Actor{UserID: u.ID, Role: eyelevel.RoleClient})
+	if err != nil || !al.Open || !al.Duty {
+		t.Fatalf("plan = %+v, %v", al, err)
+	}
+	out, err := db.Outbox(t.Context(), "duty", 10)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("duty mails = %v, %v", out, err)
+	}
+	link := regexp.MustCompile(`https://eyelevel\.example(/duty/[a-z0-9]+)`).FindStringSubmatch(out[0].Text)
+	if link == nil {
+		t.Fatalf("no duty link in %s", out[0].Text)
+	}
+	mustStatus(t, "duty page as the client", client.get(link[1]), http.StatusNotFound)
+	admin := e.browser()
+	admin.login("admin", "admin-password")
+	p = admin.get(link[1])
+	mustStatus(t, "duty page", p, http.StatusOK)
+	mustContain(t, "duty page", p, "noor", e.de("duty.open"), `action="/messages/`+string(u.ID)+`"`)
+	p = admin.post("/messages/"+string(u.ID), url.Values{"text": {"Wir sind für Sie da. Wie geht es Ihnen gerade?"}})
+	mustStatus(t, "duty writes", p, http.StatusOK)
+	mustContain(t, "duty writes", p, "Wir sind für Sie da.")
+	p = admin.post(link[1]+"/acknowledge", url.Values{})
+	mustStatus(t, "acknowledge", p, http.StatusOK)
+	if strings.Contains(p.body, e.de("duty.open")) {
+		t.Error("still open after acknowledging")
+	}
+	p = client.get("/messages")
+	mustContain(t, "client's list", p, e.de("messages.duty_name"), e.de("messages.unread", "n", 1))
 }
