@@ -177,3 +177,22 @@ func TestDutyAPI(t *testing.T) {
 	w.do(t, admin, "POST", "/api/v1/safety-alerts/"+al.ID+"/acknowledge", nil).wantStatus(t, http.StatusNoContent)
 	w.do(t, admin, "GET", "/api/v1/duty/nope", nil).wantError(t, 404, eyelevel.ENOTFOUND)
 }
+
+// TestMsgAPIReplyTime: a counselor states their reply time through the
+// profile API; out of range is refused with the field named.
+func TestMsgAPIReplyTime(t *testing.T) {
+	w := msgAPIWorld(t)
+	path := "/api/v1/counselors/" + string(w.ids[counselorX])
+	body := map[string]any{"display_name": "Counselor counselor-x", "gender": "female", "timezone": "Europe/Berlin",
+		"languages": []map[string]any{{"code": "de", "native": true}}, "reply_days": 15}
+	w.do(t, counselorX, "PUT", path, body).wantError(t, 400, eyelevel.EINVALID, "reply_days")
+	body["reply_days"] = 1
+	w.do(t, counselorX, "PUT", path, body).wantStatus(t, http.StatusOK)
+	var c struct {
+		ReplyDays int `json:"reply_days"`
+	}
+	w.do(t, clientA, "GET", path, nil).decode(t, &c)
+	if c.ReplyDays != 1 {
+		t.Errorf("reply_days = %d, want 1", c.ReplyDays)
+	}
+}
