@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,7 +89,7 @@ func (s *Service) SendMessage(ctx context.Context, a eyelevel.Actor, to eyelevel
 	}
 	client, staff := pair(a, to)
 	now := s.now().UTC()
-	m := store.Message{ID: eyelevel.NewID(), ClientID: client, StaffID: staff, SenderID: a.UserID, CreatedAt: now}
+	m := store.Message{ID: messageID(s.now()), ClientID: client, StaffID: staff, SenderID: a.UserID, CreatedAt: now}
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		if err := s.mayConverse(ctx, client, staff); err != nil {
 			return err
@@ -284,6 +286,12 @@ func (s *Service) mayConverse(ctx context.Context, client, staff eyelevel.UserID
 		}
 	}
 	return eyelevel.ErrNotFound()
+}
+
+// messageID starts with the time in nanoseconds, so that messages of the
+// same second (times are stored in seconds) keep their order.
+func messageID(t time.Time) string {
+	return fmt.Sprintf("%014s", strconv.FormatInt(t.UnixNano(), 36)) + eyelevel.NewID()[:16]
 }
 
 func messageContext(id string, client eyelevel.UserID) string {

@@ -259,3 +259,30 @@ func TestMsgActivity(t *testing.T) {
 		}
 	})
 }
+
+// TestMsgOrderWithinSecond: messages of the same second keep the order in
+// which they were written (times are stored in whole seconds).
+func TestMsgOrderWithinSecond(t *testing.T) {
+	msgEach(t, func(t *testing.T, w *msgWorld) {
+		client, counselor := w.pair("order")
+		want := []string{"eins", "zwei", "drei", "vier", "fünf", "sechs"}
+		for i, s := range want {
+			from, to := client, counselor.UserID
+			if i%2 == 1 {
+				from, to = counselor, client.UserID
+			}
+			if _, err := w.svc.SendMessage(w.ctx, from, to, s); err != nil {
+				t.Fatal(err)
+			}
+			w.clock.Advance(time.Millisecond)
+		}
+		th, _ := w.svc.Messages(w.ctx, client, counselor.UserID)
+		var got []string
+		for _, m := range th.Messages {
+			got = append(got, m.Text)
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("order = %v, want %v", got, want)
+		}
+	})
+}
