@@ -135,6 +135,8 @@ type Counselor struct {
 	TimeZone       string
 	Bio            string
 	Qualifications string
+	// ReplyDays is how many working days they take to answer a message.
+	ReplyDays int
 }
 
 // Speaks reports whether the counselor speaks code, and natively.

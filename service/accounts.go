@@ -154,6 +154,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (eyeleve
 	} else if err != nil {
 		return eyelevel.Actor{}, err
 	}
+	s.noteActive(ctx, u) // for message mail (messages_notify.go)
 	return eyelevel.Actor{UserID: u.ID, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone}, nil
 }
 

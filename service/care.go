@@ -163,7 +163,7 @@ func (s *Service) score(a eyelevel.Actor, instrument string, answers []*int) (Sc
 }
 
 // storeResponse stores a response and, for a safety signal, an alert for
-// the client's counselors, in the caller's transaction.
+// the client's counselors (who are mailed), in the caller's transaction.
 func (s *Service) storeResponse(ctx context.Context, r eyelevel.Response) error {
 	if err := s.db.CreateResponse(ctx, r); err != nil {
 		return err
@@ -173,9 +173,11 @@ func (s *Service) storeResponse(ctx context.Context, r eyelevel.Response) error 
 	}
 	// Logged without content or score: only that an alert exists.
 	s.log.Warn("safety alert raised", "source", "questionnaire")
-	return s.db.CreateSafetyAlert(ctx, eyelevel.SafetyAlert{
-		ID: eyelevel.NewID(), ClientID: r.ClientID, Source: "questionnaire", ResponseID: r.ID, CreatedAt: r.CreatedAt,
-	})
+	al := eyelevel.SafetyAlert{ID: eyelevel.NewID(), ClientID: r.ClientID, Source: "questionnaire", ResponseID: r.ID, CreatedAt: r.CreatedAt}
+	if err := s.db.CreateSafetyAlert(ctx, al); err != nil {
+		return err
+	}
+	return s.alertRaised(ctx, al)
 }
 
 // Responses returns the actor's own responses to an instrument ("" for all),

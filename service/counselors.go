@@ -46,6 +46,9 @@ type ProfileInput struct {
 	// it counts as verified; set by the counselor it is verified by a
 	// link first (see UpdateSettings). "" removes it.
 	Email *string `json:"email,omitempty"`
+	// ReplyDays: working days to answer a message (1–14); 0 keeps the
+	// current value (2 for a new counselor).
+	ReplyDays int `json:"reply_days,omitzero"`
 }
 
 // Valid returns problems per field and canonicalizes language codes in place.
@@ -72,6 +75,7 @@ func (in *ProfileInput) check(p problems) {
 		p.check(validEmail(*in.Email), "email", "account.err.email")
 	}
 	p.check(len(in.Languages) >= 1 && len(in.Languages) <= 20, "languages", "counselor.err.languages")
+	p.check(in.ReplyDays >= 0 && in.ReplyDays <= MaxReplyDays, "reply_days", "reply_time.err.days")
 	seen := map[string]bool{}
 	for i := range in.Languages {
 		code, ok := CanonicalLanguage(in.Languages[i].Code)
@@ -105,7 +109,7 @@ func (s *Service) CreateCounselor(ctx context.Context, a eyelevel.Actor, in Coun
 	}
 	c := eyelevel.Counselor{
 		ID: u.ID, Username: u.Username, DisplayName: in.DisplayName, Gender: in.Gender, Languages: in.Languages,
-		TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications,
+		TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications, ReplyDays: DefaultReplyDays,
 	}
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		if err := s.db.CreateUser(ctx, u); err != nil {
@@ -152,6 +156,9 @@ func (s *Service) UpdateCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 		}
 		c.DisplayName, c.Gender, c.Languages, c.TimeZone = in.DisplayName, in.Gender, in.Languages, in.TimeZone
 		c.Bio, c.Qualifications = in.Bio, in.Qualifications
+		if in.ReplyDays > 0 {
+			c.ReplyDays = in.ReplyDays
+		}
 		if err := s.db.UpdateCounselor(ctx, c); err != nil {
 			return err
 		}

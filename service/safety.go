@@ -8,14 +8,21 @@ import (
 )
 
 // RaiseAlert lets a client tell their counselors that they need help now
-// (from the crisis page). It records only that, and when.
+// (from the crisis page). It records only that, and when, and mails the
+// counselors (see alertRaised).
 // Errors: EUNAUTHORIZED, EFORBIDDEN (not a client).
 func (s *Service) RaiseAlert(ctx context.Context, a eyelevel.Actor) (eyelevel.SafetyAlert, error) {
 	if err := requireRole(a, eyelevel.RoleClient); err != nil {
 		return eyelevel.SafetyAlert{}, err
 	}
 	al := eyelevel.SafetyAlert{ID: eyelevel.NewID(), ClientID: a.UserID, Source: "client", CreatedAt: s.now().UTC()}
-	if err := s.db.CreateSafetyAlert(ctx, al); err != nil {
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.db.CreateSafetyAlert(ctx, al); err != nil {
+			return err
+		}
+		return s.alertRaised(ctx, al)
+	})
+	if err != nil {
 		return eyelevel.SafetyAlert{}, err
 	}
 	s.log.Warn("safety alert raised", "source", "client")
@@ -33,9 +40,21 @@ func (s *Service) SafetyAlerts(ctx context.Context, a eyelevel.Actor) ([]eyeleve
 }
 
 // AcknowledgeAlert records that the acting counselor has seen an alert of
-// one of their clients. Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND (also
-// for alerts of other counselors' clients).
+// one of their clients, or an admin (the duty contact) one that was
+// escalated to them. Errors: EUNAUTHORIZED, EFORBIDDEN (also admins for
+// alerts not escalated), ENOTFOUND (also for alerts of other counselors'
+// clients).
 func (s *Service) AcknowledgeAlert(ctx context.Context, a eyelevel.Actor, id string) error {
+	if a.Role == eyelevel.RoleAdmin {
+		// Admins may only as the duty contact; any other alert stays
+		// forbidden to them, as it was before escalation existed.
+		if _, err := s.DutyAlert(ctx, a, id); eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+			return forbidden()
+		} else if err != nil {
+			return err
+		}
+		return s.db.AcknowledgeSafetyAlert(ctx, id, a.UserID, s.now().UTC())
+	}
 	if err := requireRole(a, eyelevel.RoleCounselor); err != nil {
 		return err
 	}

@@ -12,8 +12,8 @@ import (
 // CreateCounselor stores the profile of an existing counselor account.
 func (db *DB) CreateCounselor(ctx context.Context, c eyelevel.Counselor) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
-		_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO counselors (user_id, display_name, gender, timezone, bio, qualifications) VALUES ($1, $2, $3, $4, $5, $6)`,
-			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications)
+		_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO counselors (user_id, display_name, gender, timezone, bio, qualifications, reply_days) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications, c.ReplyDays)
 		if err != nil {
 			return db.wrap(err, "insert counselor")
 		}
@@ -30,8 +30,8 @@ func (db *DB) CreateCounselor(ctx context.Context, c eyelevel.Counselor) error {
 // account takes the profile's time zone.
 func (db *DB) UpdateCounselor(ctx context.Context, c eyelevel.Counselor) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
-		res, err := db.wq(ctx).ExecContext(ctx, `UPDATE counselors SET display_name = $2, gender = $3, timezone = $4, bio = $5, qualifications = $6 WHERE user_id = $1`,
-			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications)
+		res, err := db.wq(ctx).ExecContext(ctx, `UPDATE counselors SET display_name = $2, gender = $3, timezone = $4, bio = $5, qualifications = $6, reply_days = $7 WHERE user_id = $1`,
+			c.ID, c.DisplayName, c.Gender, c.TimeZone, c.Bio, c.Qualifications, c.ReplyDays)
 		if err != nil {
 			return db.wrap(err, "update counselor")
 		}
@@ -53,7 +53,7 @@ func (db *DB) UpdateCounselor(ctx context.Context, c eyelevel.Counselor) error {
 	})
 }
 
-const counselorSelect = `SELECT c.user_id, u.username, c.display_name, c.gender, c.timezone, c.bio, c.qualifications FROM counselors c JOIN users u ON u.id = c.user_id`
+const counselorSelect = `SELECT c.user_id, u.username, c.display_name, c.gender, c.timezone, c.bio, c.qualifications, c.reply_days FROM counselors c JOIN users u ON u.id = c.user_id`
 
 // Counselor returns one counselor's profile or ENOTFOUND.
 func (db *DB) Counselor(ctx context.Context, id eyelevel.UserID) (eyelevel.Counselor, error) {
@@ -98,7 +98,7 @@ func (db *DB) counselors(ctx context.Context, q string, args ...any) ([]eyelevel
 	index := map[eyelevel.UserID]int{}
 	for rows.Next() {
 		var c eyelevel.Counselor
-		if err := rows.Scan(&c.ID, &c.Username, &c.DisplayName, &c.Gender, &c.TimeZone, &c.Bio, &c.Qualifications); err != nil {
+		if err := rows.Scan(&c.ID, &c.Username, &c.DisplayName, &c.Gender, &c.TimeZone, &c.Bio, &c.Qualifications, &c.ReplyDays); err != nil {
 			return nil, db.wrap(err, "scan counselor")
 		}
 		index[c.ID] = len(cs)

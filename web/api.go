@@ -157,6 +157,7 @@ type counselorJSON struct {
 	TimeZone       string                   `json:"timezone"`
 	Bio            string                   `json:"bio"`
 	Qualifications string                   `json:"qualifications"`
+	ReplyDays      int                      `json:"reply_days"`
 	NextSlot       *slotJSON                `json:"next_slot,omitempty"`
 	// FallbackLanguage is set when the counselor speaks only a close
 	// language (Dari for Farsi, Farsi for Dari).
@@ -168,7 +169,7 @@ func counselorOf(c eyelevel.Counselor) counselorJSON {
 	if langs == nil {
 		langs = []eyelevel.LanguageSkill{}
 	}
-	return counselorJSON{ID: c.ID, DisplayName: c.DisplayName, Gender: c.Gender, Languages: langs, TimeZone: c.TimeZone, Bio: c.Bio, Qualifications: c.Qualifications}
+	return counselorJSON{ID: c.ID, DisplayName: c.DisplayName, Gender: c.Gender, Languages: langs, TimeZone: c.TimeZone, Bio: c.Bio, Qualifications: c.Qualifications, ReplyDays: c.ReplyDays}
 }
 
 func handleCreateCounselor(d Deps) http.Handler {

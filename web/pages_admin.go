@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"eyelevel"
@@ -92,6 +93,7 @@ func (v *views) profileForm() http.Handler {
 		}
 		f.Set("bio", c.Bio)
 		f.Set("qualifications", c.Qualifications)
+		f.Set("reply_days", strconv.Itoa(c.ReplyDays))
 		var other []string
 		for _, l := range c.Languages {
 			switch {
@@ -125,6 +127,7 @@ func (v *views) saveProfile() http.Handler {
 		in := service.ProfileInput{
 			DisplayName: f.Get("display_name"), Gender: eyelevel.Gender(f.Get("gender")),
 			Languages: formLanguages(f), TimeZone: zoneInput(f), Bio: f.Get("bio"), Qualifications: f.Get("qualifications"),
+			ReplyDays: replyDaysInput(f.Get("reply_days")),
 		}
 		if _, err := v.d.Service.UpdateCounselor(r.Context(), info(r).Actor, id, in); err != nil {
 			p := newPage(r, "profile.title")
@@ -132,7 +135,7 @@ func (v *views) saveProfile() http.Handler {
 				v.fail(w, r, err)
 				return
 			}
-			names := []string{"display_name", "gender", "timezone", "timezone_other", "bio", "qualifications", "other_languages"}
+			names := []string{"display_name", "gender", "timezone", "timezone_other", "bio", "qualifications", "other_languages", "reply_days"}
 			for _, code := range service.UILanguages {
 				names = append(names, "lang."+code, "native."+code)
 			}

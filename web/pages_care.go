@@ -18,6 +18,9 @@ type helpData struct {
 	// FromAnswer is set when the page follows a questionnaire answer that
 	// signalled danger; CanAlert when a client may tell their counselor.
 	FromAnswer, CanAlert bool
+	// Next says what happens after the client asked for help, while an
+	// alert of theirs is open (nil otherwise).
+	Next *service.SafetyPlan
 }
 
 // hotlines renders the operator's crisis numbers in the request's language.
@@ -45,6 +48,15 @@ func (v *views) help() http.Handler {
 			FromAnswer: r.URL.Query().Get("from") == "answer",
 			CanAlert:   info(r).Actor.Role == eyelevel.RoleClient,
 		}
+		if d := p.Data.(helpData); d.CanAlert {
+			// The crisis numbers show even if this lookup fails.
+			if plan, err := v.d.Service.SafetyPlanOf(r.Context(), info(r).Actor); err != nil {
+				v.d.Log.Error("safety plan", "err", err)
+			} else if plan.Open {
+				d.Next = &plan
+				p.Data = d
+			}
+		}
 		v.render(w, r, http.StatusOK, "help", p)
 	})
 }
@@ -59,7 +71,7 @@ func (v *views) raiseAlert() http.Handler {
 			v.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/help?notice=alerted", http.StatusSeeOther)
+		http.Redirect(w, r, "/help#next", http.StatusSeeOther) // the page says what happens next
 	})
 }
 

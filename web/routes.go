@@ -102,6 +102,10 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /api/v1/email-verifications/{token}", handleVerifyEmail(d))
 
 	// Secure messages and the safety duty (api_messages.go).
+	mux.Handle("GET /api/v1/conversations", authed(d, handleConversations(d)))
+	mux.Handle("GET /api/v1/conversations/{user_id}/messages", authed(d, handleMessages(d)))
+	mux.Handle("POST /api/v1/conversations/{user_id}/messages", authed(d, handleSendMessage(d)))
+	mux.Handle("GET /api/v1/duty/{id}", authed(d, handleDuty(d)))
 
 	// The counselor's workspace: notes, absences, hand-over (api_workspace.go).
 	mux.Handle("GET /api/v1/workspace", authed(d, handleWorkspace(d)))
@@ -234,6 +238,11 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /password-reset/{token}", v.resetPassword())
 
 	// Messages and the safety duty page (pages_messages.go).
+	mux.Handle("GET /messages", v.messagesPage())
+	mux.Handle("GET /messages/{user_id}", v.threadPage())
+	mux.Handle("POST /messages/{user_id}", v.sendMessage())
+	mux.Handle("GET /duty/{id}", v.dutyPage())
+	mux.Handle("POST /duty/{id}/acknowledge", v.acknowledgeDuty())
 
 	// The counselor's workspace (pages_workspace.go).
 	mux.Handle("GET /workspace", v.workspacePage())

@@ -111,6 +111,9 @@ type page struct {
 	Form     url.Values        // the user's input, for re-rendering a form
 	Data     any               // page-specific
 	Operator Operator          // who runs the service, for the footer
+	// Status counts unread messages and, for counselors, their clients'
+	// open safety alerts: the nav badge and the banner on every page.
+	Status service.MessageStatus
 }
 
 type langLink struct {
@@ -168,6 +171,13 @@ func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name 
 		p.Zone = time.UTC
 	}
 	p.Switch = v.switcher(r, p.Self)
+	if !ri.Actor.Anonymous() {
+		st, err := v.d.Service.Status(r.Context(), ri.Actor)
+		if err != nil {
+			v.d.Log.Error("message status", "err", err) // the page still renders
+		}
+		p.Status = st
+	}
 	var buf bytes.Buffer
 	if err := set[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		v.d.Log.Error("render page", "page", name, "err", err)

@@ -333,6 +333,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Error("attendance", "err", err)
 		}
 	})
+	// Message mail for those who left the app, and safety alerts nobody
+	// acknowledged (service/messages_notify.go, safety_duty.go).
+	bg.every(jobCtx, time.Minute, func() {
+		if _, err := svc.MailMessages(jobCtx); err != nil && jobCtx.Err() == nil {
+			log.Error("message mail", "err", err)
+		}
+		if _, err := svc.EscalateAlerts(jobCtx); err != nil && jobCtx.Err() == nil {
+			log.Error("safety escalation", "err", err)
+		}
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("eyelevel is listening", "url", url, "database", db.Dialect())
