@@ -5,7 +5,6 @@ import (
 
 	"eyelevel"
 	"eyelevel/service"
-	"eyelevel/store"
 )
 
 // The counselor's workspace pages: dashboard, caseload, one client's
@@ -15,7 +14,7 @@ import (
 type workspaceData struct {
 	Open     alertList
 	Sessions []pageSession
-	Unread   []store.Unread
+	Unread   []service.Unread
 	Tasks    []service.ClientTasks
 }
 
