@@ -6,6 +6,7 @@ import (
 
 	"eyelevel"
 	"eyelevel/store"
+	"eyelevel/vault"
 )
 
 // Export is everything eyelevel keeps about a client, for the client: the
@@ -19,6 +20,27 @@ type Export struct {
 	Ratings      []eyelevel.Rating
 	SafetyAlerts []eyelevel.SafetyAlert
 	Waitlist     []Waitlisted
+	Messages     []ExportMessage  // oldest first, per conversation
+	Handovers    []ExportHandover // newest first
+}
+
+// ExportMessage is one of the client's messages, decrypted, with the
+// conversation's staff side and the sender as the thread shows them.
+type ExportMessage struct {
+	With   Peer // the staff side of the conversation
+	From   Peer // the sender: the client themselves or With
+	Text   string
+	SentAt time.Time
+	ReadAt time.Time // zero: not read yet
+}
+
+// ExportHandover is a colleague proposed to the client. The proposing
+// counselor's note is left out: it is theirs.
+type ExportHandover struct {
+	Colleague string // the proposed counselor's display name
+	Status    string
+	CreatedAt time.Time
+	DecidedAt time.Time
 }
 
 // Export returns the acting client's own data, reflections decrypted.
@@ -55,5 +77,58 @@ func (s *Service) Export(ctx context.Context, a eyelevel.Actor) (Export, error) 
 	if x.Waitlist, err = s.Waitlist(ctx, a); err != nil {
 		return Export{}, err
 	}
+	if x.Messages, err = s.exportMessages(ctx, a); err != nil {
+		return Export{}, err
+	}
+	hs, err := s.db.ClientHandovers(ctx, a.UserID)
+	if err != nil {
+		return Export{}, err
+	}
+	for _, h := range hs {
+		x.Handovers = append(x.Handovers, ExportHandover{Colleague: h.ToName, Status: h.Status, CreatedAt: h.CreatedAt, DecidedAt: h.DecidedAt})
+	}
 	return x, nil
+}
+
+// exportMessages returns all of the client's messages, those of ended
+// relationships too, decrypted.
+func (s *Service) exportMessages(ctx context.Context, a eyelevel.Actor) ([]ExportMessage, error) {
+	cs, err := s.db.Conversations(ctx, a.UserID, conversationsMax)
+	if err != nil {
+		return nil, err
+	}
+	out := []ExportMessage{}
+	me, err := s.peer(ctx, a, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if c.ClientID != a.UserID {
+			continue
+		}
+		with, err := s.peer(ctx, a, c.StaffID)
+		if err != nil {
+			return nil, err
+		}
+		ms, err := s.db.Messages(ctx, a.UserID, c.StaffID)
+		if err != nil {
+			return nil, err
+		}
+		key, err := s.dataKey(ctx, a.UserID, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			text, err := vault.Open(key, m.Sealed, messageContext(m.ID, a.UserID))
+			if err != nil {
+				return nil, s.keyUnavailable(err)
+			}
+			from := with
+			if m.SenderID == a.UserID {
+				from = me
+			}
+			out = append(out, ExportMessage{With: with, From: from, Text: string(text), SentAt: m.CreatedAt, ReadAt: m.ReadAt})
+		}
+	}
+	return out, nil
 }

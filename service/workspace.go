@@ -24,13 +24,22 @@ type ClientTasks struct {
 	Tasks    []Task
 }
 
+// Unread is a conversation with messages from the client the counselor
+// has not read; Last is the conversation's latest message.
+type Unread struct {
+	ClientID eyelevel.UserID
+	Username string
+	Count    int
+	Last     time.Time
+}
+
 // Workspace is a counselor's dashboard: open safety alerts first, then the
 // sessions of the next seven days, unread messages, and the outcome
 // questionnaires their clients have still to fill in.
 type Workspace struct {
 	Alerts   []eyelevel.SafetyAlert
 	Sessions []WorkSession
-	Unread   []store.Unread
+	Unread   []Unread
 	Tasks    []ClientTasks
 }
 
@@ -62,8 +71,14 @@ func (s *Service) Workspace(ctx context.Context, a eyelevel.Actor) (Workspace, e
 	for _, x := range ss {
 		w.Sessions = append(w.Sessions, WorkSession{WorkSession: x, Today: x.Start.In(zone).Format(time.DateOnly) == today})
 	}
-	if w.Unread, err = s.db.UnreadFromClients(ctx, a.UserID); err != nil {
+	cs, err := s.db.Conversations(ctx, a.UserID, conversationsMax)
+	if err != nil {
 		return Workspace{}, err
+	}
+	for _, c := range cs {
+		if c.StaffID == a.UserID && c.Unread > 0 {
+			w.Unread = append(w.Unread, Unread{ClientID: c.ClientID, Username: c.ClientUsername, Count: c.Unread, Last: c.LastAt})
+		}
 	}
 	cl, err := s.db.Caseload(ctx, a.UserID, s.careSince(), now)
 	if err != nil {

@@ -82,37 +82,6 @@ func (db *DB) Caseload(ctx context.Context, counselor eyelevel.UserID, since, no
 	return out, db.wrap(rows.Err(), "select caseload")
 }
 
-// Unread is a conversation with unread messages from the client.
-type Unread struct {
-	ClientID eyelevel.UserID
-	Username string
-	Count    int
-	Last     time.Time
-}
-
-// UnreadFromClients counts, per client, the messages clients sent to staff
-// that staff has not read yet, latest first (at most 100 conversations).
-func (db *DB) UnreadFromClients(ctx context.Context, staff eyelevel.UserID) ([]Unread, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT m.client_id, u.username, count(*), max(m.created_at) FROM messages m JOIN users u ON u.id = m.client_id
-		WHERE m.staff_id = $1 AND m.sender_id = m.client_id AND m.read_at = 0 GROUP BY m.client_id, u.username ORDER BY max(m.created_at) DESC, m.client_id LIMIT 100`,
-		string(staff))
-	if err != nil {
-		return nil, db.wrap(err, "select unread")
-	}
-	defer rows.Close()
-	var out []Unread
-	for rows.Next() {
-		var u Unread
-		var last int64
-		if err := rows.Scan(&u.ClientID, &u.Username, &u.Count, &last); err != nil {
-			return nil, db.wrap(err, "scan unread")
-		}
-		u.Last = fromUnix(last)
-		out = append(out, u)
-	}
-	return out, db.wrap(rows.Err(), "select unread")
-}
-
 // SessionNote is a counselor's sealed note on one appointment.
 type SessionNote struct {
 	AppointmentID eyelevel.AppointmentID

@@ -25,6 +25,36 @@ type exportJSON struct {
 	Ratings      []exportRating    `json:"ratings"`
 	SafetyAlerts []exportAlert     `json:"safety_alerts"`
 	Waitlist     []waitlistJSON    `json:"waitlist"`
+	Messages     []exportMessage   `json:"messages"`
+	Handovers    []exportHandover  `json:"handovers"`
+}
+
+type exportPeer struct {
+	Role eyelevel.Role `json:"role"`
+	Name string        `json:"name"` // "" for the duty contact
+}
+
+type exportMessage struct {
+	With   exportPeer `json:"with"`
+	From   exportPeer `json:"from"`
+	Text   string     `json:"text"`
+	SentAt string     `json:"sent_at"`
+	ReadAt string     `json:"read_at,omitempty"`
+}
+
+type exportHandover struct {
+	Colleague string `json:"colleague"`
+	Status    string `json:"status"`
+	CreatedAt string `json:"created_at"`
+	DecidedAt string `json:"decided_at,omitempty"`
+}
+
+// rfc3339OrEmpty is rfc3339, or "" for the zero time.
+func rfc3339OrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return rfc3339(t)
 }
 
 type exportResponse struct {
@@ -93,6 +123,15 @@ func exportOf(x service.Export) exportJSON {
 	out.Waitlist = []waitlistJSON{}
 	for _, e := range x.Waitlist {
 		out.Waitlist = append(out.Waitlist, waitlistJSON{Language: e.Language, Gender: e.Gender, Since: rfc3339(e.Since), Available: e.Available})
+	}
+	out.Messages = []exportMessage{}
+	for _, m := range x.Messages {
+		out.Messages = append(out.Messages, exportMessage{With: exportPeer{Role: m.With.Role, Name: m.With.Name}, From: exportPeer{Role: m.From.Role, Name: m.From.Name},
+			Text: m.Text, SentAt: rfc3339(m.SentAt), ReadAt: rfc3339OrEmpty(m.ReadAt)})
+	}
+	out.Handovers = []exportHandover{}
+	for _, h := range x.Handovers {
+		out.Handovers = append(out.Handovers, exportHandover{Colleague: h.Colleague, Status: h.Status, CreatedAt: rfc3339(h.CreatedAt), DecidedAt: rfc3339OrEmpty(h.DecidedAt)})
 	}
 	return out
 }

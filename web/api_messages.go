@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -93,6 +94,15 @@ func handleMessages(d Deps) http.Handler {
 }
 
 func handleSendMessage(d Deps) http.Handler {
+	return handleText(d, "user_id", http.StatusCreated, func(ctx context.Context, a eyelevel.Actor, id, text string) (service.Message, error) {
+		return d.Service.SendMessage(ctx, a, eyelevel.UserID(id), text)
+	}, messageOf)
+}
+
+// handleText answers a request whose body is {"text": …} about the record
+// named by the path value param: save runs as the caller, and its result
+// goes back through view with status.
+func handleText[T, J any](d Deps, param string, status int, save func(ctx context.Context, a eyelevel.Actor, id, text string) (T, error), view func(T) J) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := decode[struct {
 			Text string `json:"text"`
@@ -101,12 +111,12 @@ func handleSendMessage(d Deps) http.Handler {
 			writeError(w, r, d, err)
 			return
 		}
-		m, err := d.Service.SendMessage(r.Context(), info(r).Actor, eyelevel.UserID(r.PathValue("user_id")), in.Text)
+		x, err := save(r.Context(), info(r).Actor, r.PathValue(param), in.Text)
 		if err != nil {
 			writeError(w, r, d, err)
 			return
 		}
-		encode(w, http.StatusCreated, messageOf(m))
+		encode(w, status, view(x))
 	})
 }
 

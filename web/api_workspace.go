@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -137,21 +138,9 @@ func handleGetNote(d Deps) http.Handler {
 }
 
 func handlePutNote(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, err := decode[struct {
-			Text string `json:"text"`
-		}](w, r)
-		if err != nil {
-			writeError(w, r, d, err)
-			return
-		}
-		n, err := d.Service.PutSessionNote(r.Context(), info(r).Actor, eyelevel.AppointmentID(r.PathValue("id")), in.Text)
-		if err != nil {
-			writeError(w, r, d, err)
-			return
-		}
-		encode(w, http.StatusOK, noteOf(n))
-	})
+	return handleText(d, "id", http.StatusOK, func(ctx context.Context, a eyelevel.Actor, id, text string) (service.Note, error) {
+		return d.Service.PutSessionNote(ctx, a, eyelevel.AppointmentID(id), text)
+	}, noteOf)
 }
 
 type absenceJSON struct {

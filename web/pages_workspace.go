@@ -1,11 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"eyelevel"
 	"eyelevel/service"
-	"eyelevel/store"
 )
 
 // The counselor's workspace pages: dashboard, caseload, one client's
@@ -15,7 +15,7 @@ import (
 type workspaceData struct {
 	Open     alertList
 	Sessions []pageSession
-	Unread   []store.Unread
+	Unread   []service.Unread
 	Tasks    []service.ClientTasks
 }
 
@@ -209,29 +209,30 @@ func (v *views) addAbsence() http.Handler {
 	})
 }
 
-func (v *views) deleteAbsence() http.Handler {
+// idAction is a form post on the record {id}: it runs act as the visitor
+// and sends them on to done, or shows the error; logged-out visitors log
+// in first and come back to back.
+func (v *views) idAction(back, done string, act func(ctx context.Context, a eyelevel.Actor, id string) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if requireLogin(w, r, "/workspace/absences") {
+		if requireLogin(w, r, back) {
 			return
 		}
-		if err := v.d.Service.DeleteAbsence(r.Context(), info(r).Actor, r.PathValue("id")); err != nil {
+		if err := act(r.Context(), info(r).Actor, r.PathValue("id")); err != nil {
 			v.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/workspace/absences?notice=saved", http.StatusSeeOther)
+		http.Redirect(w, r, done, http.StatusSeeOther)
 	})
 }
 
+func (v *views) deleteAbsence() http.Handler {
+	return v.idAction("/workspace/absences", "/workspace/absences?notice=saved", v.d.Service.DeleteAbsence)
+}
+
 func (v *views) cancelAbsenceSessions() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if requireLogin(w, r, "/workspace/absences") {
-			return
-		}
-		if _, err := v.d.Service.CancelAbsenceSessions(r.Context(), info(r).Actor, r.PathValue("id")); err != nil {
-			v.fail(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/workspace/absences?notice=cancelled", http.StatusSeeOther)
+	return v.idAction("/workspace/absences", "/workspace/absences?notice=cancelled", func(ctx context.Context, a eyelevel.Actor, id string) error {
+		_, err := v.d.Service.CancelAbsenceSessions(ctx, a, id)
+		return err
 	})
 }
 
@@ -252,14 +253,8 @@ func (v *views) handoversPage() http.Handler {
 }
 
 func (v *views) decideHandover(accept bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if requireLogin(w, r, "/handovers") {
-			return
-		}
-		if _, err := v.d.Service.DecideHandover(r.Context(), info(r).Actor, r.PathValue("id"), accept); err != nil {
-			v.fail(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/handovers?notice=saved", http.StatusSeeOther)
+	return v.idAction("/handovers", "/handovers?notice=saved", func(ctx context.Context, a eyelevel.Actor, id string) error {
+		_, err := v.d.Service.DecideHandover(ctx, a, id, accept)
+		return err
 	})
 }

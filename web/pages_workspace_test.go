@@ -142,3 +142,20 @@ func TestPagesWorkspace(t *testing.T) {
 		mustStatus(t, c.path, c.b.get(c.path), c.status)
 	}
 }
+
+// TestPagesWorkspaceUnreadLink: the dashboard's unread messages lead to
+// the thread, and reading it empties the list.
+func TestPagesWorkspaceUnreadLink(t *testing.T) {
+	e := newWSPages(t)
+	a := string(e.a)
+	if p := e.ba.post("/messages/"+string(e.x), url.Values{"text": {"Eine Frage"}}); p.status >= 400 {
+		t.Fatalf("send: %d", p.status)
+	}
+	p := e.bx.get("/workspace")
+	mustContain(t, "dashboard", p, `<a href="/messages/`+a+`">`)
+	if p := e.bx.get("/messages/" + a); p.status != http.StatusOK {
+		t.Fatalf("thread: %d", p.status)
+	}
+	p = e.bx.get("/workspace")
+	mustContain(t, "dashboard after reading", p, e.de("workspace.no_unread"))
+}

@@ -24,15 +24,9 @@ import (
 func TestBrowserCancelLinkFromMail(t *testing.T) {
 	ctx := browser(t)
 	smtp := mailtest.Start(t)
-	dsn, dir := storetest.Location(t, storetest.Suite())
-	if dir == "" {
-		dir = t.TempDir() // PostgreSQL: the data directory holds keys only
-	}
+	dsn, dir, flags := serverDB(t)
 	const public = "https://eyelevel.example"
-	flags := []string{"--data", dir, "--smtp", smtp.URL, "--mail-from", "noreply@eyelevel.example", "--duty-email", "duty@eyelevel.example", "--public-url", public}
-	if dsn != "" {
-		flags = append(flags, "--db", dsn)
-	}
+	flags = append(flags, "--smtp", smtp.URL, "--mail-from", "noreply@eyelevel.example", "--duty-email", "duty@eyelevel.example", "--public-url", public)
 	base, _ := startServer(t, flags...)
 	base = strings.Replace(base, "127.0.0.1", "localhost", 1)
 

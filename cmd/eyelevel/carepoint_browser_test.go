@@ -12,7 +12,6 @@ import (
 	"eyelevel/i18n"
 	"eyelevel/service"
 	"eyelevel/store"
-	"eyelevel/store/storetest"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -29,14 +28,8 @@ import (
 // staff page, and going back shows no cached page.
 func TestBrowserCarePointSharedComputer(t *testing.T) {
 	ctx := browser(t)
-	dsn, dir := storetest.Location(t, storetest.Suite())
-	if dir == "" {
-		dir = t.TempDir() // PostgreSQL: the data directory holds keys only
-	}
-	flags := []string{"--demo", "--data", dir}
-	if dsn != "" {
-		flags = append(flags, "--db", dsn)
-	}
+	dsn, dir, flags := serverDB(t)
+	flags = append(flags, "--demo")
 	base, _ := startServer(t, flags...)
 	base = strings.Replace(base, "127.0.0.1", "localhost", 1)
 	seedCarePoint(t, dsn, dir)

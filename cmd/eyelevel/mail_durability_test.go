@@ -111,16 +111,9 @@ func (p *mailProcess) kill9(t *testing.T) {
 // too, and the serve flags that put serve on it.
 func mailDurabilityDB(t *testing.T) (*store.DB, []string) {
 	t.Helper()
-	dsn, dir := storetest.Location(t, storetest.Suite())
-	if dir == "" {
-		dir = t.TempDir()
-	}
+	dsn, dir, args := serverDB(t)
 	os.Chmod(dir, 0o700)
 	db := storetest.OpenAt(t, dsn, dir)
-	args := []string{"--data", dir}
-	if dsn != "" {
-		args = append(args, "--db", dsn)
-	}
 	return db, args
 }
 

@@ -67,14 +67,8 @@ var mailLine = regexp.MustCompile(`Mail goes to the SMTP server (\S+), from .*; 
 // verified example addresses, so that a demo with --smtp sends real mail.
 func TestServeSaysWhereMailGoes(t *testing.T) {
 	srv := mailtest.Start(t)
-	dsn, dir := storetest.Location(t, storetest.Suite())
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	args := []string{"--data", dir, "--demo", "--smtp", srv.URL, "--mail-from", "noreply@example.org", "--duty-email", "duty@example.org"}
-	if dsn != "" {
-		args = append(args, "--db", dsn)
-	}
+	dsn, dir, args := serverDB(t)
+	args = append(args, "--demo", "--smtp", srv.URL, "--mail-from", "noreply@example.org", "--duty-email", "duty@example.org")
 	base, stdout := startServer(t, args...) // later flags win over its --data and --db
 	m := mailLine.FindStringSubmatch(stdout.String())
 	if m == nil || m[1] != srv.URL || m[2] != base {

@@ -10,7 +10,6 @@ import (
 	"eyelevel/service"
 	"eyelevel/service/servicetest"
 	"eyelevel/store"
-	"eyelevel/store/storetest"
 
 	"github.com/chromedp/chromedp"
 )
@@ -22,14 +21,8 @@ import (
 func TestBrowserBuyPackage(t *testing.T) {
 	ctx := browser(t)
 	api := servicetest.StripeMock(t)
-	dsn, dir := storetest.Location(t, storetest.Suite())
-	if dir == "" {
-		dir = t.TempDir() // PostgreSQL: the data directory holds keys only
-	}
-	flags := []string{"--data", dir, "--stripe-key", "sk_test_browser", "--stripe-webhook-secret", "whsec_browser", "--stripe-api", api}
-	if dsn != "" {
-		flags = append(flags, "--db", dsn)
-	}
+	dsn, dir, flags := serverDB(t)
+	flags = append(flags, "--stripe-key", "sk_test_browser", "--stripe-webhook-secret", "whsec_browser", "--stripe-api", api)
 	base, _ := startServer(t, flags...)
 	base = strings.Replace(base, "127.0.0.1", "localhost", 1)
 

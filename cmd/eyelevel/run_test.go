@@ -81,6 +81,22 @@ func startServer(t testing.TB, extra ...string) (base string, stdout *syncBuffer
 	return "", nil
 }
 
+// serverDB picks a fresh database of the suite's dialect for a server:
+// its DSN ("" for SQLite), a data directory (a temporary one for
+// PostgreSQL, where it holds keys only) and the --data and --db flags.
+func serverDB(t testing.TB) (dsn, dir string, flags []string) {
+	t.Helper()
+	dsn, dir = storetest.Location(t, storetest.Suite())
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	flags = []string{"--data", dir}
+	if dsn != "" {
+		flags = append(flags, "--db", dsn)
+	}
+	return dsn, dir, flags
+}
+
 // sharedDB returns the flags that put a server on a fresh database of the
 // suite's dialect: none for SQLite (the database lives in --data), --db for
 // PostgreSQL. Servers given the same flags (and --data) share the database.
