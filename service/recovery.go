@@ -246,20 +246,42 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, ip string)
 }
 
 // applyReset is what every reset does, in one transaction: the new
-// password, no other reset link, no session or API token, a new recovery
-// code. Device tokens are bound to the password hash (see deviceMAC), so
-// they stop working too.
+// password, no other link (see revokeLinks), no session or API token, a
+// new recovery code. Device tokens are bound to the password hash (see
+// deviceMAC), so they stop working too.
 func (s *Service) applyReset(ctx context.Context, user eyelevel.UserID, hash string) (string, error) {
 	if err := s.db.SetPassword(ctx, user, hash); err != nil {
 		return "", err
 	}
-	if err := s.db.DeleteAccountTokens(ctx, user, store.TokenReset); err != nil {
+	if err := s.revokeLinks(ctx, user); err != nil {
 		return "", err
 	}
 	if _, err := s.db.DeleteUserSessions(ctx, user); err != nil {
 		return "", err
 	}
 	return s.setNewRecoveryCode(ctx, user)
+}
+
+// revokeLinks ends every link a new password must end, since whoever held
+// the account before may have made them: reset links, pending address
+// verifications (and the unverified address itself) and the counselor's
+// calendar feed URL. A verified address stays.
+func (s *Service) revokeLinks(ctx context.Context, user eyelevel.UserID) error {
+	for _, purpose := range []string{store.TokenReset, store.TokenVerify} {
+		if err := s.db.DeleteAccountTokens(ctx, user, purpose); err != nil {
+			return err
+		}
+	}
+	u, err := s.db.UserByID(ctx, user)
+	if err != nil {
+		return err
+	}
+	if u.Email != "" && !u.EmailVerified {
+		if err := s.db.SetEmail(ctx, user, "", false); err != nil {
+			return err
+		}
+	}
+	return s.db.DeleteCalendarFeed(ctx, user)
 }
 
 // RecoverInput is a reset with the recovery code.

@@ -258,7 +258,7 @@ func (s *Service) checkOwnPassword(ctx context.Context, u eyelevel.User, passwor
 
 // ChangePassword replaces the actor's password after checking the current
 // one, and ends every other session and API token (keepToken, the session
-// making the change, stays). Errors: EUNAUTHORIZED, EINVALID (wrong
+// making the change, stays) and every link (revokeLinks). Errors: EUNAUTHORIZED, EINVALID (wrong
 // current password in field "current", policy in field "new"), ETOOMANY,
 // EUNAVAILABLE.
 func (s *Service) ChangePassword(ctx context.Context, a eyelevel.Actor, in PasswordChange, keepToken string) error {
@@ -290,7 +290,7 @@ func (s *Service) ChangePassword(ctx context.Context, a eyelevel.Actor, in Passw
 		if err := s.db.SetPassword(ctx, u.ID, hash); err != nil {
 			return err
 		}
-		if err := s.db.DeleteAccountTokens(ctx, u.ID, store.TokenReset); err != nil {
+		if err := s.revokeLinks(ctx, u.ID); err != nil {
 			return err
 		}
 		_, err := s.db.DeleteUserSessionsExcept(ctx, u.ID, hashToken(keepToken))
