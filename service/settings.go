@@ -167,6 +167,12 @@ func (s *Service) sendVerification(ctx context.Context, u eyelevel.User, email s
 	if !s.limiter.Reserve(Limit{"verifymail:" + string(u.ID), verifyPerHour, time.Hour}) {
 		return tooMany()
 	}
+	// Nor may several accounts together flood one address: beyond a few a
+	// day to it, the mail is silently not sent (the answer is the same).
+	if !s.limiter.Reserve(Limit{"verifyto:" + strings.ToLower(email), verifyPerAddress, 24 * time.Hour}) {
+		s.log.Info("verification mail over the address limit, not sent", "user", u.ID)
+		return nil
+	}
 	tok, now := newToken(), s.now().UTC()
 	err := s.db.CreateAccountToken(ctx, store.AccountToken{TokenHash: hashToken(tok), Purpose: store.TokenVerify, UserID: u.ID, Email: email, CreatedAt: now, ExpiresAt: now.Add(verifyTTL)})
 	if err != nil {
@@ -219,6 +225,10 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 // verifyPerHour is how many verification mails one account may cause an
 // hour.
 const verifyPerHour = 5
+
+// verifyPerAddress is how many verification mails one address may receive
+// a day, from all accounts together.
+const verifyPerAddress = 3
 
 // PasswordChange is a password change in the settings.
 type PasswordChange struct {
