@@ -2,7 +2,12 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 
 	"eyelevel/mail"
 	"eyelevel/store"
@@ -70,8 +75,9 @@ func (s *Service) DeliverMail(ctx context.Context, sender mail.Sender) (int, err
 		rec := context.WithoutCancel(ctx)
 		if err != nil {
 			giveUp := now.Sub(later(m.CreatedAt, m.RetriedAt)) >= mailGiveUp
-			s.log.Warn("mail not sent", "mail", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "give_up", giveUp, "err", err)
-			if err := s.db.MarkMailRetry(rec, m.ID, now.Add(retryAfter(m.Attempts)), err.Error(), giveUp, now); err != nil {
+			why := mailError(err, m.To)
+			s.log.Warn("mail not sent", "mail", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "give_up", giveUp, "err", why)
+			if err := s.db.MarkMailRetry(rec, m.ID, now.Add(retryAfter(m.Attempts)), why, giveUp, now); err != nil {
 				return sent, err
 			}
 			continue
@@ -83,6 +89,33 @@ func (s *Service) DeliverMail(ctx context.Context, sender mail.Sender) (int, err
 		s.log.Info("mail sent", "mail", m.ID, "kind", m.Kind)
 	}
 	return sent, nil
+}
+
+// mailError is what the outbox and the log keep of a failed send: for an
+// SMTP refusal its step and codes only (go-mail's text and the server's
+// name the recipient), otherwise the error with the recipient's address
+// masked.
+func mailError(err error, to string) string {
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		why := se.Reason.String()
+		if code := se.ErrorCode(); code != 0 {
+			why += fmt.Sprintf(": %d", code)
+		}
+		if ec := se.EnhancedStatusCode(); ec != "" {
+			why += " " + ec
+		}
+		if se.IsTemp() {
+			why += " (temporary)"
+		}
+		return why
+	}
+	text := err.Error()
+	if to != "" {
+		text = strings.ReplaceAll(text, to, MaskAddress(to))
+		text = strings.ReplaceAll(text, strings.ToLower(to), MaskAddress(to))
+	}
+	return text
 }
 
 func later(a, b time.Time) time.Time {

@@ -31,7 +31,7 @@ const (
 	resetTTL         = time.Hour
 	verifyTTL        = 48 * time.Hour
 	resetPerIP       = 10 // reset requests per address and 15 minutes (then 429)
-	resetPerTarget   = 3  // reset mails per username or address and hour (then silently none)
+	resetPerTarget   = 3  // reset mails per username and per address and hour (then silently none)
 	recoverPerIP     = 10 // wrong recovery codes per address and 15 minutes
 	recoverPerAcct   = 5  // wrong recovery codes per account and hour, all addresses
 	resetTokenPerIP  = 30 // reset-link submissions per address and 15 minutes
@@ -100,8 +100,9 @@ type ResetRequest struct {
 // answers the same whether or not the account or address exists, and does
 // the same work (one token row, a decoy when nothing is mailed). Per
 // address of the caller it is rate-limited (ETOOMANY, whatever was asked);
-// per username or email, mails beyond three an hour are silently dropped,
-// so nobody can flood an inbox — and logging in is never limited by it.
+// per username and per recipient address (however it was named), mails
+// beyond three an hour are silently dropped, so nobody can flood an
+// inbox — and logging in is never limited by it.
 // Errors: EINVALID (neither or both given, malformed), ETOOMANY.
 func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip string) error {
 	in.Username, in.Email = strings.TrimSpace(in.Username), strings.TrimSpace(in.Email)
@@ -115,7 +116,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip 
 	if !s.limiter.Reserve(Limit{"resetip:" + ip, resetPerIP, loginWindow}) {
 		return tooMany()
 	}
-	target := "resetname:" + store.UsernameKey(in.Username)
+	limits := []Limit{{"resetname:" + store.UsernameKey(in.Username), resetPerTarget, time.Hour}}
 	var users []eyelevel.User
 	if in.Username != "" {
 		u, err := s.db.UserByUsername(ctx, in.Username)
@@ -124,16 +125,18 @@ func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip 
 		}
 		if err == nil && u.Email != "" && u.EmailVerified {
 			users = append(users, u)
+			// The address counts too, whichever of its accounts is named.
+			limits = append(limits, Limit{"resetmail:" + strings.ToLower(u.Email), resetPerTarget, time.Hour})
 		}
 	} else {
-		target = "resetmail:" + strings.ToLower(in.Email)
+		limits[0].Key = "resetmail:" + strings.ToLower(in.Email)
 		us, err := s.db.UsersByVerifiedEmail(ctx, in.Email, maxResetsByEmail)
 		if err != nil {
 			return err
 		}
 		users = us
 	}
-	if !s.limiter.Reserve(Limit{target, resetPerTarget, time.Hour}) {
+	if !s.limiter.Reserve(limits...) {
 		users = nil
 	}
 	now := s.now().UTC()
@@ -246,20 +249,42 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, ip string)
 }
 
 // applyReset is what every reset does, in one transaction: the new
-// password, no other reset link, no session or API token, a new recovery
-// code. Device tokens are bound to the password hash (see deviceMAC), so
-// they stop working too.
+// password, no other link (see revokeLinks), no session or API token, a
+// new recovery code. Device tokens are bound to the password hash (see
+// deviceMAC), so they stop working too.
 func (s *Service) applyReset(ctx context.Context, user eyelevel.UserID, hash string) (string, error) {
 	if err := s.db.SetPassword(ctx, user, hash); err != nil {
 		return "", err
 	}
-	if err := s.db.DeleteAccountTokens(ctx, user, store.TokenReset); err != nil {
+	if err := s.revokeLinks(ctx, user); err != nil {
 		return "", err
 	}
 	if _, err := s.db.DeleteUserSessions(ctx, user); err != nil {
 		return "", err
 	}
 	return s.setNewRecoveryCode(ctx, user)
+}
+
+// revokeLinks ends every link a new password must end, since whoever held
+// the account before may have made them: reset links, pending address
+// verifications (and the unverified address itself) and the counselor's
+// calendar feed URL. A verified address stays.
+func (s *Service) revokeLinks(ctx context.Context, user eyelevel.UserID) error {
+	for _, purpose := range []string{store.TokenReset, store.TokenVerify} {
+		if err := s.db.DeleteAccountTokens(ctx, user, purpose); err != nil {
+			return err
+		}
+	}
+	u, err := s.db.UserByID(ctx, user)
+	if err != nil {
+		return err
+	}
+	if u.Email != "" && !u.EmailVerified {
+		if err := s.db.SetEmail(ctx, user, "", false); err != nil {
+			return err
+		}
+	}
+	return s.db.DeleteCalendarFeed(ctx, user)
 }
 
 // RecoverInput is a reset with the recovery code.

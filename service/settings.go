@@ -167,6 +167,12 @@ func (s *Service) sendVerification(ctx context.Context, u eyelevel.User, email s
 	if !s.limiter.Reserve(Limit{"verifymail:" + string(u.ID), verifyPerHour, time.Hour}) {
 		return tooMany()
 	}
+	// Nor may several accounts together flood one address: beyond a few a
+	// day to it, the mail is silently not sent (the answer is the same).
+	if !s.limiter.Reserve(Limit{"verifyto:" + strings.ToLower(email), verifyPerAddress, 24 * time.Hour}) {
+		s.log.Info("verification mail over the address limit, not sent", "user", u.ID)
+		return nil
+	}
 	tok, now := newToken(), s.now().UTC()
 	err := s.db.CreateAccountToken(ctx, store.AccountToken{TokenHash: hashToken(tok), Purpose: store.TokenVerify, UserID: u.ID, Email: email, CreatedAt: now, ExpiresAt: now.Add(verifyTTL)})
 	if err != nil {
@@ -220,6 +226,10 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 // hour.
 const verifyPerHour = 5
 
+// verifyPerAddress is how many verification mails one address may receive
+// a day, from all accounts together.
+const verifyPerAddress = 3
+
 // PasswordChange is a password change in the settings.
 type PasswordChange struct {
 	Current string `json:"current"`
@@ -258,7 +268,7 @@ func (s *Service) checkOwnPassword(ctx context.Context, u eyelevel.User, passwor
 
 // ChangePassword replaces the actor's password after checking the current
 // one, and ends every other session and API token (keepToken, the session
-// making the change, stays). Errors: EUNAUTHORIZED, EINVALID (wrong
+// making the change, stays) and every link (revokeLinks). Errors: EUNAUTHORIZED, EINVALID (wrong
 // current password in field "current", policy in field "new"), ETOOMANY,
 // EUNAVAILABLE.
 func (s *Service) ChangePassword(ctx context.Context, a eyelevel.Actor, in PasswordChange, keepToken string) error {
@@ -290,7 +300,7 @@ func (s *Service) ChangePassword(ctx context.Context, a eyelevel.Actor, in Passw
 		if err := s.db.SetPassword(ctx, u.ID, hash); err != nil {
 			return err
 		}
-		if err := s.db.DeleteAccountTokens(ctx, u.ID, store.TokenReset); err != nil {
+		if err := s.revokeLinks(ctx, u.ID); err != nil {
 			return err
 		}
 		_, err := s.db.DeleteUserSessionsExcept(ctx, u.ID, hashToken(keepToken))

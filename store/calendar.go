@@ -182,3 +182,9 @@ func (db *DB) HoldBooked(ctx context.Context, id eyelevel.AppointmentID, start t
 	n, err := res.RowsAffected()
 	return n == 1, db.wrap(err, "hold appointment")
 }
+
+// DeleteCalendarFeed revokes the counselor's feed URL, if any.
+func (db *DB) DeleteCalendarFeed(ctx context.Context, counselor eyelevel.UserID) error {
+	_, err := db.wq(ctx).ExecContext(ctx, `DELETE FROM calendar_feeds WHERE counselor_id = $1`, string(counselor))
+	return db.wrap(err, "delete calendar feed")
+}

@@ -358,8 +358,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return errors.Join(serveErr, srv.Shutdown(shutdownCtx))
 }
 
-// janitor deletes expired sessions and video-room metadata past its
-// retention period.
+// janitor deletes expired sessions, video-room metadata past its
+// retention period and old mails of the outbox.
 func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
 		log.Error("sweeping sessions", "err", err)
@@ -370,6 +370,11 @@ func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
 		log.Error("purging room metadata", "err", err)
 	} else if n > 0 {
 		log.Info("room metadata past retention deleted", "count", n)
+	}
+	if n, err := svc.PruneOutbox(ctx); err != nil && ctx.Err() == nil {
+		log.Error("pruning the outbox", "err", err)
+	} else if n > 0 {
+		log.Info("old mails deleted from the outbox", "count", n)
 	}
 }
 

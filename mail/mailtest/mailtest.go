@@ -58,6 +58,9 @@ type Options struct {
 	// User and Password, when set, make the server offer AUTH PLAIN and
 	// refuse mail from anyone who did not authenticate with them.
 	User, Password string
+	// RejectRecipients makes the server refuse every recipient for good
+	// (550 5.1.1, naming the address as real servers do).
+	RejectRecipients bool
 }
 
 // Start runs a plain server (no TLS, no AUTH) on a free loopback port
@@ -197,6 +200,9 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if x.s.opts.RejectRecipients {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: no such user"}
+	}
 	x.to = append(x.to, to)
 	return nil
 }
