@@ -93,4 +93,3 @@ func TestRaPruneOutbox(t *testing.T) {
 		}
 	})
 }
-
