@@ -72,3 +72,12 @@ func (db *DB) HasEscalatedAlert(ctx context.Context, client eyelevel.UserID, sin
 	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM safety_alerts WHERE client_id = $1 AND escalated_at > $2`, string(client), unix(since)).Scan(&n)
 	return n > 0, db.wrap(err, "select escalated alerts")
 }
+
+// HasOpenAlertSince reports whether the client has an alert other than
+// except that nobody acknowledged yet, raised after since.
+func (db *DB) HasOpenAlertSince(ctx context.Context, client eyelevel.UserID, since time.Time, except string) (bool, error) {
+	var n int
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM safety_alerts WHERE client_id = $1 AND acknowledged_at = 0 AND created_at > $2 AND id <> $3`,
+		string(client), unix(since), except).Scan(&n)
+	return n > 0, db.wrap(err, "select open alerts")
+}

@@ -1,0 +1,62 @@
+package service_test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestSafetyFloodMailsOnce: 20 presses of "tell my counselor" store and
+// show 20 alerts but mail each counselor once and, after the escalation
+// time, the duty contact once; a client without a counselor reaches the
+// duty contact once, not 20 times. The questionnaire path is bounded too.
+func TestSafetyFloodMailsOnce(t *testing.T) {
+	msgEach(t, func(t *testing.T, w *msgWorld) {
+		client, counselor := w.pair("flood")
+		for range 20 {
+			if _, err := w.svc.RaiseAlert(w.ctx, client); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.svc.SubmitResponse(w.ctx, client, "phq9", answers(0, 0, 0, 0, 0, 0, 0, 0, 2)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(w.mails("safety", "flood-counselor@example.org")); n != 1 {
+			t.Errorf("counselor got %d safety mails for 21 alerts, want 1", n)
+		}
+		if as, err := w.svc.SafetyAlerts(w.ctx, counselor); err != nil || len(as) != 21 {
+			t.Errorf("counselor sees %d alerts (%v), want all 21", len(as), err)
+		}
+		w.clock.Advance(31 * time.Minute)
+		if _, err := w.svc.EscalateAlerts(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(w.mails("duty", msgDuty)); n != 1 {
+			t.Errorf("duty got %d mails for one client's 21 alerts, want 1", n)
+		}
+
+		alone := w.client("k-flood-alone")
+		for range 20 {
+			if _, err := w.svc.RaiseAlert(w.ctx, alone); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.svc.EscalateAlerts(w.ctx)
+		if n := len(w.mails("duty", msgDuty)); n != 2 {
+			t.Errorf("client without counselor: duty got %d mails in all, want 2", n)
+		}
+
+		// Once the counselor acknowledged, a new alert mails them again.
+		as, _ := w.svc.SafetyAlerts(w.ctx, counselor)
+		for _, al := range as {
+			if err := w.svc.AcknowledgeAlert(w.ctx, counselor, al.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.svc.RaiseAlert(w.ctx, client); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(w.mails("safety", "flood-counselor@example.org")); n != 2 {
+			t.Errorf("new alert after acknowledgement: %d counselor mails in all, want 2", n)
+		}
+	})
+}
