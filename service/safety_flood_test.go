@@ -60,3 +60,34 @@ func TestSafetyFloodMailsOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestSafetyNoEscalationAfterAck: a counselor who acknowledges between
+// the job's listing of alerts to escalate and its escalation of one
+// keeps the duty contact from being mailed.
+func TestSafetyNoEscalationAfterAck(t *testing.T) {
+	msgEach(t, func(t *testing.T, w *msgWorld) {
+		client, counselor := w.pair("race")
+		al, err := w.svc.RaiseAlert(w.ctx, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Advance(31 * time.Minute)
+		now := w.clock.Now().UTC()
+		as, err := w.db.AlertsToEscalate(w.ctx, now.Add(-24*time.Hour), now.Add(-30*time.Minute), now.Add(-time.Hour), 100)
+		if err != nil || len(as) != 1 || as[0].ID != al.ID {
+			t.Fatalf("alerts to escalate = %v, %v", as, err)
+		}
+		if err := w.svc.AcknowledgeAlert(w.ctx, counselor, al.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.EscalateOneForTest(w.ctx, as[0]); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(w.mails("duty", msgDuty)); n != 0 {
+			t.Errorf("duty mailed %d times about an alert acknowledged meanwhile", n)
+		}
+		if _, err := w.svc.DutyAlert(w.ctx, w.admin, al.ID); err == nil {
+			t.Error("an alert acknowledged before escalation counts as escalated")
+		}
+	})
+}

@@ -44,9 +44,10 @@ func (db *DB) AlertsToEscalate(ctx context.Context, createdAfter, createdBefore,
 }
 
 // MarkAlertEscalated records that the alert went to the duty contact at
-// at, unless it already had; it reports whether it did.
+// at, unless it already had or someone acknowledged it meanwhile (the
+// list of alerts to escalate is read before); it reports whether it did.
 func (db *DB) MarkAlertEscalated(ctx context.Context, id string, at time.Time) (bool, error) {
-	res, err := db.wq(ctx).ExecContext(ctx, `UPDATE safety_alerts SET escalated_at = $1 WHERE id = $2 AND escalated_at = 0`, unix(at), id)
+	res, err := db.wq(ctx).ExecContext(ctx, `UPDATE safety_alerts SET escalated_at = $1 WHERE id = $2 AND escalated_at = 0 AND acknowledged_at = 0`, unix(at), id)
 	if err != nil {
 		return false, db.wrap(err, "update safety alert escalated")
 	}
