@@ -3,6 +3,9 @@ package service_test
 import (
 	"testing"
 	"time"
+
+	"eyelevel"
+	"eyelevel/service"
 )
 
 // TestSafetyFloodMailsOnce: 20 presses of "tell my counselor" store and
@@ -88,6 +91,71 @@ func TestSafetyNoEscalationAfterAck(t *testing.T) {
 		}
 		if _, err := w.svc.DutyAlert(w.ctx, w.admin, al.ID); err == nil {
 			t.Error("an alert acknowledged before escalation counts as escalated")
+		}
+	})
+}
+
+// TestSafetyHandoverCounselorMailed: a client whose counselor came by an
+// accepted hand-over (the first counselor's session cancelled by the
+// client) has that colleague as their counselor for alerts too: the
+// colleague sees and is mailed the alert, and the duty contact is not
+// mailed at once but only after the escalation time. A session the
+// counselor cancelled keeps them the client's counselor as well.
+func TestSafetyHandoverCounselorMailed(t *testing.T) {
+	msgEach(t, func(t *testing.T, w *msgWorld) {
+		client := w.client("k-ho")
+		first := w.counselor("c-ho-first", eyelevel.GenderFemale, []string{"de"}, officeHours...)
+		colleague := w.counselor("c-ho-colleague", eyelevel.GenderMale, []string{"de"}, officeHours...)
+		w.email(first, "ho-first@example.org")
+		w.email(colleague, "ho-colleague@example.org")
+		appt := w.book(client, first, at(3, 10, 0))
+		h, err := w.svc.ProposeHandover(w.ctx, first, service.HandoverInput{ClientID: client.UserID, ToCounselorID: colleague.UserID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.DecideHandover(w.ctx, client, h.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Cancel(w.ctx, client, appt.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.RaiseAlert(w.ctx, client); err != nil {
+			t.Fatal(err)
+		}
+		if as, err := w.svc.SafetyAlerts(w.ctx, colleague); err != nil || len(as) != 1 {
+			t.Fatalf("colleague sees %d alerts (%v), want 1", len(as), err)
+		}
+		if n := len(w.mails("safety", "ho-colleague@example.org")); n != 1 {
+			t.Errorf("colleague got %d safety mails, want 1", n)
+		}
+		if n := len(w.mails("safety", "ho-first@example.org")); n != 0 {
+			t.Errorf("the former counselor got %d safety mails", n)
+		}
+		w.svc.EscalateAlerts(w.ctx)
+		if n := len(w.mails("duty", msgDuty)); n != 0 {
+			t.Errorf("duty mailed at once (%d) although the client has a counselor", n)
+		}
+		if plan, _ := w.svc.SafetyPlanOf(w.ctx, client); plan.Counselors != 1 {
+			t.Errorf("plan counts %d counselors, want 1", plan.Counselors)
+		}
+
+		// A session the counselor cancelled (an absence) keeps them.
+		other := w.client("k-ho-absent")
+		c3 := w.counselor("c-ho-absent", eyelevel.GenderFemale, []string{"de"}, officeHours...)
+		w.email(c3, "ho-absent@example.org")
+		a3 := w.book(other, c3, at(3, 11, 0))
+		if _, err := w.svc.Cancel(w.ctx, c3, a3.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.RaiseAlert(w.ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		w.svc.EscalateAlerts(w.ctx)
+		if n := len(w.mails("safety", "ho-absent@example.org")); n != 1 {
+			t.Errorf("counselor who cancelled got %d safety mails, want 1", n)
+		}
+		if n := len(w.mails("duty", msgDuty)); n != 0 {
+			t.Errorf("duty mailed at once (%d) for a client whose counselor cancelled", n)
 		}
 	})
 }

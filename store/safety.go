@@ -9,10 +9,10 @@ import (
 	"eyelevel"
 )
 
-// ClientCounselors lists the counselors with a booked appointment with the
-// client that ends after since: the client's counselors.
+// ClientCounselors lists the client's counselors as of since (see
+// clientsOf and counselorsOf), at most 100.
 func (db *DB) ClientCounselors(ctx context.Context, client eyelevel.UserID, since time.Time) ([]eyelevel.UserID, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT DISTINCT counselor_id FROM appointments WHERE client_id = $1 AND status = 'booked' AND end_at > $2 ORDER BY counselor_id LIMIT 100`,
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT counselor_id FROM (`+counselorsOf("$1", "$2")+`) c ORDER BY counselor_id LIMIT 100`,
 		string(client), unix(since))
 	if err != nil {
 		return nil, db.wrap(err, "select client counselors")
@@ -31,11 +31,11 @@ func (db *DB) ClientCounselors(ctx context.Context, client eyelevel.UserID, sinc
 
 // AlertsToEscalate lists open alerts not yet escalated, raised after
 // createdAfter, that were raised before createdBefore or whose client has
-// no counselor (no booked appointment ending after since); oldest first,
+// no counselor as of since (see counselorsOf); oldest first,
 // at most limit.
 func (db *DB) AlertsToEscalate(ctx context.Context, createdAfter, createdBefore, since time.Time, limit int) ([]eyelevel.SafetyAlert, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, alertSelect+` WHERE s.acknowledged_at = 0 AND s.escalated_at = 0 AND s.created_at > $1
-		AND (s.created_at <= $2 OR NOT EXISTS (SELECT 1 FROM appointments a WHERE a.client_id = s.client_id AND a.status = 'booked' AND a.end_at > $3))
+		AND (s.created_at <= $2 OR NOT EXISTS (`+counselorsOf("s.client_id", "$3")+`))
 		ORDER BY s.created_at LIMIT $4`, unix(createdAfter), unix(createdBefore), unix(since), limit)
 	if err != nil {
 		return nil, db.wrap(err, "select alerts to escalate")
