@@ -12,3 +12,9 @@ import (
 func (s *Service) EscalateOneForTest(ctx context.Context, al eyelevel.SafetyAlert) error {
 	return s.db.InTx(ctx, func(ctx context.Context) error { return s.escalate(ctx, al) })
 }
+
+// NotifyMessageForTest runs the job's step for one conversation in its
+// own transaction, as MailMessages does for each one it listed.
+func (s *Service) NotifyMessageForTest(ctx context.Context, client, staff, recipient eyelevel.UserID) error {
+	return s.db.InTx(ctx, func(ctx context.Context) error { return s.notifyMessage(ctx, client, staff, recipient) })
+}
