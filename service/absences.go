@@ -177,7 +177,7 @@ func (s *Service) CancelAbsenceSessions(ctx context.Context, a eyelevel.Actor, i
 		for _, ap := range x.Sessions {
 			// The message first: once the session is cancelled the client
 			// may no longer count as the counselor's (IsClientOf).
-			if _, err := s.SendMessage(ctx, a, ap.ClientID, ab.Message); err != nil {
+			if _, err := s.sendMessage(ctx, a, ap.ClientID, ab.Message, false); err != nil {
 				return err
 			}
 			done, err := s.Cancel(ctx, a, ap.ID)

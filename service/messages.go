@@ -20,6 +20,14 @@ const (
 	DefaultReplyDays = 2    // a new counselor's reply time
 	ThreadLimit      = 200  // a thread shows this many of the latest messages
 	conversationsMax = 500
+
+	// A sender may write this many messages per conversation per hour and
+	// per day, and this many per day in all (a counselor with many
+	// clients); a flood is refused with ETOOMANY. Counted per sender, so
+	// the other side and everyone else can still write.
+	messagesPerHour   = 30
+	messagesPerDay    = 200
+	messagesPerDayAll = 600
 )
 
 // Message is one message of a conversation, decrypted. ReadAt is when the
@@ -75,8 +83,16 @@ func pair(a eyelevel.Actor, other eyelevel.UserID) (client, staff eyelevel.UserI
 // write (see mayConverse); everyone else gets ENOTFOUND. The text is
 // sealed with the client's data key; the recipient is told by mail when
 // they are away (see notifyMessage). Errors: EUNAUTHORIZED, EINVALID,
-// ENOTFOUND, EUNAVAILABLE (no master key).
+// ENOTFOUND, ETOOMANY (see messagesPerHour), EUNAVAILABLE (no master key).
 func (s *Service) SendMessage(ctx context.Context, a eyelevel.Actor, to eyelevel.UserID, text string) (Message, error) {
+	return s.sendMessage(ctx, a, to, text, true)
+}
+
+// sendMessage is SendMessage; limited says whether the sender's message
+// limits apply (not to the absence message CancelAbsenceSessions sends
+// each client of a cancelled session: bounded by the sessions, and it
+// must not fail the cancellation).
+func (s *Service) sendMessage(ctx context.Context, a eyelevel.Actor, to eyelevel.UserID, text string, limited bool) (Message, error) {
 	if a.Anonymous() {
 		return Message{}, unauthorized()
 	}
@@ -88,6 +104,15 @@ func (s *Service) SendMessage(ctx context.Context, a eyelevel.Actor, to eyelevel
 		return Message{}, err
 	}
 	client, staff := pair(a, to)
+	conv := "msg:" + string(a.UserID) + ":" + string(to)
+	limits := []Limit{{conv, messagesPerHour, time.Hour}, {conv + ":day", messagesPerDay, 24 * time.Hour},
+		{"msgall:" + string(a.UserID), messagesPerDayAll, 24 * time.Hour}}
+	if !limited {
+		limits = nil
+	} else if !s.limiter.Reserve(limits...) {
+		s.log.Warn("message refused: too many", "user", a.UserID)
+		return Message{}, tooMany()
+	}
 	now := s.now().UTC()
 	m := store.Message{ID: messageID(s.now()), ClientID: client, StaffID: staff, SenderID: a.UserID, CreatedAt: now}
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
@@ -107,6 +132,9 @@ func (s *Service) SendMessage(ctx context.Context, a eyelevel.Actor, to eyelevel
 		return s.notifyMessage(ctx, client, staff, to)
 	})
 	if err != nil {
+		for _, l := range limits {
+			s.limiter.Refund(l.Key) // nothing was sent
+		}
 		return Message{}, err
 	}
 	s.log.Info("message sent", "message", m.ID)

@@ -31,10 +31,22 @@ func (s *Service) noteActive(ctx context.Context, u eyelevel.User) {
 // notifyMessage mails recipient that the conversation of client and staff
 // has news, in the caller's transaction, if they are away and no such
 // mail went in the last hour.
-// Otherwise the messages wait for the job (MailMessages).
+// Otherwise the messages wait for the job (MailMessages). The job lists
+// conversations before this transaction, so it checks again here that
+// unread, unmailed messages to recipient remain (they may have read the
+// thread meanwhile) and that the two may still converse (else the
+// messages count as dealt with).
 func (s *Service) notifyMessage(ctx context.Context, client, staff, recipient eyelevel.UserID) error {
 	if !s.cfg.Mail.On {
 		return nil
+	}
+	if ok, err := s.db.HasUnmailedMessages(ctx, client, staff, recipient); err != nil || !ok {
+		return err
+	}
+	if err := s.mayConverse(ctx, client, staff); eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+		return s.db.MarkMessagesMailed(ctx, client, staff, recipient)
+	} else if err != nil {
+		return err
 	}
 	u, err := s.db.UserByID(ctx, recipient)
 	if err != nil {

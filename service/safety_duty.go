@@ -12,10 +12,22 @@ import (
 // Mail.SafetyEscalate — or at once, when the client has no counselor —
 // goes to the operator's duty contact (Mail.DutyEmail), who may then
 // write to the client. Every mail is content-free.
+//
+// Every alert is stored and shown, but mail is bounded: while the client
+// has another open alert raised within alertMailEvery, a new one mails
+// nobody (the counselors were told of the first), and the duty contact
+// gets at most one mail per client per alertMailEvery. Pressing the
+// button again and again cannot flood anyone's inbox.
+
+// alertMailEvery is the window of the mail bounds above.
+const alertMailEvery = time.Hour
 
 // alertRaised tells the client's counselors of al, in the transaction
 // that stores it; without counselors it goes to the duty contact at once.
 func (s *Service) alertRaised(ctx context.Context, al eyelevel.SafetyAlert) error {
+	if open, err := s.db.HasOpenAlertSince(ctx, al.ClientID, s.now().UTC().Add(-alertMailEvery), al.ID); err != nil || open {
+		return err
+	}
 	ids, err := s.db.ClientCounselors(ctx, al.ClientID, s.careSince())
 	if err != nil {
 		return err
@@ -41,14 +53,24 @@ func (s *Service) alertRaised(ctx context.Context, al eyelevel.SafetyAlert) erro
 func (s *Service) dutyOn() bool { return s.cfg.Mail.On && s.cfg.Mail.DutyEmail != "" }
 
 // escalate sends al to the duty contact once, in the caller's transaction;
-// of concurrent callers only the first records it and mails.
+// of concurrent callers only the first records it and mails. An alert of
+// a client whose alert went to the duty contact within alertMailEvery is
+// recorded as escalated (the duty contact may open it) but not mailed.
 func (s *Service) escalate(ctx context.Context, al eyelevel.SafetyAlert) error {
 	if !s.dutyOn() {
 		return nil
 	}
+	recent, err := s.db.HasEscalatedAlert(ctx, al.ClientID, s.now().UTC().Add(-alertMailEvery))
+	if err != nil {
+		return err
+	}
 	ok, err := s.db.MarkAlertEscalated(ctx, al.ID, s.now().UTC())
 	if err != nil || !ok {
 		return err
+	}
+	if recent {
+		s.log.Warn("safety alert escalated without mail: the duty contact was mailed of this client recently", "alert", al.ID)
+		return nil
 	}
 	s.log.Warn("safety alert escalated to the duty contact", "alert", al.ID)
 	return s.queueMail(ctx, Mail{

@@ -152,9 +152,19 @@ func (db *DB) AcknowledgeSafetyAlert(ctx context.Context, id string, by eyelevel
 // the client off: they can still write and be handed over) — and those who
 // accepted a hand-over to them after it. It is the one home of "their
 // client": IsClientOf, the safety alerts a counselor sees and the caseload
-// all use it.
+// all use it; counselorsOf is the same rule from the client's side.
 const clientsOf = `SELECT client_id FROM appointments WHERE counselor_id = $1 AND (status = 'booked' OR cancelled_by = $1) AND end_at > $2
 	UNION SELECT client_id FROM handovers WHERE to_counselor_id = $1 AND status = 'accepted' AND decided_at > $2`
+
+// counselorsOf is clientsOf turned around: SQL selecting the ids of the
+// counselors of client (an SQL expression: a parameter or an outer
+// column) as of since, by exactly the same rule. ClientCounselors and
+// the escalation of alerts of clients without a counselor use it; change
+// the two together.
+func counselorsOf(client, since string) string {
+	return `SELECT counselor_id FROM appointments WHERE client_id = ` + client + ` AND (status = 'booked' OR cancelled_by = counselor_id) AND end_at > ` + since + `
+	UNION SELECT to_counselor_id FROM handovers WHERE client_id = ` + client + ` AND status = 'accepted' AND decided_at > ` + since
+}
 
 // IsClientOf reports whether the client is the counselor's client as of
 // since (see clientsOf): a session with them ending after since, booked or

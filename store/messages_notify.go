@@ -61,6 +61,15 @@ func (db *DB) MarkMessagesMailed(ctx context.Context, client, staff, recipient e
 	return db.wrap(err, "update messages mailed")
 }
 
+// HasUnmailedMessages reports whether the conversation holds unread
+// messages to recipient that nobody mailed them about yet.
+func (db *DB) HasUnmailedMessages(ctx context.Context, client, staff, recipient eyelevel.UserID) (bool, error) {
+	var n int
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE client_id = $1 AND staff_id = $2 AND sender_id <> $3 AND read_at = 0 AND mailed = 0`,
+		string(client), string(staff), string(recipient)).Scan(&n)
+	return n > 0, db.wrap(err, "select unmailed messages")
+}
+
 // TouchUser records that user was active at at.
 func (db *DB) TouchUser(ctx context.Context, user eyelevel.UserID, at time.Time) error {
 	_, err := db.wq(ctx).ExecContext(ctx, `UPDATE users SET last_active_at = $1 WHERE id = $2`, unix(at), string(user))

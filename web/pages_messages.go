@@ -80,8 +80,8 @@ func (v *views) sendMessage() http.Handler {
 		p.Form = r.PostForm
 		to := eyelevel.UserID(r.PathValue("user_id"))
 		if _, err := v.d.Service.SendMessage(r.Context(), info(r).Actor, to, r.PostForm.Get("text")); err != nil {
-			if eyelevel.ErrorCode(err) == eyelevel.EINVALID {
-				v.renderThread(w, r, p, err)
+			if c := eyelevel.ErrorCode(err); c == eyelevel.EINVALID || c == eyelevel.ETOOMANY {
+				v.renderThread(w, r, p, err) // keeps the text
 			} else {
 				v.fail(w, r, err)
 			}
