@@ -87,6 +87,13 @@ type Config struct {
 	Mail MailConfig
 	// Catalog words mails; nil loads the shipped one.
 	Catalog *i18n.Catalog
+
+	// Data protection (issue 12). Retention: client accounts without a
+	// login or session for this long are deleted, warned 30 days ahead
+	// (about 24 months). AuditRetention: access-log entries older than
+	// this are deleted (about 2 years).
+	Retention      time.Duration
+	AuditRetention time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -136,6 +143,12 @@ func (c Config) withDefaults() Config {
 		c.PackageExpiry = 365 * 24 * time.Hour
 	}
 	c.Mail = c.Mail.withDefaults()
+	if c.Retention == 0 {
+		c.Retention = 24 * (30*24*time.Hour + 12*time.Hour)
+	}
+	if c.AuditRetention == 0 {
+		c.AuditRetention = 24 * (30*24*time.Hour + 12*time.Hour)
+	}
 	if c.Catalog == nil {
 		cat, err := i18n.Load()
 		if err != nil {

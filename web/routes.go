@@ -121,6 +121,14 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /api/v1/handovers/{id}/accept", authed(d, handleDecideHandover(d, true)))
 	mux.Handle("POST /api/v1/handovers/{id}/decline", authed(d, handleDecideHandover(d, false)))
 
+	// Second factor: TOTP, passkeys, recovery codes (api_secondfactor.go).
+
+	// Access log (api_audit.go).
+
+	// Account deletion and admin tooling (api_deletion.go).
+
+	// Legal pages and consent (api_consent.go).
+
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
 	// Pages, rendered on the server; they work without JavaScript.
@@ -257,6 +265,14 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /handovers", v.handoversPage())
 	mux.Handle("POST /handovers/{id}/accept", v.decideHandover(true))
 	mux.Handle("POST /handovers/{id}/decline", v.decideHandover(false))
+
+	// Second factor: enrolment, login step, passkeys (pages_secondfactor.go).
+
+	// Access log (pages_audit.go).
+
+	// Account deletion and admin tooling (pages_deletion.go).
+
+	// Legal pages and consent (pages_consent.go).
 
 	mux.Handle("/", v.notFound())
 }

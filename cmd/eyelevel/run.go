@@ -57,9 +57,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
+	if cmd, ok := commands[args[1]]; ok {
+		return cmd(ctx, args[2:], getenv, stdin, stdout, stderr)
+	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[1])
 }
+
+// command is a subcommand: args are those after its name.
+type command func(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error
+
+// commands are the operator's subcommands beside serve and user add; each
+// registers itself from its own file (audit.go, keys.go, backup.go …).
+var commands = map[string]command{}
 
 // config is every setting, read in one place and passed down.
 type config struct {
@@ -80,6 +90,7 @@ type config struct {
 	turn           turnConfig
 	stripe         stripeConfig
 	mail           mailConfig
+	trust          trustConfig
 }
 
 // flags binds the settings to fs. fromEnv then fills them from EYELEVEL_*
@@ -109,6 +120,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 	c.turn.flags(fs)
 	c.stripe.flags(fs)
 	c.mail.flags(fs)
+	c.trust.flags(fs)
 }
 
 // envName is the environment variable of a flag: --cancel-notice is
@@ -193,6 +205,9 @@ func serveConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 	if err := c.stripe.check(); err != nil {
 		return c, false, err
 	}
+	if err := c.trust.check(); err != nil {
+		return c, false, err
+	}
 	if _, err := c.mail.check(); err != nil {
 		return c, false, err
 	}
@@ -223,6 +238,9 @@ func (c config) serviceConfig() service.Config {
 		StripeAPI:           c.stripe.api,
 
 		Mail: c.mail.service(c.mail.smtp != ""),
+
+		Retention:      c.trust.retention.duration(),
+		AuditRetention: c.trust.auditRetention.duration(),
 	}
 }
 
