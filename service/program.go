@@ -161,11 +161,11 @@ func (s *Service) dataKey(ctx context.Context, client eyelevel.UserID, create bo
 	}
 	k, err := s.db.ClientKey(ctx, client)
 	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND && create {
-		key, wrapped, err := s.cfg.Keys.NewDataKey(string(client))
+		key, keyID, wrapped, err := s.cfg.Keys.NewDataKeyID(string(client))
 		if err != nil {
 			return nil, err
 		}
-		err = s.db.CreateClientKey(ctx, store.ClientKey{ClientID: client, KeyID: s.cfg.Keys.ID(), Wrapped: wrapped}, s.now().UTC())
+		err = s.db.CreateClientKey(ctx, store.ClientKey{ClientID: client, KeyID: keyID, Wrapped: wrapped}, s.now().UTC())
 		return key, err
 	} else if err != nil {
 		return nil, err

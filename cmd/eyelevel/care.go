@@ -62,9 +62,9 @@ func careConfig(ctx context.Context, c config, getenv func(string) string, db *s
 	return nil
 }
 
-// masterKey returns the key that wraps clients' data keys: from
-// EYELEVEL_MASTER_KEY, or the key file (--master-key-file, by default
-// master.key in the data directory), created on first start. A new key is
+// masterKey returns the keyring that wraps clients' data keys: from
+// EYELEVEL_MASTER_KEY, or the key file (see keys.go), created on first
+// start, with the root of derived keys from the database. A new key is
 // never created while the database holds data keys, because that would
 // hide the loss of the old one; the server then runs without reflections.
 func masterKey(ctx context.Context, c config, getenv func(string) string, db *store.DB, log *slog.Logger) (*vault.Keyring, error) {
@@ -72,39 +72,25 @@ func masterKey(ctx context.Context, c config, getenv func(string) string, db *st
 	if err != nil {
 		return nil, err
 	}
-	var raw []byte
-	if s := getenv("EYELEVEL_MASTER_KEY"); s != "" {
-		if raw, err = vault.ParseKey(s); err != nil {
-			return nil, fmt.Errorf("EYELEVEL_MASTER_KEY: %w", err)
-		}
-	} else {
-		path := c.masterKeyFile
-		if path == "" {
-			path = filepath.Join(c.data, "master.key")
-			if err := os.MkdirAll(c.data, 0o700); err != nil {
-				return nil, err
-			}
-		}
-		raw, err = vault.LoadOrCreateKeyFile(path, len(inUse) == 0)
-		if errors.Is(err, fs.ErrNotExist) {
-			log.Error("the master key file is missing, but the database holds encrypted reflections: they cannot be read or written until the key is restored",
-				"file", path, "key_ids", inUse)
-			return nil, nil
-		} else if err != nil {
-			return nil, err
-		}
-	}
-	keys, err := vault.New(raw)
-	if err != nil {
+	keys, path, err := loadKeys(c, getenv, len(inUse) == 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		log.Error("the master key file is missing, but the database holds encrypted reflections: they cannot be read or written until the key is restored",
+			"file", path, "key_ids", inUse)
+		return nil, nil
+	} else if err != nil {
 		return nil, err
 	}
 	for _, id := range inUse {
-		if id != keys.ID() {
-			log.Error("some clients' reflections were encrypted under another master key and cannot be read", "key_id", id, "current_key_id", keys.ID())
+		if !keys.Has(id) {
+			log.Error("some clients' reflections were encrypted under another master key and cannot be read", "key_id", id, "key_ids", keys.IDs())
 		}
 	}
 	if len(inUse) > 0 && !slices.Contains(inUse, keys.ID()) {
 		log.Warn("no reflections are encrypted under the current master key yet")
+	}
+	if err := service.LoadKeyRoot(ctx, db, keys); err != nil {
+		log.Error("the master key that protects derived keys (device tokens, recovery codes) is missing: running without encrypted data until it is restored", "err", err)
+		return nil, nil
 	}
 	return keys, nil
 }
