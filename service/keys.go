@@ -77,7 +77,10 @@ func RewrapKeys(ctx context.Context, db *store.DB, keys *vault.Keyring, opt Rota
 		if err != nil {
 			return fmt.Errorf("re-wrap the root of derived keys: %w", err)
 		}
-		_, err = db.RewrapKeyRoot(ctx, r.KeyID, store.KeyRoot{KeyID: id, Wrapped: wrapped})
+		done, err := db.RewrapKeyRoot(ctx, r.KeyID, store.KeyRoot{KeyID: id, Wrapped: wrapped})
+		if done {
+			total++
+		}
 		return err
 	})
 	if err != nil {

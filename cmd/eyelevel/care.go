@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,10 +69,11 @@ func careConfig(ctx context.Context, c config, getenv func(string) string, db *s
 // never created while the database holds data keys, because that would
 // hide the loss of the old one; the server then runs without reflections.
 func masterKey(ctx context.Context, c config, getenv func(string) string, db *store.DB, log *slog.Logger) (*vault.Keyring, error) {
-	inUse, err := db.KeyIDsInUse(ctx)
+	use, err := db.KeyUse(ctx) // data keys and the root of derived keys
 	if err != nil {
 		return nil, err
 	}
+	inUse := slices.Sorted(maps.Keys(use))
 	keys, path, err := loadKeys(c, getenv, len(inUse) == 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		log.Error("the master key file is missing, but the database holds encrypted reflections: they cannot be read or written until the key is restored",
