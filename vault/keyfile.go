@@ -17,16 +17,20 @@ import (
 // file of one key — what every earlier version wrote — is read as before.
 func ParseKeys(s string) ([][]byte, error) {
 	var out [][]byte
-	for i, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == ',' }) {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
 			continue
 		}
-		key, err := ParseKey(line)
-		if err != nil {
-			return nil, fmt.Errorf("key %d: %w", i+1, err)
+		for _, field := range strings.Split(line, ",") {
+			if field = strings.TrimSpace(field); field == "" {
+				continue
+			}
+			key, err := ParseKey(field)
+			if err != nil {
+				return nil, fmt.Errorf("key %d: %w", len(out)+1, err)
+			}
+			out = append(out, key)
 		}
-		out = append(out, key)
 	}
 	if len(out) == 0 {
 		return nil, errors.New("vault: no master key in it")
