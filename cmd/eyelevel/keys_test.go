@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/service"
 	"eyelevel/service/servicetest"
 	"eyelevel/store"
 	"eyelevel/store/storetest"
@@ -226,5 +228,48 @@ func TestKeysRotateRefusesWithoutKey(t *testing.T) {
 				t.Fatal("rotate created a master key")
 			}
 		}
+	}
+}
+
+// TestKeysRotateWithEnvironment: with EYELEVEL_MASTER_KEY rotate cannot
+// write a file; given one key it says how to add one, given NEW,OLD it
+// re-wraps to NEW, and remove-old says which key may go.
+func TestKeysRotateWithEnvironment(t *testing.T) {
+	dsn, dir, flags := serverDB(t)
+	db := storetest.OpenAt(t, dsn, dir)
+	oldKey, newKey := vault.NewKey(), vault.NewKey()
+	old, _ := vault.New(oldKey)
+	if err := service.LoadKeyRoot(context.Background(), db, old); err != nil {
+		t.Fatal(err)
+	}
+	runEnv := func(env string, args ...string) (string, error) {
+		var out strings.Builder
+		getenv := func(k string) string {
+			if k == "EYELEVEL_MASTER_KEY" {
+				return env
+			}
+			return ""
+		}
+		err := run(context.Background(), append([]string{"eyelevel"}, append(args, flags...)...), getenv, strings.NewReader(""), &out, &out)
+		return out.String(), err
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	if _, err := runEnv(b64(oldKey), "keys", "rotate"); err == nil || !strings.Contains(err.Error(), "NEW,OLD") {
+		t.Fatalf("one key in the environment: %v", err)
+	}
+	out, err := runEnv(b64(newKey)+","+b64(oldKey), "keys", "rotate")
+	if err != nil || !strings.Contains(out, "done: 1 ") {
+		t.Fatalf("rotate: %v\n%s", err, out)
+	}
+	out, err = runEnv(b64(newKey)+","+b64(oldKey), "keys", "remove-old")
+	if err != nil || !strings.Contains(out, old.ID()) || !strings.Contains(out, "keep only") {
+		t.Fatalf("remove-old: %v\n%s", err, out)
+	}
+	out, err = runEnv(b64(newKey), "keys", "status")
+	if err != nil || strings.Contains(out, old.ID()) {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "master.key")); err == nil {
+		t.Fatal("a key file was written although the key is in the environment")
 	}
 }
