@@ -69,9 +69,17 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer db.Close()
-	switch args[0] {
-	case "status":
+	if args[0] == "status" {
 		return keysStatus(ctx, c, getenv, db, stdout)
+	}
+	if _, path, _ := loadKeys(c, getenv, false); path != "" {
+		unlock, err := lockKeyFile(path)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	switch args[0] {
 	case "remove-old":
 		return keysRemoveOld(ctx, c, getenv, db, stdout)
 	}

@@ -273,3 +273,24 @@ func TestKeysRotateWithEnvironment(t *testing.T) {
 		t.Fatal("a key file was written although the key is in the environment")
 	}
 }
+
+// TestKeysOneAtATime: while one keys command holds the key file, another
+// rotate refuses instead of writing the file too.
+func TestKeysOneAtATime(t *testing.T) {
+	_, dir, flags := serverDB(t)
+	path := filepath.Join(dir, "master.key")
+	if err := vault.WriteKeyFile(path, [][]byte{vault.NewKey()}); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keysRun(t, append([]string{"keys", "rotate"}, flags...)...); err == nil || !strings.Contains(err.Error(), "another keys command") {
+		t.Fatalf("rotate while locked: %v", err)
+	}
+	unlock()
+	if out, err := keysRun(t, append([]string{"keys", "rotate"}, flags...)...); err != nil {
+		t.Fatalf("rotate after: %v\n%s", err, out)
+	}
+}
