@@ -6,17 +6,17 @@ import "strings"
 // reads (see audit.go). The subject is the account acted on; a client
 // reads each through the catalog key "audit.what.<kind>".
 const (
-	ActionCarePointRegister = "carepoint.register"     // a care point created the client's account
-	ActionCarePointBook     = "carepoint.book"         // a care point booked a session for the client
-	ActionCarePointCancel   = "carepoint.cancel"       // a care point cancelled one of the client's sessions
-	ActionCounselorCreate   = "admin.counselor_create" // an admin created a counselor account
-	ActionCounselorUpdate   = "admin.counselor_update" // an admin changed a counselor's profile
-	ActionAvailabilitySet   = "admin.availability"     // an admin changed a counselor's hours
-	ActionStaffAdd          = "org.staff_add"          // an organization's staff account was created
-	ActionAppointmentCancel = "appointment.cancel"     // the other side (counselor) cancelled a session
-	ActionAttendance        = "appointment.attendance" // the counselor recorded whether a session was held
-	ActionRefund            = "purchase.refund"        // an admin refunded a purchase
-	ActionHandoverPropose   = "handover.propose"       // the counselor proposed a colleague to the client
+	ActionCarePointRegister = "action.carepoint_register" // a care point created the client's account
+	ActionCarePointBook     = "action.carepoint_book"     // a care point booked a session for the client
+	ActionCarePointCancel   = "action.carepoint_cancel"   // a care point cancelled one of the client's sessions
+	ActionCounselorCreate   = "action.counselor_create"   // an admin created a counselor account
+	ActionCounselorUpdate   = "action.counselor_update"   // an admin changed a counselor's profile
+	ActionAvailabilitySet   = "action.availability"       // an admin changed a counselor's hours
+	ActionStaffAdd          = "action.staff_add"          // an organization's staff account was created
+	ActionAppointmentCancel = "action.appointment_cancel" // the other side (counselor) cancelled a session
+	ActionAttendance        = "action.attendance"         // the counselor recorded whether a session was held
+	ActionRefund            = "action.refund"             // an admin refunded a purchase
+	ActionHandoverPropose   = "action.handover_propose"   // the counselor proposed a colleague to the client
 
 	// CareAlertAcknowledge is an action about health data (that there was
 	// a safety alert): the client sees it in their log, admins never do.
@@ -24,8 +24,8 @@ const (
 
 	// Kinds of the other issue 12 work, worded here so every log reads
 	// them the same way.
-	ActionSecondFactorReset = "staff.second_factor_reset" // an admin reset a staff member's second factor
-	ActionAccountDeleted    = "account.deleted"           // the tombstone of a deleted account
+	ActionSecondFactorReset = "action.second_factor_reset" // an admin reset a staff member's second factor
+	ActionAccountDeleted    = "action.account_deleted"     // the tombstone of a deleted account
 )
 
 // AuditKinds are every kind the access log words (View*, Action*, Care*).
