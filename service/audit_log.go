@@ -41,6 +41,9 @@ func (s *Service) AccessLog(ctx context.Context, a eyelevel.Actor, before int64)
 	names := map[eyelevel.UserID]string{}
 	out := make([]AccessEntry, 0, len(es))
 	for _, e := range es {
+		if e.ActorID == Operator.UserID {
+			e.ActorID, e.ActorRole = "", "" // the command line
+		}
 		x := AccessEntry{Seq: e.Seq, At: e.At, ActorRole: e.ActorRole, Kind: e.What}
 		if e.ActorID != "" && e.ActorRole == eyelevel.RoleCounselor {
 			name, ok := names[e.ActorID]
@@ -120,6 +123,9 @@ func (s *Service) StaffActions(ctx context.Context, a eyelevel.Actor, before int
 	}
 	out := make([]StaffAction, 0, len(es))
 	for _, e := range es {
+		if e.ActorID == Operator.UserID {
+			e.ActorID, e.ActorRole = "", "" // the command line
+		}
 		x := StaffAction{Seq: e.Seq, At: e.At, ActorRole: e.ActorRole, Kind: e.What}
 		if x.Actor, err = name(e.ActorID); err != nil {
 			return nil, 0, err
@@ -148,7 +154,7 @@ func VerifyAuditLog(ctx context.Context, db *store.DB) (store.AuditCheck, error)
 // logStaff records action what by a on subject's account when it is
 // someone else's (a client cancelling their own session is no staff action).
 func (s *Service) logStaff(ctx context.Context, a eyelevel.Actor, subject eyelevel.UserID, what string) error {
-	if a.UserID == "" || a.UserID == subject || subject == "" {
+	if a.UserID == subject || subject == "" {
 		return nil
 	}
 	return s.logAction(ctx, a, subject, what)
