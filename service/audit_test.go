@@ -211,3 +211,34 @@ func TestStaffActionsAuthz(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditRetention: the janitor's PruneAuditLog deletes entries older
+// than AuditRetention; what remains still verifies and the client's log
+// keeps the recent entries.
+func TestAuditRetention(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		c := e.counselor("leyla", eyelevel.GenderFemale, []string{"fa*"}, officeHours...)
+		x := e.client("keepx")
+		e.book(x, c, at(1, 10, 0))
+		if _, err := e.svc.Messages(e.ctx, c, x.UserID); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(e.svc.Config().AuditRetention + 24*time.Hour)
+		now := e.clock.Now()
+		e.book(x, c, e.slots(c, now.Add(24*time.Hour), now.Add(8*24*time.Hour))[0])
+		if _, err := e.svc.Messages(e.ctx, c, x.UserID); err != nil {
+			t.Fatal(err)
+		}
+		n, err := e.svc.PruneAuditLog(e.ctx)
+		if err != nil || n < 2 { // the staff actions of the set-up and the first read
+			t.Fatalf("pruned %d, %v", n, err)
+		}
+		if got := e.auditKinds(x); !maps.Equal(got, map[string]int{eyelevel.ViewMessages: 1}) {
+			t.Fatalf("after pruning the client's log has %v", got)
+		}
+		chk, err := service.VerifyAuditLog(e.ctx, e.db)
+		if err != nil || !chk.OK || chk.First == 1 {
+			t.Fatalf("after pruning: %+v, %v", chk, err)
+		}
+	})
+}
