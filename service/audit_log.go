@@ -206,3 +206,16 @@ func (s *Service) logCancelled(ctx context.Context, a eyelevel.Actor, appt eyele
 	}
 	return s.logStaff(ctx, a, appt.ClientID, what)
 }
+
+// CarePointClientName returns the username of one of the acting care-point
+// staff member's clients, for the booking pages that name whom they book
+// for. Unlike CarePointClientOf it reads nothing of the client's sessions
+// or credits, so it writes no access-log entry (the booking itself does).
+// Errors: EUNAUTHORIZED, ENOTFOUND.
+func (s *Service) CarePointClientName(ctx context.Context, a eyelevel.Actor, client eyelevel.UserID) (string, error) {
+	if _, err := s.carePointLink(ctx, a, client); err != nil {
+		return "", err
+	}
+	u, err := s.db.UserByID(ctx, client)
+	return u.Username, err
+}
