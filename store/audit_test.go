@@ -90,6 +90,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 		{"time altered", `UPDATE audit_log SET at = at + 3600 WHERE seq = 2`, nil, 2},
 		{"tail truncated", `DELETE FROM audit_log WHERE seq >= 9`, nil, 10},
 		{"head moved back", `UPDATE audit_head SET seq = 9`, nil, 10},
+		{"entry added after the head", `INSERT INTO audit_log (seq, at, actor_id, actor_role, subject_id, what, digest, prev, hash) SELECT 11, at, actor_id, actor_role, subject_id, what, digest, hash, hash FROM audit_log WHERE seq = 10`, nil, 11},
 		{"first row deleted but head kept", `DELETE FROM audit_log`, nil, 10},
 		{"blanked without erasing", `UPDATE audit_log SET what = $1 WHERE seq = 4`, []any{eyelevel.AuditErased}, 4},
 	} {
@@ -212,6 +213,33 @@ func TestAuditActionsHidesReads(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint([]string{eyelevel.ActionCounselorCreate, eyelevel.ActionCarePointBook}) {
 			t.Fatalf("admins see %v", got)
+		}
+	})
+}
+
+// TestAuditVerifyWhileAppending: verify runs beside writers (the server)
+// and finds the chain whole every time.
+func TestAuditVerifyWhileAppending(t *testing.T) {
+	auditChain(t, 4, func(t *testing.T, db *store.DB, raw *sql.DB) {
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				for range 15 {
+					if _, err := db.AppendAudit(context.Background(), eyelevel.AuditEntry{At: t0, ActorID: eyelevel.UserID(fmt.Sprint(g)), ActorRole: eyelevel.RoleAdmin, SubjectID: "c", What: eyelevel.ActionRefund}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		for range 5 {
+			if c := auditVerify(t, db); !c.OK {
+				t.Errorf("while appending: %+v", c)
+			}
+		}
+		wg.Wait()
+		if c := auditVerify(t, db); !c.OK || c.Checked != 64 {
+			t.Fatalf("after: %+v", c)
 		}
 	})
 }

@@ -27,7 +27,8 @@ type AuditCheck struct {
 // batches of batch, recomputing every digest (an erased entry's stored
 // digest is accepted, its fields must be blank) and chain hash, checking
 // that seqs follow each other without gaps and that each entry's prev is
-// the hash before it, and finally that the last entry is audit_head. The
+// the hash before it, and finally that the last entry is audit_head (read
+// after the walk; entries appended meanwhile are walked too). The
 // first remaining entry's prev is trusted: older entries may have been
 // pruned (PruneAudit), unless it is seq 1, whose prev must be empty.
 func (db *DB) VerifyAudit(ctx context.Context, batch int) (AuditCheck, error) {
@@ -35,59 +36,68 @@ func (db *DB) VerifyAudit(ctx context.Context, batch int) (AuditCheck, error) {
 		batch = 1000
 	}
 	var c AuditCheck
-	var err error
-	if c.HeadSeq, c.HeadHash, err = db.AuditHead(ctx); err != nil {
-		return c, err
-	}
 	broken := func(seq int64, format string, args ...any) (AuditCheck, error) {
 		c.BrokenSeq, c.Reason = seq, fmt.Sprintf(format, args...)
 		return c, nil
 	}
 	var last eyelevel.AuditEntry
 	after := int64(0)
-	for {
-		es, err := db.AuditAfter(ctx, after, batch)
-		if err != nil {
+	// Walk to the end, then read the head; when entries were appended
+	// meanwhile (the server runs), walk on to them, a few times at most.
+	for round := 0; ; round++ {
+		for {
+			es, err := db.AuditAfter(ctx, after, batch)
+			if err != nil {
+				return c, err
+			}
+			for _, e := range es {
+				if c.Checked == 0 {
+					c.First, c.FirstAt = e.Seq, e.At
+					if e.Seq == 1 && e.Prev != "" {
+						return broken(e.Seq, "the first entry has a predecessor's hash")
+					}
+				} else {
+					if e.Seq != last.Seq+1 {
+						return broken(last.Seq+1, "missing: the entry after %d is %d", last.Seq, e.Seq)
+					}
+					if e.Prev != last.Hash {
+						return broken(e.Seq, "its prev is not the hash of entry %d", last.Seq)
+					}
+				}
+				if e.Erased() {
+					if e.ActorID != "" || e.ActorRole != "" || e.SubjectID != "" {
+						return broken(e.Seq, "marked erased but not blank")
+					}
+					c.Erased++
+				} else if d := AuditDigest(e); d != e.Digest {
+					return broken(e.Seq, "altered: its fields do not match its digest")
+				}
+				if h := AuditChain(e.Prev, e.Digest); h != e.Hash {
+					return broken(e.Seq, "altered: its hash is not that of its prev and digest")
+				}
+				c.Checked++
+				last = e
+				after = e.Seq
+			}
+			if len(es) < batch {
+				break
+			}
+		}
+		var err error
+		if c.HeadSeq, c.HeadHash, err = db.AuditHead(ctx); err != nil {
 			return c, err
 		}
-		for _, e := range es {
-			if c.Checked == 0 {
-				c.First, c.FirstAt = e.Seq, e.At
-				if e.Seq == 1 && e.Prev != "" {
-					return broken(e.Seq, "the first entry has a predecessor's hash")
-				}
-			} else {
-				if e.Seq != last.Seq+1 {
-					return broken(last.Seq+1, "missing: the entry after %d is %d", last.Seq, e.Seq)
-				}
-				if e.Prev != last.Hash {
-					return broken(e.Seq, "its prev is not the hash of entry %d", last.Seq)
-				}
-			}
-			if e.Erased() {
-				if e.ActorID != "" || e.ActorRole != "" || e.SubjectID != "" {
-					return broken(e.Seq, "marked erased but not blank")
-				}
-				c.Erased++
-			} else if d := AuditDigest(e); d != e.Digest {
-				return broken(e.Seq, "altered: its fields do not match its digest")
-			}
-			if h := AuditChain(e.Prev, e.Digest); h != e.Hash {
-				return broken(e.Seq, "altered: its hash is not that of its prev and digest")
-			}
-			c.Checked++
-			last = e
-		}
-		if len(es) < batch {
+		if c.HeadSeq <= last.Seq || round == 5 {
 			break
 		}
-		after = last.Seq
 	}
 	switch {
 	case c.Checked == 0 && c.HeadSeq != 0:
 		return broken(c.HeadSeq, "the log is empty but the head says %d entries were written", c.HeadSeq)
-	case c.Checked > 0 && last.Seq != c.HeadSeq:
-		return broken(max(last.Seq, c.HeadSeq), "the last entry is %d but the head is %d (entries at the end are missing)", last.Seq, c.HeadSeq)
+	case c.Checked > 0 && last.Seq > c.HeadSeq:
+		return broken(c.HeadSeq+1, "entries after the head (%d): not appended by eyelevel", c.HeadSeq)
+	case c.Checked > 0 && last.Seq < c.HeadSeq:
+		return broken(c.HeadSeq, "the last entry is %d but the head is %d (entries at the end are missing)", last.Seq, c.HeadSeq)
 	case c.Checked > 0 && last.Hash != c.HeadHash:
 		return broken(last.Seq, "the last entry's hash differs from the head's")
 	}
