@@ -26,7 +26,17 @@ type accessLogJSON struct {
 	NextBefore int64             `json:"next_before,omitempty"` // pass as ?before= for older entries
 }
 
-// auditActor words who acted in a client's access log.
+// auditActorName is who acted, for the API: a counselor's display name,
+// else a role word in the caller's language.
+func auditActorName(c *i18n.Catalog, lang string, e service.AccessEntry) string {
+	if e.ActorRole == eyelevel.RoleCounselor && !e.ActorGone {
+		return e.ActorName
+	}
+	return auditActor(c, lang, e)
+}
+
+// auditActor words who acted in a client's access log page: "Leyla
+// Ahmadi (your counselor)", or a role word.
 func auditActor(c *i18n.Catalog, lang string, e service.AccessEntry) string {
 	switch {
 	case e.ActorRole == "":
@@ -79,7 +89,7 @@ func handleAccessLog(d Deps) http.Handler {
 		out := accessLogJSON{Entries: make([]accessEntryJSON, 0, len(es)), NextBefore: next}
 		for _, e := range es {
 			out.Entries = append(out.Entries, accessEntryJSON{Seq: e.Seq, At: e.At.UTC().Format(time.RFC3339),
-				Actor: auditActor(d.Catalog, lang, e), ActorRole: string(e.ActorRole), What: auditWhat(d.Catalog, lang, e.Kind)})
+				Actor: auditActorName(d.Catalog, lang, e), ActorRole: string(e.ActorRole), What: auditWhat(d.Catalog, lang, e.Kind)})
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		encode(w, http.StatusOK, out)
