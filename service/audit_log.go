@@ -163,17 +163,23 @@ func (s *Service) logStaff(ctx context.Context, a eyelevel.Actor, subject eyelev
 // logAccessEach records one access of kind what per distinct client of
 // clients (a list that shows several clients' data).
 func (s *Service) logAccessEach(ctx context.Context, a eyelevel.Actor, clients []eyelevel.UserID, what string) error {
-	seen := map[eyelevel.UserID]bool{}
-	for _, c := range clients {
-		if seen[c] {
-			continue
-		}
-		seen[c] = true
-		if err := s.logAccess(ctx, a, c, what); err != nil {
-			return err
-		}
+	if len(clients) == 0 {
+		return nil
 	}
-	return nil
+	// One transaction for all (or the caller's): one lock of the head.
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		seen := map[eyelevel.UserID]bool{}
+		for _, c := range clients {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			if err := s.logAccess(ctx, a, c, what); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // ParseAuditCursor reads a ?before= cursor ("" is 0). Errors: EINVALID.
