@@ -158,7 +158,7 @@ func (s *Service) SetAttendance(ctx context.Context, a eyelevel.Actor, id eyelev
 			return err
 		}
 		appt.Attendance, appt.AttendanceBy, appt.AttendanceAt = in.Attendance, attendanceCounselor, now
-		return nil
+		return s.logAction(ctx, a, appt.ClientID, eyelevel.ActionAttendance)
 	})
 	if err != nil {
 		return eyelevel.Appointment{}, err

@@ -140,6 +140,9 @@ func (s *Service) bookPaid(ctx context.Context, appt *eyelevel.Appointment, chec
 			if !ok {
 				return errNoCredit
 			}
+			if err := s.logBookedFor(ctx, *appt); err != nil {
+				return err
+			}
 			return s.mailAppointment(ctx, apptChange{kind: mailBooked, appt: *appt})
 		})
 		if !errors.Is(err, errNoCredit) {
@@ -175,12 +178,18 @@ func (s *Service) bookFree(ctx context.Context, appt *eyelevel.Appointment, chec
 		}
 		return err
 	}
-	if !s.cfg.Mail.On {
+	if !s.cfg.Mail.On && appt.BookedBy == "" {
 		return book(ctx)
 	}
 	return s.db.InTx(ctx, func(ctx context.Context) error {
 		if err := book(ctx); err != nil {
 			return err
+		}
+		if err := s.logBookedFor(ctx, *appt); err != nil {
+			return err
+		}
+		if !s.cfg.Mail.On {
+			return nil
 		}
 		return s.mailAppointment(ctx, apptChange{kind: mailBooked, appt: *appt})
 	})
@@ -339,6 +348,9 @@ func (s *Service) cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.Appo
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "cancel.err.started", "This session has already started.")
 		}
 		if err := s.db.CancelAppointment(ctx, id, a.UserID, now); err != nil {
+			return err
+		}
+		if err := s.logCancelled(ctx, a, appt); err != nil {
 			return err
 		}
 		next, err := s.db.RaiseICSSequence(ctx, id)

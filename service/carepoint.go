@@ -121,10 +121,13 @@ func (s *Service) registerForClient(ctx context.Context, a eyelevel.Actor, in Ca
 		if _, err := s.grantContract(ctx, u.ID, k, now); err != nil {
 			return err
 		}
-		return s.db.CreateCarePointLink(ctx, store.CarePointLink{
+		if err := s.db.CreateCarePointLink(ctx, store.CarePointLink{
 			ClientID: u.ID, StaffID: a.UserID, OrganizationID: org, ContractID: k.ID,
 			ConsentVersion: ConsentVersion, ConsentAt: now,
-		})
+		}); err != nil {
+			return err
+		}
+		return s.logAction(ctx, a, u.ID, eyelevel.ActionCarePointRegister)
 	})
 	if err != nil {
 		return eyelevel.User{}, err
@@ -173,6 +176,14 @@ func (s *Service) CarePointClients(ctx context.Context, a eyelevel.Actor) ([]Car
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]eyelevel.UserID, len(links))
+	for i, l := range links {
+		ids[i] = l.ClientID
+	}
+	// Logged on its own: the list is three reads outside a transaction.
+	if err := s.logAccessEach(ctx, a, ids, eyelevel.ViewCarePoint); err != nil {
+		return nil, err
+	}
 	out := make([]CarePointClient, len(links))
 	at := map[eyelevel.UserID]*CarePointClient{}
 	for i, l := range links {
@@ -199,15 +210,22 @@ const maxCarePointUpcoming = 50
 // CarePointClientOf returns one client of the acting care-point staff
 // member. Errors: EUNAUTHORIZED, ENOTFOUND (not theirs, or access ended).
 func (s *Service) CarePointClientOf(ctx context.Context, a eyelevel.Actor, client eyelevel.UserID) (CarePointClient, error) {
-	l, err := s.carePointLink(ctx, a, client)
-	if err != nil {
-		return CarePointClient{}, err
-	}
-	u, err := s.db.UserByID(ctx, client)
-	if err != nil {
-		return CarePointClient{}, err
-	}
-	return s.carePointView(ctx, store.CarePointClient{CarePointLink: l, Username: u.Username, Language: u.Language})
+	var c CarePointClient
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		l, err := s.carePointLink(ctx, a, client)
+		if err != nil {
+			return err
+		}
+		u, err := s.db.UserByID(ctx, client)
+		if err != nil {
+			return err
+		}
+		if c, err = s.carePointView(ctx, store.CarePointClient{CarePointLink: l, Username: u.Username, Language: u.Language}); err != nil {
+			return err
+		}
+		return s.logAccess(ctx, a, client, eyelevel.ViewCarePoint)
+	})
+	return c, err
 }
 
 // carePointLink returns the link of client if a is the care-point staff

@@ -115,7 +115,10 @@ func (s *Service) CreateCounselor(ctx context.Context, a eyelevel.Actor, in Coun
 		if err := s.db.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		return s.db.CreateCounselor(ctx, c)
+		if err := s.db.CreateCounselor(ctx, c); err != nil {
+			return err
+		}
+		return s.logAction(ctx, a, u.ID, eyelevel.ActionCounselorCreate)
 	})
 	if err != nil {
 		return eyelevel.Counselor{}, err
@@ -162,7 +165,10 @@ func (s *Service) UpdateCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 		if err := s.db.UpdateCounselor(ctx, c); err != nil {
 			return err
 		}
-		return s.setCounselorEmail(ctx, a, id, in.Email)
+		if err := s.setCounselorEmail(ctx, a, id, in.Email); err != nil {
+			return err
+		}
+		return s.logStaff(ctx, a, id, eyelevel.ActionCounselorUpdate)
 	})
 	if err != nil {
 		return eyelevel.Counselor{}, err
@@ -223,5 +229,13 @@ func (s *Service) SetAvailability(ctx context.Context, a eyelevel.Actor, id eyel
 	if _, err := s.db.Counselor(ctx, id); err != nil {
 		return err
 	}
-	return s.db.SetAvailability(ctx, id, av)
+	if a.UserID == id {
+		return s.db.SetAvailability(ctx, id, av)
+	}
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.db.SetAvailability(ctx, id, av); err != nil {
+			return err
+		}
+		return s.logStaff(ctx, a, id, eyelevel.ActionAvailabilitySet)
+	})
 }

@@ -77,6 +77,9 @@ func (s *Service) ProposeHandover(ctx context.Context, a eyelevel.Actor, in Hand
 		if err := s.db.CreateHandover(ctx, h); err != nil {
 			return err
 		}
+		if err := s.logAction(ctx, a, in.ClientID, eyelevel.ActionHandoverPropose); err != nil {
+			return err
+		}
 		var err error
 		h, err = s.db.HandoverByID(ctx, h.ID)
 		return err

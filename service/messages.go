@@ -155,6 +155,9 @@ func (s *Service) Messages(ctx context.Context, a eyelevel.Actor, other eyelevel
 		if err := s.mayConverse(ctx, client, staff); err != nil {
 			return err
 		}
+		if err := s.logAccess(ctx, a, client, eyelevel.ViewMessages); err != nil {
+			return err
+		}
 		var err error
 		if th.With, err = s.peer(ctx, a, other); err != nil {
 			return err

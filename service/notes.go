@@ -130,10 +130,19 @@ type NotedSession struct {
 // their clients, newest first, each with the counselor's note. Errors:
 // EUNAUTHORIZED, ENOTFOUND (not their client), EUNAVAILABLE.
 func (s *Service) ClientSessions(ctx context.Context, a eyelevel.Actor, client eyelevel.UserID) ([]NotedSession, error) {
-	if err := s.requireClientOf(ctx, a, client); err != nil {
-		return nil, err
-	}
-	appts, err := s.db.PairAppointments(ctx, a.UserID, client)
+	var appts []eyelevel.Appointment
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.requireClientOf(ctx, a, client); err != nil {
+			return err
+		}
+		var err error
+		if appts, err = s.db.PairAppointments(ctx, a.UserID, client); err != nil {
+			return err
+		}
+		// The client's page of the workspace; the counselor's own notes
+		// on it are no access to the client's data.
+		return s.logAccess(ctx, a, client, eyelevel.ViewClient)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -151,11 +151,19 @@ func (s *Service) SafetyAlertsPage(ctx context.Context, a eyelevel.Actor, pg Pag
 	if err != nil {
 		return nil, "", err
 	}
-	as, err := s.db.OpenSafetyAlertsPage(ctx, a.UserID, s.careSince(), c.after(), pg.limit()+1)
+	var as []eyelevel.SafetyAlert
+	var next string
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if as, err = s.db.OpenSafetyAlertsPage(ctx, a.UserID, s.careSince(), c.after(), pg.limit()+1); err != nil {
+			return err
+		}
+		as, next = pageOf(as, pg.limit(), func(al eyelevel.SafetyAlert) cursor { return cursor{Key: al.CreatedAt.Unix(), ID: al.ID} })
+		return s.logAlerts(ctx, a, as)
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	as, next := pageOf(as, pg.limit(), func(al eyelevel.SafetyAlert) cursor { return cursor{Key: al.CreatedAt.Unix(), ID: al.ID} })
 	return as, next, nil
 }
 

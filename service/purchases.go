@@ -284,6 +284,11 @@ func (s *Service) RefundPurchase(ctx context.Context, a eyelevel.Actor, id strin
 		s.log.Error("recording a refund Stripe made", "purchase", id, "amount", amount, "err", err)
 		return v, err
 	}
+	if err := s.logStaff(sctx, a, v.ClientID, eyelevel.ActionRefund); err != nil {
+		// The money went back already: say so in the log, fail the request.
+		s.log.Error("logging a refund in the access log", "purchase", id, "err", err)
+		return v, err
+	}
 	p, err := s.db.Purchase(sctx, id)
 	if err != nil {
 		return v, err

@@ -36,7 +36,25 @@ func (s *Service) SafetyAlerts(ctx context.Context, a eyelevel.Actor) ([]eyeleve
 	if err := requireRole(a, eyelevel.RoleCounselor); err != nil {
 		return nil, err
 	}
-	return s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince())
+	var as []eyelevel.SafetyAlert
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if as, err = s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince()); err != nil {
+			return err
+		}
+		return s.logAlerts(ctx, a, as)
+	})
+	return as, err
+}
+
+// logAlerts records one view of safety alerts per client whose alerts as
+// shows.
+func (s *Service) logAlerts(ctx context.Context, a eyelevel.Actor, as []eyelevel.SafetyAlert) error {
+	ids := make([]eyelevel.UserID, len(as))
+	for i, al := range as {
+		ids[i] = al.ClientID
+	}
+	return s.logAccessEach(ctx, a, ids, eyelevel.ViewAlerts)
 }
 
 // AcknowledgeAlert records that the acting counselor has seen an alert of
@@ -48,12 +66,18 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, a eyelevel.Actor, id str
 	if a.Role == eyelevel.RoleAdmin {
 		// Admins may only as the duty contact; any other alert stays
 		// forbidden to them, as it was before escalation existed.
-		if _, err := s.DutyAlert(ctx, a, id); eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
-			return forbidden()
-		} else if err != nil {
-			return err
-		}
-		return s.db.AcknowledgeSafetyAlert(ctx, id, a.UserID, s.now().UTC())
+		return s.db.InTx(ctx, func(ctx context.Context) error {
+			dv, err := s.dutyAlert(ctx, a, id)
+			if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+				return forbidden()
+			} else if err != nil {
+				return err
+			}
+			if err := s.db.AcknowledgeSafetyAlert(ctx, id, a.UserID, s.now().UTC()); err != nil {
+				return err
+			}
+			return s.logAction(ctx, a, dv.ClientID, eyelevel.CareAlertAcknowledge)
+		})
 	}
 	if err := requireRole(a, eyelevel.RoleCounselor); err != nil {
 		return err
@@ -68,7 +92,10 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, a eyelevel.Actor, id str
 		} else if !ok {
 			return eyelevel.ErrNotFound()
 		}
-		return s.db.AcknowledgeSafetyAlert(ctx, id, a.UserID, s.now().UTC())
+		if err := s.db.AcknowledgeSafetyAlert(ctx, id, a.UserID, s.now().UTC()); err != nil {
+			return err
+		}
+		return s.logAction(ctx, a, al.ClientID, eyelevel.CareAlertAcknowledge)
 	})
 }
 
@@ -97,27 +124,47 @@ func (s *Service) Client(ctx context.Context, a eyelevel.Actor, client eyelevel.
 	} else if a.Role != eyelevel.RoleCounselor {
 		return ClientView{}, eyelevel.ErrNotFound()
 	}
-	if ok, err := s.db.IsClientOf(ctx, a.UserID, client, s.careSince()); err != nil {
-		return ClientView{}, err
-	} else if !ok {
-		return ClientView{}, eyelevel.ErrNotFound()
-	}
-	u, err := s.db.UserByID(ctx, client)
+	var v ClientView
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		if ok, err := s.db.IsClientOf(ctx, a.UserID, client, s.careSince()); err != nil {
+			return err
+		} else if !ok {
+			return eyelevel.ErrNotFound()
+		}
+		u, err := s.db.UserByID(ctx, client)
+		if err != nil {
+			return err
+		}
+		v = ClientView{ID: client, Username: u.Username}
+		rs, err := s.db.Responses(ctx, client, "")
+		if err != nil {
+			return err
+		}
+		v.Scores = s.rescore(rs, a.Language)
+		for i := range v.Scores {
+			v.Scores[i].Answers = nil
+		}
+		if v.Alerts, err = s.db.OpenSafetyAlerts(ctx, "", client, time.Time{}); err != nil {
+			return err
+		}
+		if v.Shared, err = s.reflections(ctx, client, a.Language, true); err != nil {
+			return err
+		}
+		// The page itself, then each kind of data it shows, once.
+		for _, k := range []struct {
+			what  string
+			shown bool
+		}{{eyelevel.ViewClient, true}, {eyelevel.ViewResults, len(v.Scores) > 0}, {eyelevel.ViewAlerts, len(v.Alerts) > 0}, {eyelevel.ViewSteps, len(v.Shared) > 0}} {
+			if k.shown {
+				if err := s.logAccess(ctx, a, client, k.what); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return ClientView{}, err
 	}
-	v := ClientView{ID: client, Username: u.Username}
-	rs, err := s.db.Responses(ctx, client, "")
-	if err != nil {
-		return ClientView{}, err
-	}
-	v.Scores = s.rescore(rs, a.Language)
-	for i := range v.Scores {
-		v.Scores[i].Answers = nil
-	}
-	if v.Alerts, err = s.db.OpenSafetyAlerts(ctx, "", client, time.Time{}); err != nil {
-		return ClientView{}, err
-	}
-	v.Shared, err = s.reflections(ctx, client, a.Language, true)
-	return v, err
+	return v, nil
 }

@@ -159,6 +159,22 @@ type DutyView struct {
 // Everyone else, and alerts that were not escalated, get ENOTFOUND.
 // Errors: EUNAUTHORIZED, ENOTFOUND.
 func (s *Service) DutyAlert(ctx context.Context, a eyelevel.Actor, id string) (DutyView, error) {
+	var dv DutyView
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if dv, err = s.dutyAlert(ctx, a, id); err != nil {
+			return err
+		}
+		return s.logAccess(ctx, a, dv.ClientID, eyelevel.ViewAlerts)
+	})
+	if err != nil {
+		return DutyView{}, err
+	}
+	return dv, nil
+}
+
+// dutyAlert is DutyAlert without the access log (for acknowledging).
+func (s *Service) dutyAlert(ctx context.Context, a eyelevel.Actor, id string) (DutyView, error) {
 	if a.Anonymous() {
 		return DutyView{}, unauthorized()
 	} else if a.Role != eyelevel.RoleAdmin {

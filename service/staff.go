@@ -100,7 +100,10 @@ func (s *Service) AddStaff(ctx context.Context, a eyelevel.Actor, org string, in
 		if err := s.db.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		return s.db.AddStaff(ctx, u.ID, org, in.DisplayName)
+		if err := s.db.AddStaff(ctx, u.ID, org, in.DisplayName); err != nil {
+			return err
+		}
+		return s.logAction(ctx, a, u.ID, eyelevel.ActionStaffAdd)
 	})
 	if err != nil {
 		return eyelevel.User{}, err

@@ -55,8 +55,14 @@ func (s *Service) Workspace(ctx context.Context, a eyelevel.Actor) (Workspace, e
 	}
 	now := s.now().UTC()
 	var w Workspace
-	var err error
-	if w.Alerts, err = s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince()); err != nil {
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if w.Alerts, err = s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince()); err != nil {
+			return err
+		}
+		return s.logAlerts(ctx, a, w.Alerts)
+	})
+	if err != nil {
 		return Workspace{}, err
 	}
 	ss, err := s.db.CounselorSessions(ctx, a.UserID, now, now.Add(workspaceWeek))
@@ -104,5 +110,17 @@ func (s *Service) Caseload(ctx context.Context, a eyelevel.Actor) ([]store.Casel
 	if err := requireCounselor(a); err != nil {
 		return nil, err
 	}
-	return s.db.Caseload(ctx, a.UserID, s.careSince(), s.now().UTC())
+	var cl []store.CaseloadRow
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if cl, err = s.db.Caseload(ctx, a.UserID, s.careSince(), s.now().UTC()); err != nil {
+			return err
+		}
+		ids := make([]eyelevel.UserID, len(cl))
+		for i, c := range cl {
+			ids[i] = c.ClientID
+		}
+		return s.logAccessEach(ctx, a, ids, eyelevel.ViewCaseload)
+	})
+	return cl, err
 }

@@ -124,8 +124,7 @@ func (v *views) bookingFor(ctx context.Context, a eyelevel.Actor, client eyeleve
 	if client == "" {
 		return "", nil
 	}
-	c, err := v.d.Service.CarePointClientOf(ctx, a, client)
-	return c.Username, err
+	return v.d.Service.CarePointClientName(ctx, a, client)
 }
 
 type slipData struct {

@@ -124,6 +124,8 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Second factor: TOTP, passkeys, recovery codes (api_secondfactor.go).
 
 	// Access log (api_audit.go).
+	mux.Handle("GET /api/v1/me/access-log", authed(d, handleAccessLog(d)))
+	mux.Handle("GET /api/v1/admin/audit", authed(d, handleStaffActions(d)))
 
 	// Account deletion and admin tooling (api_deletion.go).
 
@@ -269,6 +271,8 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	// Second factor: enrolment, login step, passkeys (pages_secondfactor.go).
 
 	// Access log (pages_audit.go).
+	mux.Handle("GET /access-log", v.accessLogPage())
+	mux.Handle("GET /admin/audit", v.staffActionsPage())
 
 	// Account deletion and admin tooling (pages_deletion.go).
 

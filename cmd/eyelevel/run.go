@@ -389,6 +389,11 @@ func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	} else if n > 0 {
 		log.Info("room metadata past retention deleted", "count", n)
 	}
+	if n, err := svc.PruneAuditLog(ctx); err != nil && ctx.Err() == nil {
+		log.Error("pruning the access log", "err", err)
+	} else if n > 0 {
+		log.Info("access-log entries past retention deleted", "count", n)
+	}
 	if n, err := svc.PruneOutbox(ctx); err != nil && ctx.Err() == nil {
 		log.Error("pruning the outbox", "err", err)
 	} else if n > 0 {
