@@ -133,6 +133,43 @@ func (s *Service) BeginTOTP(ctx context.Context, a eyelevel.Actor) (TOTPSetup, e
 	return out, err
 }
 
+// PendingTOTP returns the actor's started, unconfirmed enrolment again,
+// so the page can show its QR code until it is confirmed. Errors:
+// EUNAUTHORIZED, ENOTFOUND (none started, or already confirmed).
+func (s *Service) PendingTOTP(ctx context.Context, a eyelevel.Actor) (TOTPSetup, error) {
+	if a.Anonymous() {
+		return TOTPSetup{}, unauthorized()
+	}
+	f, err := s.db.SecondFactorOf(ctx, a.UserID)
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	if !f.Confirmed.IsZero() {
+		return TOTPSetup{}, eyelevel.ErrNotFound()
+	}
+	secret, err := s.openSecret(ctx, a.UserID, f.Secret)
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	u, err := s.db.UserByID(ctx, a.UserID)
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	return totpSetup(u.Username, secret)
+}
+
+func totpSetup(account, secret string) (TOTPSetup, error) {
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: tfaIssuer, AccountName: account, Secret: raw})
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	return TOTPSetup{Secret: key.Secret(), URL: key.URL()}, nil
+}
+
 // storeSecret seals secret with user's data key and stores it unconfirmed.
 func (s *Service) storeSecret(ctx context.Context, user eyelevel.UserID, secret string) error {
 	key, err := s.dataKey(ctx, user, true)
