@@ -13,7 +13,7 @@ import (
 // must fail too: no unlogged access.
 func (s *Service) logAccess(ctx context.Context, a eyelevel.Actor, client eyelevel.UserID, what string) error {
 	if a.Limited {
-		return secondFactorRequired() // defence in depth: the web layer refuses these first
+		return SecondFactorRequired() // defence in depth: the web layer refuses these first
 	}
 	if a.UserID == "" || a.UserID == client || client == "" {
 		return nil

@@ -70,7 +70,9 @@ type SecondFactorState struct {
 // needsSecondFactor reports whether role must have a second factor.
 func needsSecondFactor(r eyelevel.Role) bool { return r != eyelevel.RoleClient }
 
-func secondFactorRequired() error {
+// SecondFactorRequired is the error a limited session gets for anything
+// but the enrolment (the web layer answers it centrally).
+func SecondFactorRequired() error {
 	return eyelevel.Errorf(eyelevel.ESECONDFACTOR, "tfa.err.required", "Set up your second factor first.")
 }
 

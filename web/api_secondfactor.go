@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"eyelevel"
+	"eyelevel/service"
 )
 
 // A limited session (a staff account without a second factor, see
@@ -34,7 +35,7 @@ func gateLimited(w http.ResponseWriter, r *http.Request, d Deps) bool {
 		if limitedAPI[r.Method+" "+path] {
 			return false
 		}
-		writeError(w, r, d, eyelevel.Errorf(eyelevel.ESECONDFACTOR, "tfa.err.required", "Set up your second factor first."))
+		writeError(w, r, d, service.SecondFactorRequired())
 		return true
 	}
 	switch limitedPage(path) {
