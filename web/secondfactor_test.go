@@ -356,3 +356,93 @@ func TestSecondFactorPages(t *testing.T) {
 		t.Errorf("second step without a pending login: %d", r.Code)
 	}
 }
+
+// TestSecondFactorClientPages: a client enrols voluntarily from the
+// settings page, logs in with a recovery code on the second step, and
+// switches the factor off again.
+func TestSecondFactorClientPages(t *testing.T) {
+	w := newTFAWeb(t)
+	name, _ := w.user(t, eyelevel.RoleClient)
+	login := w.call(t, "POST", "/login", "", url.Values{"username": {name}, "password": {tfaWebPassword}})
+	sess := cookieOf(login, "__Host-eyelevel-session")
+	if login.Code != 303 || sess == nil {
+		t.Fatalf("client login: %d", login.Code)
+	}
+	if r := w.call(t, "GET", "/settings", "", nil, sess); !strings.Contains(r.Body.String(), `href="/settings/second-factor"`) {
+		t.Errorf("settings page has no link to the second factor: %d", r.Code)
+	}
+	w.call(t, "POST", "/settings/second-factor", "", url.Values{}, sess)
+	page := w.call(t, "GET", "/settings/second-factor", "", nil, sess)
+	secret := regexp.MustCompile(`id="tfa-secret">([A-Z2-7]+)<`).FindStringSubmatch(page.Body.String())
+	if secret == nil {
+		t.Fatalf("no secret on the page: %d", page.Code)
+	}
+	if r := w.call(t, "POST", "/settings/second-factor/confirm", "", url.Values{"code": {"000000"}}, sess); r.Code != 401 || !strings.Contains(r.Body.String(), `id="tfa-secret"`) {
+		t.Errorf("wrong confirming code: %d, want the form again", r.Code)
+	}
+	conf := w.call(t, "POST", "/settings/second-factor/confirm", "", url.Values{"code": {w.code(t, secret[1])}}, sess)
+	codes := regexp.MustCompile(`<li>([a-z2-9]{5}-[a-z2-9]{5})</li>`).FindAllStringSubmatch(conf.Body.String(), -1)
+	if conf.Code != 200 || len(codes) != 10 {
+		t.Fatalf("confirm: %d, %d codes", conf.Code, len(codes))
+	}
+	if r := w.call(t, "GET", "/settings/second-factor", "", nil, sess); r.Code != 200 || !strings.Contains(r.Body.String(), `action="/settings/second-factor/disable"`) {
+		t.Errorf("enrolled client's page: %d, no disable form", r.Code)
+	}
+	first := w.call(t, "POST", "/login", "", url.Values{"username": {name}, "password": {tfaWebPassword}})
+	pending := cookieOf(first, "__Host-eyelevel-login")
+	if pending == nil {
+		t.Fatalf("enrolled client's login has no second step: %d %q", first.Code, first.Header().Get("Location"))
+	}
+	ok := w.call(t, "POST", "/login/code", "", url.Values{"code": {codes[2][1]}}, pending)
+	full := cookieOf(ok, "__Host-eyelevel-session")
+	if ok.Code != 303 || full == nil {
+		t.Fatalf("second step with a recovery code: %d", ok.Code)
+	}
+	w.clock.Advance(30 * time.Second)
+	if r := w.call(t, "POST", "/settings/second-factor/disable", "", url.Values{"code": {w.code(t, secret[1])}}, full); r.Code != 303 {
+		t.Fatalf("disable: %d", r.Code)
+	}
+	if r := w.call(t, "POST", "/login", "", url.Values{"username": {name}, "password": {tfaWebPassword}}); cookieOf(r, "__Host-eyelevel-session") == nil {
+		t.Errorf("after switching off, the login still asks for a code: %q", r.Header().Get("Location"))
+	}
+}
+
+// pageLogin logs name in through both page steps and returns the session cookie.
+func (w *tfaWeb) pageLogin(t *testing.T, name, secret string) *http.Cookie {
+	t.Helper()
+	first := w.call(t, "POST", "/login", "", url.Values{"username": {name}, "password": {tfaWebPassword}})
+	pending := cookieOf(first, "__Host-eyelevel-login")
+	if pending == nil {
+		t.Fatalf("login of %s: no second step", name)
+	}
+	ok := w.call(t, "POST", "/login/code", "", url.Values{"code": {w.code(t, secret)}}, pending)
+	w.clock.Advance(30 * time.Second)
+	if c := cookieOf(ok, "__Host-eyelevel-session"); c != nil {
+		return c
+	}
+	t.Fatalf("second step of %s: %d", name, ok.Code)
+	return nil
+}
+
+// TestSecondFactorResetPage: the admin page action resets and goes back;
+// a counselor is refused.
+func TestSecondFactorResetPage(t *testing.T) {
+	w := newTFAWeb(t)
+	target, id := w.user(t, eyelevel.RoleCarePoint)
+	w.enrol(t, target)
+	admin, _ := w.user(t, eyelevel.RoleAdmin)
+	asecret, _ := w.enrol(t, admin)
+	counselor, _ := w.user(t, eyelevel.RoleCounselor)
+	csecret, _ := w.enrol(t, counselor)
+	action := "/admin/users/" + string(id) + "/second-factor/reset"
+	if r := w.call(t, "POST", action, "", url.Values{}, w.pageLogin(t, counselor, csecret)); r.Code != 403 {
+		t.Errorf("counselor resets: %d", r.Code)
+	}
+	r := w.call(t, "POST", action, "", url.Values{"back": {"/admin/counselors"}}, w.pageLogin(t, admin, asecret))
+	if r.Code != 303 || !strings.HasPrefix(r.Header().Get("Location"), "/admin/counselors?") {
+		t.Errorf("admin resets: %d %q", r.Code, r.Header().Get("Location"))
+	}
+	if st, out := w.token(t, target, ""); st != 201 || out.SecondFactor != "enroll" {
+		t.Errorf("after the reset: %d %+v", st, out)
+	}
+}
