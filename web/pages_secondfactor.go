@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"time"
 
 	"eyelevel"
 	"eyelevel/service"
@@ -112,7 +111,6 @@ type secondFactorData struct {
 	Setup   *setupData    // a started enrolment
 	Codes   []string      // recovery codes, shown once after confirming
 	Client  bool          // may switch it off again
-	Now     time.Time     // printed on the recovery sheet
 	QR      template.HTML // the otpauth URL as inline SVG
 }
 
@@ -125,7 +123,7 @@ func (v *views) renderSecondFactor(w http.ResponseWriter, r *http.Request, statu
 		v.fail(w, r, err)
 		return
 	}
-	d := secondFactorData{SecondFactorState: st, Limited: a.Limited, Codes: codes, Client: a.Role == eyelevel.RoleClient, Now: time.Now()}
+	d := secondFactorData{SecondFactorState: st, Limited: a.Limited, Codes: codes, Client: a.Role == eyelevel.RoleClient}
 	if st.Started && codes == nil {
 		setup, err := v.d.Service.PendingTOTP(r.Context(), a)
 		if err != nil {
