@@ -18,6 +18,9 @@ const (
 	EPAYMENT      = "payment_required" // charging is on and the client holds no credit
 	EEXPIRED      = "expired"          // the contract a code or action belongs to has ended
 	EINTERNAL     = "internal"
+	// ESECONDFACTOR: the account must enrol a second factor first, or the
+	// login needs its code.
+	ESECONDFACTOR = "second_factor_required"
 )
 
 // Error is an application error a user may see. Key names the message in the

@@ -100,6 +100,9 @@ type Actor struct {
 	Role     Role
 	Language string // the language this request is answered in (the web layer negotiates it)
 	TimeZone string
+	// Limited marks a staff session started without a second factor: it
+	// may only enrol one (see service/secondfactor.go), nothing else.
+	Limited bool
 }
 
 // Anonymous reports whether nobody is logged in.

@@ -19,7 +19,7 @@ func TestSeed(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 3, 27, 9, 17, 0, 0, time.UTC) // a Friday, two days before DST
 		// Clients book several sessions a day, as before the day rule.
-		cfg := service.Config{Password: cheapPasswords, SessionsPerDay: -1}
+		cfg := service.Config{SecondFactorOptional: true, Password: cheapPasswords, SessionsPerDay: -1}
 		s := Scale{Counselors: 12, Clients: 300, Appointments: 6000}
 		ds, err := Seed(ctx, db, s, cfg, now, 7)
 		if err != nil {

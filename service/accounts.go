@@ -142,7 +142,8 @@ func (s *Service) Login(ctx context.Context, username, password, ip string, api 
 }
 
 // Authenticate returns the actor a session token of kind (SessionWeb or
-// SessionAPI) belongs to. Errors: EUNAUTHORIZED for unknown or expired
+// SessionAPI) belongs to. A staff session started without a second factor
+// gives a Limited actor (see secondfactor.go). Errors: EUNAUTHORIZED for unknown or expired
 // tokens and for tokens of the other kind; other errors are the database's.
 func (s *Service) Authenticate(ctx context.Context, token, kind string) (eyelevel.Actor, error) {
 	if token == "" || len(token) > 100 {
@@ -154,8 +155,12 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (eyeleve
 	} else if err != nil {
 		return eyelevel.Actor{}, err
 	}
+	limited, err := s.sessionLimited(ctx, token, u)
+	if err != nil {
+		return eyelevel.Actor{}, err
+	}
 	s.noteActive(ctx, u) // for message mail (messages_notify.go)
-	return eyelevel.Actor{UserID: u.ID, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone}, nil
+	return eyelevel.Actor{UserID: u.ID, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone, Limited: limited}, nil
 }
 
 // Logout ends the session of token.

@@ -12,6 +12,9 @@ import (
 // the transaction of the read where there is one; an error means the read
 // must fail too: no unlogged access.
 func (s *Service) logAccess(ctx context.Context, a eyelevel.Actor, client eyelevel.UserID, what string) error {
+	if a.Limited {
+		return SecondFactorRequired() // defence in depth: the web layer refuses these first
+	}
 	if a.UserID == "" || a.UserID == client || client == "" {
 		return nil
 	}

@@ -48,6 +48,9 @@ type Credentials struct {
 	// the session is short (Config.SharedSession) and gets no device
 	// token, so the browser keeps nothing of the account.
 	Shared bool
+	// OTP is the second factor's code (TOTP or a recovery code) for an
+	// account that has one; see secondfactor_login.go.
+	OTP string
 }
 
 // SignedIn is a started session. Token is the secret (never stored);
@@ -58,11 +61,20 @@ type SignedIn struct {
 	User    eyelevel.User
 	Device  string
 	Shared  bool // a shared computer's session: keep nothing after it
+	// Limited: a staff session without a second factor, which reaches
+	// only the enrolment (the API answers "second_factor":"enroll").
+	Limited bool
+	// Pending is set, with an ESECONDFACTOR error, when the password was
+	// right and the second factor's code is still to come: the page
+	// login keeps it for its second step (CompleteLogin).
+	Pending string
 }
 
 // SignIn checks credentials and starts a session of kind SessionWeb or
 // SessionAPI. Errors: EUNAUTHORIZED (wrong username or password, one message
-// for both), ETOOMANY (a guessing limit), EUNAVAILABLE (busy hashing).
+// for both; a wrong second-factor code), ETOOMANY (a guessing limit),
+// EUNAVAILABLE (busy hashing), ESECONDFACTOR (the account has a second
+// factor and c.OTP is empty: SignedIn.Pending is set).
 func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 	wrong := eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "login.err.credentials", "Wrong username or password.")
 	if len(c.Username) > maxLoginUsername || len(c.Password) > maxLoginPasswordLen {
@@ -105,6 +117,12 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 		return SignedIn{}, wrong
 	}
 	s.limiter.Refund(keys...)
+	return s.afterPassword(ctx, c, u, device)
+}
+
+// startSession starts a session of u for the login c; secondFactor marks
+// it as started with the second factor (or by an account that needs none).
+func (s *Service) startSession(ctx context.Context, c Credentials, u eyelevel.User, device string, secondFactor bool) (SignedIn, error) {
 	kind, ttl := SessionWeb, s.cfg.WebSession
 	shared := c.Shared && !c.API
 	switch {
@@ -113,10 +131,10 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 	case shared:
 		ttl = s.cfg.SharedSession
 	}
-	out := SignedIn{Token: newToken(), User: u, Shared: shared}
+	out := SignedIn{Token: newToken(), User: u, Shared: shared, Limited: !secondFactor && u.Role != eyelevel.RoleClient}
 	now := s.now().UTC()
 	out.Expires = now.Add(ttl).Truncate(time.Second)
-	err = s.db.CreateSession(ctx, store.Session{TokenHash: hashToken(out.Token), UserID: u.ID, Kind: kind, CreatedAt: now, ExpiresAt: out.Expires, Shared: shared})
+	err := s.db.CreateSessionFactor(ctx, store.Session{TokenHash: hashToken(out.Token), UserID: u.ID, Kind: kind, CreatedAt: now, ExpiresAt: out.Expires, Shared: shared}, secondFactor)
 	if err != nil {
 		return SignedIn{}, err
 	}

@@ -21,7 +21,7 @@ func (acctNoLimit) Refund(...string)              {}
 // password hashing costs (SQLite): the numbers should be close.
 func BenchmarkAcctReset(b *testing.B) {
 	db := storetest.Open(b, "sqlite")
-	svc := service.New(db, service.Config{Limiter: acctNoLimit{},
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Limiter: acctNoLimit{},
 		Mail: service.MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, nil)
 	ctx := context.Background()
 	_, err := svc.SignUp(ctx, service.RegisterInput{Username: "bench", Password: "correct horse battery", Language: "de", TimeZone: "UTC", Email: "bench@example.org"}, "10.0.0.1")

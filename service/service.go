@@ -52,6 +52,11 @@ type Config struct {
 	Limiter Limiter
 	// Demo allows the published demo password (serve --demo).
 	Demo bool
+	// SecondFactorOptional lets staff accounts without a second factor
+	// log in fully. It is for the tests of other features only: no flag
+	// or environment variable sets it, so serve always requires the
+	// factor. An enrolled account still needs its code.
+	SecondFactorOptional bool
 	// DeviceKey signs device tokens; nil derives it from Keys, or picks
 	// a random one (then tokens end with the process).
 	DeviceKey []byte

@@ -99,6 +99,7 @@ func handleCreateToken(d Deps) http.Handler {
 		Username    string `json:"username"`
 		Password    string `json:"password"`
 		DeviceToken string `json:"device_token"`
+		OTP         string `json:"otp"` // the second factor's code, when the account has one
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := decode[credentials](w, r)
@@ -107,14 +108,18 @@ func handleCreateToken(d Deps) http.Handler {
 			return
 		}
 		out, err := d.Service.SignIn(r.Context(), service.Credentials{
-			Username: in.Username, Password: in.Password, IP: info(r).IP, API: true, Device: in.DeviceToken,
+			Username: in.Username, Password: in.Password, IP: info(r).IP, API: true, Device: in.DeviceToken, OTP: in.OTP,
 		})
 		if err != nil {
-			writeError(w, r, d, err)
+			writeTokenError(w, r, d, err)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		encode(w, http.StatusCreated, map[string]any{"token": out.Token, "expires_at": out.Expires.UTC().Format(time.RFC3339), "device_token": out.Device})
+		resp := map[string]any{"token": out.Token, "expires_at": out.Expires.UTC().Format(time.RFC3339), "device_token": out.Device}
+		if out.Limited {
+			resp["second_factor"] = "enroll" // the token reaches only the enrolment (api_secondfactor.go)
+		}
+		encode(w, http.StatusCreated, resp)
 	})
 }
 

@@ -66,7 +66,7 @@ func newCareWorld(tb testing.TB) *careWorld {
 // database and clock.
 func useKeys(tb testing.TB, w *world, seed byte) {
 	tb.Helper()
-	w.svc = service.New(w.db, service.Config{Password: servicetest.CheapPasswords, Keys: servicetest.Keys(seed)}, nil, w.clock.Now)
+	w.svc = service.New(w.db, service.Config{SecondFactorOptional: true, Password: servicetest.CheapPasswords, Keys: servicetest.Keys(seed)}, nil, w.clock.Now)
 	useService(w)
 }
 

@@ -181,7 +181,7 @@ func TestAPIHotlines(t *testing.T) {
 	}
 
 	// An operator's own numbers carry their labels per language.
-	w.svc = service.New(w.db, service.Config{Hotlines: []service.Hotline{
+	w.svc = service.New(w.db, service.Config{SecondFactorOptional: true, Hotlines: []service.Hotline{
 		{Number: "1", Dial: "1", Label: map[string]string{"en": "One", "tr": "Bir"}},
 	}}, nil, w.clock.Now)
 	useService(w)

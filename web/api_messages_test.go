@@ -16,7 +16,7 @@ import (
 func msgAPIWorld(tb testing.TB) *world {
 	tb.Helper()
 	w := newWorld(tb)
-	w.svc = service.New(w.db, service.Config{Password: servicetest.CheapPasswords, Keys: servicetest.Keys(1), SessionsPerDay: -1,
+	w.svc = service.New(w.db, service.Config{SecondFactorOptional: true, Password: servicetest.CheapPasswords, Keys: servicetest.Keys(1), SessionsPerDay: -1,
 		Mail: service.MailConfig{On: true, PublicURL: "https://eyelevel.example", DutyEmail: "duty@operator.example"}}, nil, w.clock.Now)
 	useService(w)
 	return w

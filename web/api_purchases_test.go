@@ -34,7 +34,7 @@ func stripeWorld(t *testing.T) *world {
 	w := newWorld(t)
 	api := servicetest.StripeMock(t)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w.svc = service.New(w.db, service.Config{
+	w.svc = service.New(w.db, service.Config{SecondFactorOptional: true,
 		Password:  service.PasswordParams{Memory: 64, Time: 1, Threads: 1},
 		StripeKey: "sk_test_web", StripeWebhookSecret: stripeSecret, StripeAPI: api,
 	}, log, w.clock.Now)

@@ -38,7 +38,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	// The error codes are exactly the domain's plus the web layer's 405 and 415.
 	codes := obj(doc, "components", "schemas", "Error", "properties", "error", "properties", "code")["enum"]
 	want := []any{eyelevel.EINVALID, eyelevel.EUNAUTHORIZED, eyelevel.EFORBIDDEN, eyelevel.ENOTFOUND,
-		eyelevel.ECONFLICT, eyelevel.ETOOLARGE, eyelevel.ETOOMANY, web.EMETHOD, web.EMEDIATYPE, eyelevel.EUNAVAILABLE, eyelevel.EINTERNAL, eyelevel.EPAYMENT, eyelevel.EEXPIRED}
+		eyelevel.ECONFLICT, eyelevel.ETOOLARGE, eyelevel.ETOOMANY, web.EMETHOD, web.EMEDIATYPE, eyelevel.EUNAVAILABLE, eyelevel.EINTERNAL, eyelevel.EPAYMENT, eyelevel.EEXPIRED, eyelevel.ESECONDFACTOR}
 	if got, _ := codes.([]any); !slices.Equal(got, want) {
 		t.Errorf("Error code enum = %v, want %v", codes, want)
 	}

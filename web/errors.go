@@ -26,6 +26,7 @@ var codeStatus = map[string]int{
 	eyelevel.EINTERNAL:     http.StatusInternalServerError,
 	eyelevel.EPAYMENT:      http.StatusPaymentRequired,
 	eyelevel.EEXPIRED:      http.StatusConflict,
+	eyelevel.ESECONDFACTOR: http.StatusForbidden, // a login without its code answers 401 (api_secondfactor.go)
 	EMETHOD:                http.StatusMethodNotAllowed,
 	EMEDIATYPE:             http.StatusUnsupportedMediaType,
 }

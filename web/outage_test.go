@@ -100,7 +100,7 @@ func TestDatabaseOutageKeepsSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}}, slog.New(slog.DiscardHandler), nil)
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}}, slog.New(slog.DiscardHandler), nil)
 	h := web.NewServer(web.Deps{Service: svc, Catalog: cat})
 	send := func(method, target, body, token, cookie string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, target, strings.NewReader(body))

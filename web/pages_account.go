@@ -140,6 +140,10 @@ func (v *views) login() http.Handler {
 			Username: f.Get("username"), Password: f.Get("password"), IP: info(r).IP, Device: deviceOf(r),
 			Shared: f.Get("shared") == "yes",
 		})
+		if eyelevel.ErrorCode(err) == eyelevel.ESECONDFACTOR && in.Pending != "" {
+			v.startLoginCode(w, r, in.Pending, next) // the second step (pages_secondfactor.go)
+			return
+		}
 		if err != nil {
 			p := newPage(r, "login.title")
 			if !v.formError(r, p, err) {
@@ -155,6 +159,9 @@ func (v *views) login() http.Handler {
 		}
 		setSession(w, in.Token, in.Expires, in.Shared)
 		setDevice(w, in.Device) // none on a shared computer
+		if in.Limited {
+			next = tfaEnrolPath // staff without a second factor enrol first
+		}
 		if next == "" {
 			lang := info(r).Lang
 			if in.User.Language != "" {

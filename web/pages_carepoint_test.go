@@ -22,7 +22,7 @@ import (
 func carePointEnv(t *testing.T) (*pagesEnv, string) {
 	t.Helper()
 	db := storetest.Open(t, storetest.Suite())
-	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}}, nil, nil)
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}}, nil, nil)
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -138,7 +138,7 @@ func TestMsgPagesDuty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, Keys: keys,
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, Keys: keys,
 		Mail: service.MailConfig{On: true, PublicURL: "https://eyelevel.example", DutyEmail: "duty@operator.example"}}, nil, nil)
 	cat, err := i18n.Load()
 	if err != nil {

@@ -32,7 +32,7 @@ func newOrgPagesEnv(t *testing.T) *orgPagesEnv {
 	ctx := context.Background()
 	db := storetest.Open(t, storetest.Suite())
 	now := func() time.Time { return time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC) }
-	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}}, nil, now)
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}}, nil, now)
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

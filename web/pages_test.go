@@ -41,7 +41,7 @@ func newPagesEnvAt(t *testing.T, now func() time.Time) *pagesEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, service.Config{Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, Keys: keys, SessionsPerDay: -1}, nil, now)
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, Keys: keys, SessionsPerDay: -1}, nil, now)
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -122,6 +122,10 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /api/v1/handovers/{id}/decline", authed(d, handleDecideHandover(d, false)))
 
 	// Second factor: TOTP, passkeys, recovery codes (api_secondfactor.go).
+	mux.Handle("POST /api/v1/me/totp", authed(d, handleBeginTOTP(d)))
+	mux.Handle("POST /api/v1/me/totp/confirm", authed(d, handleConfirmTOTP(d)))
+	mux.Handle("DELETE /api/v1/me/totp", authed(d, handleDisableTOTP(d)))
+	mux.Handle("POST /api/v1/users/{id}/second-factor/reset", authed(d, handleResetSecondFactor(d)))
 
 	// Access log (api_audit.go).
 	mux.Handle("GET /api/v1/me/access-log", authed(d, handleAccessLog(d)))
@@ -269,6 +273,13 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /handovers/{id}/decline", v.decideHandover(false))
 
 	// Second factor: enrolment, login step, passkeys (pages_secondfactor.go).
+	mux.Handle("GET /login/code", v.loginCodeForm())
+	mux.Handle("POST /login/code", v.loginCode())
+	mux.Handle("GET /settings/second-factor", v.secondFactorPage())
+	mux.Handle("POST /settings/second-factor", v.beginTOTP())
+	mux.Handle("POST /settings/second-factor/confirm", v.confirmTOTP())
+	mux.Handle("POST /settings/second-factor/disable", v.disableTOTP())
+	mux.Handle("POST /admin/users/{id}/second-factor/reset", v.resetSecondFactor())
 
 	// Access log (pages_audit.go).
 	mux.Handle("GET /access-log", v.accessLogPage())

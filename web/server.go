@@ -194,6 +194,9 @@ func withActor(next http.Handler, d Deps) http.Handler {
 			}
 			return
 		}
+		if gateLimited(w, r, d) { // staff without a second factor: enrolment only
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

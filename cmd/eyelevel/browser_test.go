@@ -125,6 +125,9 @@ func TestBrowserRegisterFindBook(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#username"), username),
 		chromedp.SendKeys(chromedp.CSS("#password"), demoPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#otp")), // demo staff have a second factor
+		chromedp.SendKeys(chromedp.CSS("#otp"), demoOTP(t)),
+		chromedp.Click(chromedp.CSS(`form[action="/login/code"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
 		chromedp.Navigate(base+"/appointments"),
 		chromedp.WaitVisible(chromedp.CSS("main h1")),

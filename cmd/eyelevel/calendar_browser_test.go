@@ -36,7 +36,7 @@ func TestBrowserCancelLinkFromMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	svc := service.New(db, service.Config{}, nil, nil)
+	svc := service.New(db, service.Config{SecondFactorOptional: true}, nil, nil)
 	var week []eyelevel.WeeklyWindow
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		week = append(week, eyelevel.WeeklyWindow{Weekday: d, Start: 0, End: 23 * 60})

@@ -30,7 +30,7 @@ func newCallWorld(t testing.TB) *callWorld {
 		t.Fatalf("register: %d", st)
 	}
 	w.clientTok = token(t, base, reg["username"], reg["password"])
-	w.counselorTok = token(t, base, "anna", demoPassword)
+	w.counselorTok = tokenOTP(t, base, "anna", demoPassword, demoOTP(t))
 	var anna struct{ ID string }
 	call(t, "GET", base+"/api/v1/me", w.counselorTok, nil, &anna)
 	var slots struct{ Slots []struct{ Start string } }
@@ -48,8 +48,13 @@ func newCallWorld(t testing.TB) *callWorld {
 }
 
 func token(t testing.TB, base, user, pass string) string {
+	return tokenOTP(t, base, user, pass, "")
+}
+
+// tokenOTP is token for an account with a second factor (otp: its code).
+func tokenOTP(t testing.TB, base, user, pass, otp string) string {
 	var tok struct{ Token string }
-	if st := call(t, "POST", base+"/api/v1/tokens", "", map[string]string{"username": user, "password": pass}, &tok); st != 201 {
+	if st := call(t, "POST", base+"/api/v1/tokens", "", map[string]string{"username": user, "password": pass, "otp": otp}, &tok); st != 201 {
 		t.Fatalf("token for %s: %d", user, st)
 	}
 	return tok.Token

@@ -246,7 +246,7 @@ func seedCarePoint(t *testing.T, dsn, dir string) {
 	if err := db.CreateContract(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, service.Config{}, nil, nil)
+	svc := service.New(db, service.Config{SecondFactorOptional: true}, nil, nil)
 	if _, err := svc.AddStaff(ctx, service.Operator, o.ID, service.StaffInput{Username: "sozialarbeit", Password: "care point password", DisplayName: "Amina", Role: eyelevel.RoleCarePoint}); err != nil {
 		t.Fatal(err)
 	}

@@ -113,6 +113,13 @@ func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Wr
 		fmt.Fprintf(out, "  %-12s counselor %s (%s)\n", d.username, d.name, d.langs)
 	}
 	printDemoOrg(out, url, org)
+	staff := []string{demoAdmin, demoCarePoint, demoOrgAdmin}
+	for _, d := range demoCounselors {
+		staff = append(staff, d.username)
+	}
+	if err := seedDemoSecondFactor(ctx, db, svc, out, staff); err != nil {
+		return err
+	}
 	fmt.Fprintln(out)
 	return nil
 }

@@ -32,7 +32,7 @@ func TestBrowserBuyPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	svc := service.New(db, service.Config{}, nil, nil)
+	svc := service.New(db, service.Config{SecondFactorOptional: true}, nil, nil)
 	price := int64(6500)
 	if _, err := svc.SetPricing(bg, service.Operator, service.PricingInput{Currency: "EUR", SessionPrice: &price, Packages: []int{3}}); err != nil {
 		t.Fatal(err)

@@ -233,6 +233,8 @@ func (c config) serviceConfig() service.Config {
 		SignupLimit:    c.signupLimit,
 		Demo:           c.demo,
 
+		SecondFactorOptional: secondFactorOptional, // tests of other features only (secondfactor.go)
+
 		StripeKey:           c.stripe.key,
 		StripeWebhookSecret: c.stripe.webhookSecret,
 		StripeAPI:           c.stripe.api,

@@ -38,7 +38,8 @@ func NewService(tb testing.TB, db *store.DB, now func() time.Time) *service.Serv
 // NewServiceConfig is NewService with cfg; a zero cfg.Password becomes
 // CheapPasswords, a zero cfg.SessionsPerDay no limit (most tests book a
 // client several sessions a day; tests of that rule set it), and other
-// zero fields take the service's defaults.
+// zero fields take the service's defaults. Staff without a second factor
+// log in fully (Config.SecondFactorOptional).
 func NewServiceConfig(tb testing.TB, db *store.DB, cfg service.Config, now func() time.Time) *service.Service {
 	tb.Helper()
 	if cfg.Password == (service.PasswordParams{}) {
@@ -50,6 +51,9 @@ func NewServiceConfig(tb testing.TB, db *store.DB, cfg service.Config, now func(
 	if cfg.SessionsPerDay == 0 {
 		cfg.SessionsPerDay = -1
 	}
+	// Tests of other features log staff in with a password only; the
+	// second factor's own tests build their service with service.New.
+	cfg.SecondFactorOptional = true
 	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return service.New(db, cfg, log, now)
 }
