@@ -65,6 +65,7 @@ type SecondFactorState struct {
 	Started   bool // a secret was issued but not confirmed yet
 	Required  bool // the account's role needs one
 	CodesLeft int  // unused recovery codes
+	Passkeys  int  // registered passkeys (passkey.go); one alone also enrols
 }
 
 // needsSecondFactor reports whether role must have a second factor.
@@ -96,14 +97,19 @@ func (s *Service) SecondFactor(ctx context.Context, a eyelevel.Actor) (SecondFac
 		return SecondFactorState{}, unauthorized()
 	}
 	st := SecondFactorState{Required: needsSecondFactor(a.Role)}
-	f, err := s.db.SecondFactorOf(ctx, a.UserID)
-	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
-		return st, nil
-	} else if err != nil {
+	var err error
+	if st.Passkeys, err = s.db.CountPasskeys(ctx, a.UserID); err != nil { // passkey hook
 		return st, err
 	}
-	st.Enrolled, st.Started = !f.Confirmed.IsZero(), f.Confirmed.IsZero()
-	if st.Enrolled {
+	f, err := s.db.SecondFactorOf(ctx, a.UserID)
+	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+		err = nil
+	} else if err != nil {
+		return st, err
+	} else {
+		st.Enrolled, st.Started = !f.Confirmed.IsZero(), f.Confirmed.IsZero()
+	}
+	if st.Enrolled || st.Passkeys > 0 {
 		st.CodesLeft, err = s.db.RecoveryCodesLeft(ctx, a.UserID)
 	}
 	return st, err
@@ -271,6 +277,9 @@ func (s *Service) ResetSecondFactor(ctx context.Context, a eyelevel.Actor, targe
 		if _, err := s.db.DeleteSecondFactor(ctx, target); err != nil {
 			return err
 		}
+		if _, err := s.db.DeleteUserPasskeys(ctx, target); err != nil { // passkey hook
+			return err
+		}
 		if _, err := s.db.DeleteUserSessions(ctx, target); err != nil {
 			return err
 		}
@@ -308,6 +317,9 @@ func (s *Service) SeedSecondFactor(ctx context.Context, a eyelevel.Actor, user e
 func (s *Service) checkCode(ctx context.Context, user eyelevel.UserID, sealed []byte, code string) error {
 	c := normalizeCode(code)
 	if len(c) == 6 && isDigits(c) {
+		if len(sealed) == 0 { // passkey hook: a passkey but no TOTP
+			return wrongCode()
+		}
 		return s.checkTOTP(ctx, user, sealed, c)
 	}
 	if len(c) != 10 {

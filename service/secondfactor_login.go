@@ -49,8 +49,15 @@ func (s *Service) afterPassword(ctx context.Context, c Credentials, u eyelevel.U
 		return SignedIn{}, err
 	}
 	if err != nil || f.Confirmed.IsZero() {
-		full := !needsSecondFactor(u.Role) || s.cfg.SecondFactorOptional
-		return s.startSession(ctx, c, u, device, full)
+		// Passkey hook (passkey.go): a passkey is a factor too; then the
+		// code can only be a recovery code.
+		if pk, perr := s.hasPasskey(ctx, u.ID); perr != nil {
+			return SignedIn{}, perr
+		} else if !pk {
+			full := !needsSecondFactor(u.Role) || s.cfg.SecondFactorOptional
+			return s.startSession(ctx, c, u, device, full)
+		}
+		f.Secret = nil
 	}
 	p := pendingLogin{User: u.ID, API: c.API, Shared: c.Shared && !c.API, Device: device, Expires: s.now().Add(pendingTTL)}
 	if strings.TrimSpace(c.OTP) == "" {
@@ -77,7 +84,14 @@ func (s *Service) CompleteLogin(ctx context.Context, in SecondStep) (SignedIn, e
 	}
 	f, err := s.db.SecondFactorOf(ctx, u.ID)
 	if eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND || err == nil && f.Confirmed.IsZero() {
-		return SignedIn{}, pendingExpired() // reset meanwhile: log in again
+		// Passkey hook (passkey.go): with a passkey but no TOTP, a
+		// recovery code still works.
+		if pk, perr := s.hasPasskey(ctx, u.ID); perr != nil {
+			return SignedIn{}, perr
+		} else if !pk {
+			return SignedIn{}, pendingExpired() // reset meanwhile: log in again
+		}
+		f.Secret, err = nil, nil
 	} else if err != nil {
 		return SignedIn{}, err
 	}

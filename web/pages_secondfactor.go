@@ -43,6 +43,9 @@ func (v *views) renderLoginCode(w http.ResponseWriter, r *http.Request, status i
 	if next != "" {
 		p.Form.Set("next", next)
 	}
+	if p.Data == nil {
+		p.Data = v.passkeyLoginOffer(r) // passkey hook: the button, when the account has one
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	v.render(w, r, status, "login_code", p)
 }
@@ -112,6 +115,7 @@ type secondFactorData struct {
 	Codes   []string      // recovery codes, shown once after confirming
 	Client  bool          // may switch it off again
 	QR      template.HTML // the otpauth URL as inline SVG
+	Passkey passkeyData   // passkeys (pages_passkey.go)
 }
 
 type setupData struct{ Secret, URL string }
@@ -124,6 +128,10 @@ func (v *views) renderSecondFactor(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	d := secondFactorData{SecondFactorState: st, Limited: a.Limited, Codes: codes, Client: a.Role == eyelevel.RoleClient}
+	if d.Passkey, err = v.passkeyPageData(r); err != nil { // passkey hook
+		v.fail(w, r, err)
+		return
+	}
 	if st.Started && codes == nil {
 		setup, err := v.d.Service.PendingTOTP(r.Context(), a)
 		if err != nil {

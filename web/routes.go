@@ -280,6 +280,11 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("POST /settings/second-factor/confirm", v.confirmTOTP())
 	mux.Handle("POST /settings/second-factor/disable", v.disableTOTP())
 	mux.Handle("POST /admin/users/{id}/second-factor/reset", v.resetSecondFactor())
+	mux.Handle("POST /settings/second-factor/passkeys/options", v.beginPasskeyRegistration())
+	mux.Handle("POST /settings/second-factor/passkeys", v.addPasskey())
+	mux.Handle("POST /settings/second-factor/passkeys/{id}/delete", v.deletePasskey())
+	mux.Handle("POST /login/passkey/options", v.beginPasskeyLogin())
+	mux.Handle("POST /login/passkey", v.passkeyLogin())
 
 	// Access log (pages_audit.go).
 	mux.Handle("GET /access-log", v.accessLogPage())
