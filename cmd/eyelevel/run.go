@@ -394,6 +394,7 @@ func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	} else if n > 0 {
 		log.Info("old mails deleted from the outbox", "count", n)
 	}
+	retentionJob(ctx, svc, log) // inactive accounts, closed-period report snapshots (erase.go)
 }
 
 // closeContracts carries out the exit terms of contracts whose grace
