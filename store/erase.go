@@ -80,8 +80,12 @@ func (db *DB) EraseClient(ctx context.Context, id eyelevel.UserID, username, ema
 		}
 		out.Outbox += n
 	}
-	if username != "" {
-		like := "%" + likeEscape(username) + "%"
+	// Mails to others that name the client or link to their pages.
+	for _, s := range []string{username, uid} {
+		if s == "" {
+			continue
+		}
+		like := "%" + likeEscape(s) + "%"
 		n, err := run("outbox", `DELETE FROM outbox WHERE subject LIKE $1 ESCAPE '\' OR body_text LIKE $1 ESCAPE '\' OR body_html LIKE $1 ESCAPE '\' OR ics LIKE $1 ESCAPE '\'`, like)
 		if err != nil {
 			return out, err
