@@ -314,4 +314,13 @@ func eraseStrings(t *testing.T, db *sql.DB, q string) []string {
 	return out
 }
 
+// forgetSnapshots deletes the stored figures of closed report periods,
+// for tests that change a period's data after reading its report.
+func (e *env) forgetSnapshots() {
+	e.t.Helper()
+	if _, err := e.db.Exec(e.ctx, `DELETE FROM report_snapshots`); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 var _ = store.SQLite
