@@ -21,3 +21,12 @@ func retentionJob(ctx context.Context, svc *service.Service, log *slog.Logger) {
 		log.Error("storing report snapshots", "err", err)
 	}
 }
+
+// warnShortRetention warns at start when --retention deletes inactive
+// accounts after less than six months: clients who come back after a
+// break (a common pattern in counseling) would find their history gone.
+func warnShortRetention(t trustConfig, log *slog.Logger) {
+	if t.retention < 6 {
+		log.Warn("--retention is shorter than 6 months: clients who pause for longer lose their account and history", "retention", t.retention.String())
+	}
+}

@@ -263,6 +263,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	warnLoosePermissions(c.data, c.masterKeyFile, log)
+	warnShortRetention(c.trust, log)
 	db, err := store.Open(ctx, c.db, c.data)
 	if err != nil {
 		return err
