@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/mail/mailtest"
 	"eyelevel/service"
 	"eyelevel/service/servicetest"
 	"eyelevel/store"
@@ -214,6 +215,27 @@ func TestEraseAccount(t *testing.T) {
 		}
 		if len(mails) != 1 || mails[0].To != "x@example.org" || !strings.Contains(mails[0].Text, "Konto gelöscht") {
 			t.Errorf("cancellation mails: %+v", mails)
+		}
+		// The counselor receives it, in German, naming nobody.
+		sender, srv := kindsSender(t)
+		if _, err := w.svc.DeliverMail(w.ctx, sender); err != nil {
+			t.Fatal(err)
+		}
+		arrived := false
+		for _, rc := range srv.Messages() {
+			p, err := rc.Parse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rc.To[0] == "x@example.org" && strings.Contains(p.Text, "Konto gelöscht") {
+				arrived = true
+				if probs := mailtest.Clean(p, "erin", string(w.victim.UserID)); len(probs) > 0 {
+					t.Errorf("cancellation mail: %v", probs)
+				}
+			}
+		}
+		if !arrived {
+			t.Errorf("the counselor's cancellation mail did not arrive (%d mails)", len(srv.Messages()))
 		}
 		w.noTrace(string(w.victim.UserID), "erin-victim", eraseEmail, eraseComment)
 		if w.dsn == "" {
