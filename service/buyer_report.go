@@ -93,7 +93,7 @@ func (s *Service) BuyerReport(ctx context.Context, a eyelevel.Actor, id string, 
 	if !k.ClosedAt.IsZero() {
 		r, err = s.snapshotReport(ctx, k, p.Name)
 	} else {
-		r, err = s.buyerReport(ctx, k, p)
+		r, err = s.closedBuyerReport(ctx, k, p) // as published (report_snapshot.go)
 	}
 	r.PoolLeft = coarsePoolLeft(a, r.PoolLeft) // the pool now, as on the contract's page
 	return r, err

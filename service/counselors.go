@@ -178,8 +178,12 @@ func (s *Service) UpdateCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 }
 
 // Counselor returns a counselor's public profile. Profiles are public so
-// that people can look before they register. Errors: ENOTFOUND.
+// that people can look before they register; a deleted counselor's is
+// gone. Errors: ENOTFOUND.
 func (s *Service) Counselor(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID) (eyelevel.Counselor, error) {
+	if gone, err := s.db.Deleted(ctx, id); err != nil || gone {
+		return eyelevel.Counselor{}, cmpErr(err, eyelevel.ErrNotFound())
+	}
 	return s.db.Counselor(ctx, id)
 }
 

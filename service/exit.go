@@ -99,7 +99,7 @@ func (s *Service) freezeContract(ctx context.Context, k eyelevel.Contract, now t
 		return err
 	}
 	for _, m := range months {
-		r, err := s.buyerReport(ctx, k, m)
+		r, err := s.closedBuyerReport(ctx, k, m) // as published before the exit
 		if err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (s *Service) freezeContract(ctx context.Context, k eyelevel.Contract, now t
 		return err
 	}
 	for _, p := range others {
-		r, err := s.buyerReport(ctx, k, p)
+		r, err := s.closedBuyerReport(ctx, k, p)
 		if err != nil {
 			return err
 		}

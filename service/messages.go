@@ -265,6 +265,9 @@ func (s *Service) peer(ctx context.Context, a eyelevel.Actor, other eyelevel.Use
 type MessageStatus struct {
 	Unread int
 	Alerts int
+	// Retention is a client's retention warning (retention.go), shown
+	// as a banner.
+	Retention RetentionWarning
 }
 
 // Status returns the actor's MessageStatus; zero for roles without
@@ -287,7 +290,8 @@ func (s *Service) Status(ctx context.Context, a eyelevel.Actor) (MessageStatus, 
 		}
 		st.Alerts = len(as)
 	}
-	return st, nil
+	st.Retention, err = s.RetentionWarning(ctx, a)
+	return st, err
 }
 
 // mayConverse returns nil when client and staff may write to each other:

@@ -65,6 +65,9 @@ func (s *Service) ImpactReport(ctx context.Context, a eyelevel.Actor, from, to t
 	if p.To.After(s.now().UTC()) {
 		return ImpactReport{}, fieldErr("to", "report.err.open", "Reports cover only periods that are over.")
 	}
+	if r, ok, err := s.storedImpact(ctx, p); ok || err != nil {
+		return r, err // a closed period's figures as published (report_snapshot.go)
+	}
 	r, err := s.periodReport(ctx, p)
 	if err != nil {
 		return r, err
@@ -77,7 +80,7 @@ func (s *Service) ImpactReport(ctx context.Context, a eyelevel.Actor, from, to t
 		suppressAllLike(r.stats(), qr.values())
 		suppressOutcomesLike(r.Outcomes, qr.Outcomes)
 	}
-	return r, nil
+	return s.keepImpact(ctx, p, r)
 }
 
 // stats lists the report's figures for secondary suppression, in the

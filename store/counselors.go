@@ -66,9 +66,10 @@ func (db *DB) Counselor(ctx context.Context, id eyelevel.UserID) (eyelevel.Couns
 	return cs[0], nil
 }
 
-// Counselors lists all counselors by display name.
+// Counselors lists all counselors by display name, less those whose
+// account was deleted (EraseCounselor).
 func (db *DB) Counselors(ctx context.Context) ([]eyelevel.Counselor, error) {
-	return db.counselors(ctx, counselorSelect+` ORDER BY c.display_name, c.user_id`)
+	return db.counselors(ctx, counselorSelect+` WHERE NOT EXISTS (SELECT 1 FROM deleted_accounts d WHERE d.user_id = c.user_id) ORDER BY c.display_name, c.user_id`)
 }
 
 // CounselorsByLanguage lists the counselors who speak code, optionally only

@@ -81,7 +81,9 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		// mmap_size lets connections read pages from the OS page cache
 		// without a pread each: every connection's own page cache is only
 		// 2 MB, and a search reads more than that.
-		const pragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=mmap_size(1073741824)"
+		// secure_delete overwrites deleted content with zeros, so that a
+		// deleted account does not linger in free pages (see Shred).
+		const pragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=mmap_size(1073741824)&_pragma=secure_delete(1)"
 		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)

@@ -203,9 +203,9 @@ func TestAPIWrongMethod(t *testing.T) {
 	w := newWorld(t)
 	x := string(w.ids[counselorX])
 	for _, c := range []struct{ method, path, allow string }{
-		{"DELETE", "/api/v1/me", "GET, PATCH"},
+		{"POST", "/api/v1/me", "GET, PATCH, DELETE"},
 		{"PUT", "/api/v1/appointments", "GET, POST"},
-		{"PATCH", "/api/v1/counselors/" + x, "GET, PUT"},
+		{"PATCH", "/api/v1/counselors/" + x, "GET, PUT, DELETE"},
 		{"POST", "/api/v1/counselors/" + x + "/slots", "GET"},
 		{"GET", "/api/v1/tokens", "POST"},
 		{"PATCH", "/api/v1/appointments/" + string(w.apptA), "GET, PUT, DELETE"},

@@ -132,6 +132,8 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /api/v1/admin/audit", authed(d, handleStaffActions(d)))
 
 	// Account deletion and admin tooling (api_deletion.go).
+	mux.Handle("DELETE /api/v1/me", authed(d, handleDeleteMe(d)))
+	mux.Handle("DELETE /api/v1/counselors/{id}", authed(d, handleDeleteCounselor(d)))
 
 	// Legal pages and consent (api_consent.go).
 
@@ -291,6 +293,10 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /admin/audit", v.staffActionsPage())
 
 	// Account deletion and admin tooling (pages_deletion.go).
+	mux.Handle("GET /account/delete", v.deleteAccountPage())
+	mux.Handle("POST /account/delete", v.deleteAccount())
+	mux.Handle("GET /admin/counselors/{id}/delete", v.deleteCounselorPage())
+	mux.Handle("POST /admin/counselors/{id}/delete", v.deleteCounselor())
 
 	// Legal pages and consent (pages_consent.go).
 

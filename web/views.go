@@ -138,6 +138,9 @@ var notices = map[string]string{
 	"refunded":     "notice.refunded",
 	"registered":   "notice.registered",
 	"access_ended": "notice.access_ended",
+	// Account deletion (pages_deletion.go).
+	"account_deleted":   "erase.done",
+	"counselor_deleted": "erase.counselor.done",
 }
 
 func newPage(r *http.Request, title string) *page {

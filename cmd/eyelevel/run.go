@@ -265,6 +265,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	warnLoosePermissions(c.data, c.masterKeyFile, log)
+	warnShortRetention(c.trust, log)
 	db, err := store.Open(ctx, c.db, c.data)
 	if err != nil {
 		return err
@@ -401,6 +402,7 @@ func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	} else if n > 0 {
 		log.Info("old mails deleted from the outbox", "count", n)
 	}
+	retentionJob(ctx, svc, log) // inactive accounts, closed-period report snapshots (erase.go)
 }
 
 // closeContracts carries out the exit terms of contracts whose grace
