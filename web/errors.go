@@ -28,6 +28,7 @@ var codeStatus = map[string]int{
 	eyelevel.EEXPIRED:      http.StatusConflict,
 	EMETHOD:                http.StatusMethodNotAllowed,
 	EMEDIATYPE:             http.StatusUnsupportedMediaType,
+	ECONSENT:               http.StatusForbidden,
 }
 
 // statusOf returns the HTTP status for err.
