@@ -174,7 +174,7 @@ func (s *Service) CancelCounselorSessions(ctx context.Context, a eyelevel.Actor,
 // MonthCount is one counselor's sessions in one calendar month: held
 // (ended, not marked a no-show), upcoming (not started) and cancelled.
 type MonthCount struct {
-	Month                      string // YYYY-MM in the admin's time zone
+	Month                     string // YYYY-MM in the admin's time zone
 	Held, Upcoming, Cancelled int
 }
 
