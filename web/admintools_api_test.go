@@ -71,4 +71,3 @@ func TestAdminToolsDeactivatedCounselorHidden(t *testing.T) {
 	}
 	w.do(t, clientB, "POST", "/api/v1/appointments", map[string]any{"counselor_id": x, "start": "2026-12-03T09:00:00Z"}).wantStatus(t, 201)
 }
-
