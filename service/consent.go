@@ -111,8 +111,11 @@ func (s *Service) WithdrawConsent(ctx context.Context, a eyelevel.Actor, passwor
 	if err := s.checkOwnPassword(ctx, u, password, "password"); err != nil {
 		return err
 	}
-	s.log.Info("consent withdrawn: deleting the account", "user", a.UserID)
-	return s.eraseAccount(ctx, a.UserID, "consent")
+	if err := s.eraseAccount(ctx, a.UserID, "consent"); err != nil {
+		return err
+	}
+	s.log.Info("consent withdrawn: account deleted", "user", a.UserID)
+	return nil
 }
 
 // RecordConsentFor records, for the command line only (a is Operator),
