@@ -20,6 +20,9 @@ type RegisterInput struct {
 	Language string `json:"language"`
 	TimeZone string `json:"timezone"`
 	Email    string `json:"email,omitempty"`
+	// Consent must be true: the client agrees to the processing of their
+	// health data (GDPR Art. 9(2)(a)), recorded with the current version.
+	Consent bool `json:"consent"`
 }
 
 // Valid returns problems per field as translation keys. The demo password
@@ -50,12 +53,14 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (ey
 }
 
 // SignUp creates a client account with a recovery code (returned once) and,
-// when an email is given, mails it a verification link. Errors: EINVALID,
+// when an email is given, mails it a verification link; the client's
+// consent (in.Consent, required) is recorded. Errors: EINVALID,
 // ECONFLICT (username taken), ETOOMANY (too many sign-ups from ip),
 // EUNAVAILABLE (busy hashing).
 func (s *Service) SignUp(ctx context.Context, in RegisterInput, ip string) (NewAccount, error) {
 	p := problems(in.Valid())
 	s.checkDemoPassword(p, in.Password)
+	p.check(in.Consent, "consent", "consent.err.required")
 	if err := p.err(); err != nil {
 		return NewAccount{}, err
 	}
@@ -75,6 +80,9 @@ func (s *Service) SignUp(ctx context.Context, in RegisterInput, ip string) (NewA
 	}}
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		if err := s.db.CreateUser(ctx, out.User); err != nil {
+			return err
+		}
+		if err := s.recordConsent(ctx, out.ID, ""); err != nil {
 			return err
 		}
 		out.RecoveryCode, err = s.accountMailSetup(ctx, out.User)

@@ -11,7 +11,7 @@ import (
 )
 
 func validRegistration() service.RegisterInput {
-	return service.RegisterInput{Username: "anna_1", Password: password, Language: "de", TimeZone: "Europe/Berlin"}
+	return service.RegisterInput{Username: "anna_1", Password: password, Language: "de", TimeZone: "Europe/Berlin", Consent: true}
 }
 
 func TestRegisterValidation(t *testing.T) {

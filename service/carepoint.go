@@ -22,12 +22,16 @@ type CarePointClientInput struct {
 	Language string `json:"language"`
 	TimeZone string `json:"timezone"`
 	Consent  bool   `json:"consent"`
+	// HealthConsent must be true: the client, in person, agrees to the
+	// processing of their health data (consent.go), as on registration.
+	HealthConsent bool `json:"health_consent"`
 }
 
 // Valid returns problems per field.
 func (in CarePointClientInput) Valid() map[string]string {
 	p := problems(RegisterInput{Username: in.Username, Password: in.Password, Language: in.Language, TimeZone: in.TimeZone}.Valid())
 	p.check(in.Consent, "consent", "carepoint.err.consent")
+	p.check(in.HealthConsent, "health_consent", "consent.err.required")
 	return p
 }
 
@@ -116,6 +120,9 @@ func (s *Service) registerForClient(ctx context.Context, a eyelevel.Actor, in Ca
 			return err
 		}
 		if err := setup(ctx, u); err != nil {
+			return err
+		}
+		if err := s.recordConsent(ctx, u.ID, a.UserID); err != nil {
 			return err
 		}
 		if _, err := s.grantContract(ctx, u.ID, k, now); err != nil {

@@ -69,7 +69,7 @@ func TestOrganizationStaffAuthorization(t *testing.T) {
 				return err
 			}},
 			{"register a client", "anonymous:unauthorized carepointA:ok carepointB:ok *:not_found", func(a eyelevel.Actor) error {
-				_, err := e.svc.RegisterForClient(e.ctx, a, service.CarePointClientInput{Username: unique(), Password: password, Language: "fa-AF", TimeZone: "UTC", Consent: true})
+				_, err := e.svc.RegisterForClient(e.ctx, a, service.CarePointClientInput{Username: unique(), Password: password, Language: "fa-AF", TimeZone: "UTC", Consent: true, HealthConsent: true})
 				return err
 			}},
 			{"list my clients", "anonymous:unauthorized carepointA:ok carepointB:ok *:not_found", func(a eyelevel.Actor) error {

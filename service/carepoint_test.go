@@ -59,7 +59,7 @@ func (e *env) orgs() orgWorld {
 
 func (e *env) registerAt(cp eyelevel.Actor, username string) eyelevel.Actor {
 	e.t.Helper()
-	u, err := e.svc.RegisterForClient(e.ctx, cp, service.CarePointClientInput{Username: username, Password: password, Language: "fa-AF", TimeZone: "Europe/Berlin", Consent: true})
+	u, err := e.svc.RegisterForClient(e.ctx, cp, service.CarePointClientInput{Username: username, Password: password, Language: "fa-AF", TimeZone: "Europe/Berlin", Consent: true, HealthConsent: true})
 	if err != nil {
 		e.t.Fatalf("register %q at a care point: %v", username, err)
 	}
@@ -152,7 +152,7 @@ func TestCarePointRegistration(t *testing.T) {
 		}
 
 		// With consent: the account, the allowance and the recorded consent.
-		in.Consent = true
+		in.Consent, in.HealthConsent = true, true
 		u, err := e.svc.RegisterForClient(e.ctx, w.carepointA, in)
 		if err != nil {
 			t.Fatal(err)
@@ -176,10 +176,10 @@ func TestCarePointRegistration(t *testing.T) {
 
 		// Bad input names its field, nothing written.
 		for field, bad := range map[string]service.CarePointClientInput{
-			"username": {Username: "x", Password: password, Language: "fa-AF", TimeZone: "UTC", Consent: true},
-			"password": {Username: "pw-short", Password: "short", Language: "fa-AF", TimeZone: "UTC", Consent: true},
-			"language": {Username: "lang-bad", Password: password, Language: "xx", TimeZone: "UTC", Consent: true},
-			"timezone": {Username: "zone-bad", Password: password, Language: "fa-AF", TimeZone: "Mars/Base", Consent: true},
+			"username": {Username: "x", Password: password, Language: "fa-AF", TimeZone: "UTC", Consent: true, HealthConsent: true},
+			"password": {Username: "pw-short", Password: "short", Language: "fa-AF", TimeZone: "UTC", Consent: true, HealthConsent: true},
+			"language": {Username: "lang-bad", Password: password, Language: "xx", TimeZone: "UTC", Consent: true, HealthConsent: true},
+			"timezone": {Username: "zone-bad", Password: password, Language: "fa-AF", TimeZone: "Mars/Base", Consent: true, HealthConsent: true},
 		} {
 			_, err := e.svc.RegisterForClient(e.ctx, w.carepointA, bad)
 			wantField(t, err, field)

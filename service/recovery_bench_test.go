@@ -24,7 +24,7 @@ func BenchmarkAcctReset(b *testing.B) {
 	svc := service.New(db, service.Config{SecondFactorOptional: true, Limiter: acctNoLimit{},
 		Mail: service.MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, nil)
 	ctx := context.Background()
-	_, err := svc.SignUp(ctx, service.RegisterInput{Username: "bench", Password: "correct horse battery", Language: "de", TimeZone: "UTC", Email: "bench@example.org"}, "10.0.0.1")
+	_, err := svc.SignUp(ctx, service.RegisterInput{Username: "bench", Password: "correct horse battery", Language: "de", TimeZone: "UTC", Email: "bench@example.org", Consent: true}, "10.0.0.1")
 	if err != nil {
 		b.Fatal(err)
 	}

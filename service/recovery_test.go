@@ -42,7 +42,7 @@ func (w *acctWorld) ip() string {
 // verify) and returns the account.
 func (w *acctWorld) signUp(username, email, lang string, verify bool) service.NewAccount {
 	w.t.Helper()
-	a, err := w.svc.SignUp(w.ctx, service.RegisterInput{Username: username, Password: password, Language: lang, TimeZone: "Europe/Berlin", Email: email}, w.ip())
+	a, err := w.svc.SignUp(w.ctx, service.RegisterInput{Username: username, Password: password, Language: lang, TimeZone: "Europe/Berlin", Email: email, Consent: true}, w.ip())
 	if err != nil {
 		w.t.Fatalf("sign up %s: %v", username, err)
 	}

@@ -99,6 +99,14 @@ type Config struct {
 	// this are deleted (about 2 years).
 	Retention      time.Duration
 	AuditRetention time.Duration
+
+	// ConsentVersion is the version of the consent to the processing of
+	// health data that the operator publishes (DATA/legal/consent-version,
+	// default "1"; see consent.go). A client whose latest consent is of
+	// another version is asked again before anything else. Empty: new
+	// consents are recorded as "1" and nobody is asked again (tests);
+	// serve always sets it.
+	ConsentVersion string
 }
 
 func (c Config) withDefaults() Config {

@@ -121,8 +121,15 @@ func (db *DB) loadDirectory(ctx context.Context, from time.Time) (*Directory, er
 	if err != nil {
 		return nil, err
 	}
+	off, err := db.DeactivatedCounselors(ctx) // hidden from search and booking
+	if err != nil {
+		return nil, err
+	}
 	d := &Directory{Version: v, since: exceptionsSince(from), byID: make(map[eyelevel.UserID]*dirEntry, len(cs)), byLang: map[string][]*dirEntry{}}
 	for _, c := range cs { // by display name, as Counselors returns them
+		if _, ok := off[c.ID]; ok {
+			continue
+		}
 		e := &dirEntry{c: c, av: avs[c.ID]}
 		d.byID[c.ID] = e
 		for _, l := range c.Languages {

@@ -87,7 +87,7 @@ func TestAcctAPIResetSameAnswer(t *testing.T) {
 // ends the old token and answers a new code; a wrong code is a 401.
 func TestAcctAPIRecovery(t *testing.T) {
 	w := newWorld(t)
-	r := w.do(t, anon, "POST", "/api/v1/accounts", map[string]string{"username": "mina", "password": password, "language": "fa", "timezone": "Asia/Tehran"})
+	r := w.do(t, anon, "POST", "/api/v1/accounts", map[string]any{"username": "mina", "password": password, "language": "fa", "timezone": "Asia/Tehran", "consent": true})
 	r.wantStatus(t, 201)
 	var acct struct {
 		RecoveryCode string `json:"recovery_code"`

@@ -45,7 +45,7 @@ func TestAuthzTable(t *testing.T) {
 			want: expect{200, 200, 200, 200, 200, 200}},
 		{name: "POST accounts", method: "POST", path: fixed("/api/v1/accounts"), mutates: true,
 			body: func(w *world, who role) any {
-				return map[string]string{"username": "new-" + string(who[len(who)-1:]), "password": password, "language": "en", "timezone": "UTC"}
+				return map[string]any{"username": "new-" + string(who[len(who)-1:]), "password": password, "language": "en", "timezone": "UTC", "consent": true}
 			},
 			want: expect{201, 201, 201, 201, 201, 201}},
 		{name: "POST tokens", method: "POST", path: fixed("/api/v1/tokens"),

@@ -44,7 +44,7 @@ func newCPWorld(t *testing.T) *cpWorld {
 		}
 		w.tok[name] = w.login(t, name)
 	}
-	r := w.doToken(t, w.tok["workerA"], "POST", "/api/v1/carepoint/clients", map[string]any{"username": "linked-client", "password": password, "language": "fa-AF", "timezone": "Europe/Berlin", "consent": true})
+	r := w.doToken(t, w.tok["workerA"], "POST", "/api/v1/carepoint/clients", map[string]any{"username": "linked-client", "password": password, "language": "fa-AF", "timezone": "Europe/Berlin", "consent": true, "health_consent": true})
 	r.wantStatus(t, http.StatusCreated)
 	var c struct{ ID eyelevel.UserID }
 	r.decode(t, &c)
@@ -121,7 +121,7 @@ func TestAPIStaffAndCarePointInput(t *testing.T) {
 
 	// Registering at a care point.
 	reg := func(m map[string]any) map[string]any {
-		out := map[string]any{"username": "fresh-client", "password": password, "language": "fa-AF", "timezone": "Asia/Kabul", "consent": true}
+		out := map[string]any{"username": "fresh-client", "password": password, "language": "fa-AF", "timezone": "Asia/Kabul", "consent": true, "health_consent": true}
 		for k, v := range m {
 			if v == nil {
 				delete(out, k)
@@ -143,6 +143,8 @@ func TestAPIStaffAndCarePointInput(t *testing.T) {
 		{"no consent", w.tok["workerA"], reg(map[string]any{"consent": nil}), 400, "invalid", []string{"consent"}},
 		{"consent false", w.tok["workerA"], reg(map[string]any{"consent": false}), 400, "invalid", []string{"consent"}},
 		{"consent as text", w.tok["workerA"], reg(map[string]any{"consent": "yes"}), 400, "invalid", []string{"consent"}},
+		{"no health-data consent", w.tok["workerA"], reg(map[string]any{"health_consent": nil}), 400, "invalid", []string{"health_consent"}},
+		{"health-data consent false", w.tok["workerA"], reg(map[string]any{"health_consent": false}), 400, "invalid", []string{"health_consent"}},
 		{"bad language", w.tok["workerA"], reg(map[string]any{"language": "xx"}), 400, "invalid", []string{"language"}},
 		{"bad zone", w.tok["workerA"], reg(map[string]any{"timezone": "Mars/Base"}), 400, "invalid", []string{"timezone"}},
 		{"taken username", w.tok["workerA"], reg(map[string]any{"username": "client-a"}), 409, "conflict", nil},

@@ -93,14 +93,17 @@ func syntaxCases(who role, method, path, valid string, stringField string) []inp
 
 func TestInputRegister(t *testing.T) {
 	w := newWorld(t)
-	valid := map[string]any{"username": "neu-hier", "password": password, "language": "de", "timezone": "Europe/Berlin"}
+	valid := map[string]any{"username": "neu-hier", "password": password, "language": "de", "timezone": "Europe/Berlin", "consent": true}
 	reg := func(name string, body any, status int, code string, fields []string, key string) inputCase {
 		return inputCase{name: name, who: anon, method: "POST", path: "/api/v1/accounts", body: body, status: status, code: code, fields: fields, key: key}
 	}
 	inv := eyelevel.EINVALID
 	cases := syntaxCases(anon, "POST", "/api/v1/accounts", `{"username":"neu-hier","password":"correct horse battery","language":"de","timezone":"UTC"}`, "username")
 	cases = append(cases,
-		reg("empty object", `{}`, 400, inv, []string{"username", "password", "language", "timezone"}, ""),
+		reg("empty object", `{}`, 400, inv, []string{"username", "password", "language", "timezone", "consent"}, ""),
+		reg("consent missing", jsonWith(valid, "consent", nil), 400, inv, []string{"consent"}, "consent.err.required"),
+		reg("consent false", jsonWith(valid, "consent", false), 400, inv, []string{"consent"}, "consent.err.required"),
+		reg("consent as text", jsonWith(valid, "consent", "yes"), 400, inv, []string{"consent"}, "error.wrong_type"),
 		reg("wrong type", jsonWith(valid, "username", 5), 400, inv, []string{"username"}, "error.wrong_type"),
 		reg("null username", `{"username":null,"password":"correct horse battery","language":"de","timezone":"UTC"}`, 400, inv, []string{"username"}, "account.err.username"),
 		reg("username 2 characters", jsonWith(valid, "username", "ab"), 400, inv, []string{"username"}, "account.err.username"),
@@ -131,7 +134,7 @@ func TestInputRegister(t *testing.T) {
 	// The limits themselves are allowed.
 	ok := jsonWith(jsonWith(valid, "username", strings.Repeat("ü", 40)), "password", "plum pear9")
 	w.do(t, anon, "POST", "/api/v1/accounts", ok).wantStatus(t, 201)
-	padded := `{"username":"padded","password":"correct horse battery","language":"de","timezone":"UTC"}`
+	padded := `{"username":"padded","password":"correct horse battery","language":"de","timezone":"UTC","consent":true}`
 	padded += strings.Repeat(" ", 1<<20-len(padded)) // exactly 1 MiB
 	w.do(t, anon, "POST", "/api/v1/accounts", padded).wantStatus(t, 201)
 }

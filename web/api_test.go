@@ -313,7 +313,7 @@ func TestAPILanguage(t *testing.T) {
 	}
 
 	// A logged-in caller gets the account's language, whatever the browser says.
-	reg := map[string]string{"username": "english", "password": password, "language": "en", "timezone": "UTC"}
+	reg := map[string]any{"username": "english", "password": password, "language": "en", "timezone": "UTC", "consent": true}
 	w.do(t, anon, "POST", "/api/v1/accounts", reg).wantStatus(t, 201)
 	tok := w.login(t, "english")
 	e := w.doToken(t, tok, "GET", "/api/v1/counselors", nil, "Accept-Language", "de").wantError(t, 400, eyelevel.EINVALID, "language")
@@ -330,7 +330,7 @@ func TestAPILanguage(t *testing.T) {
 // are checked against openapi.json on the way.
 func TestAPIHappyPath(t *testing.T) {
 	w := newWorld(t)
-	reg := map[string]string{"username": "stern-42", "password": password, "language": "fa", "timezone": "Asia/Tehran", "email": "stern@example.org"}
+	reg := map[string]any{"username": "stern-42", "password": password, "language": "fa", "timezone": "Asia/Tehran", "email": "stern@example.org", "consent": true}
 	r := w.do(t, anon, "POST", "/api/v1/accounts", reg)
 	r.wantStatus(t, 201)
 	var acct struct {

@@ -114,7 +114,7 @@ func TestPagesPasswordRules(t *testing.T) {
 		"eyelevel-demo": "account.err.password_demo",
 		"Nour-Garden":   "account.err.password_username",
 	} {
-		p := e.browser().post("/register", url.Values{"username": {"nour-garden"}, "password": {pw}, "language": {"de"}, "timezone": {"UTC"}})
+		p := e.browser().post("/register", url.Values{"consent": {"yes"}, "username": {"nour-garden"}, "password": {pw}, "language": {"de"}, "timezone": {"UTC"}})
 		mustStatus(t, pw, p, http.StatusBadRequest)
 		mustContain(t, pw, p, e.de(key), `id="password-error"`)
 	}

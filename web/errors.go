@@ -29,6 +29,7 @@ var codeStatus = map[string]int{
 	eyelevel.ESECONDFACTOR: http.StatusForbidden, // a login without its code answers 401 (api_secondfactor.go)
 	EMETHOD:                http.StatusMethodNotAllowed,
 	EMEDIATYPE:             http.StatusUnsupportedMediaType,
+	ECONSENT:               http.StatusForbidden,
 }
 
 // statusOf returns the HTTP status for err.

@@ -13,6 +13,10 @@ type Operator struct {
 	Name       string // e.g. "Beratungsnetz e.V."; empty: not shown
 	ImprintURL string // the legal notice (Impressum); empty: no link
 	PrivacyURL string // the privacy policy; empty: no link
+	// LegalDir holds the operator's own texts as Markdown, per language:
+	// imprint.de.md, privacy.ar.md … (see pages_consent.go). A URL above
+	// overrides the file; with neither there is no link.
+	LegalDir string
 }
 
 // Check reports the first setting that cannot be shown: links must be

@@ -118,7 +118,7 @@ func TestDatabaseOutageKeepsSessions(t *testing.T) {
 		h.ServeHTTP(rec, req.WithContext(context.Background()))
 		return rec
 	}
-	account := `{"username":"outage-test","password":"quiet river lantern 7","language":"en","timezone":"UTC"}`
+	account := `{"username":"outage-test","password":"quiet river lantern 7","language":"en","timezone":"UTC","consent":true}`
 	if rec := send("POST", "/api/v1/accounts", account, "", ""); rec.Code != http.StatusCreated {
 		t.Fatalf("register: %d %s", rec.Code, rec.Body)
 	}

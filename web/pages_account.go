@@ -58,6 +58,7 @@ func (v *views) register() http.Handler {
 		in := service.RegisterInput{
 			Username: f.Get("username"), Password: f.Get("password"),
 			Language: f.Get("language"), TimeZone: zoneInput(f), Email: f.Get("email"),
+			Consent: f.Get("consent") == "yes",
 		}
 		acct, err := v.d.Service.SignUp(r.Context(), in, info(r).IP)
 		if err != nil {
@@ -69,7 +70,7 @@ func (v *views) register() http.Handler {
 			if e := (*eyelevel.Error)(nil); errors.As(err, &e) && e.Key == "account.err.username_taken" {
 				p.Fields["username"] = p.Message
 			}
-			p.Form = keep(f, "username", "language", "timezone", "timezone_other", "email", "code")
+			p.Form = keep(f, "username", "language", "timezone", "timezone_other", "email", "code", "consent")
 			v.renderRegister(w, r, statusOf(err), p)
 			return
 		}

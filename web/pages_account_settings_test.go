@@ -60,7 +60,7 @@ var acctCodeOnPage = regexp.MustCompile(`class="recovery-code" dir="ltr">([2-9A-
 func TestAcctPagesFlow(t *testing.T) {
 	e := acctPagesEnv(t)
 	b := e.browser()
-	p := b.raw(http.MethodPost, "/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}, "email": {"nour@example.org"}})
+	p := b.raw(http.MethodPost, "/register", url.Values{"consent": {"yes"}, "username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}, "email": {"nour@example.org"}})
 	mustStatus(t, "register", p, http.StatusOK)
 	code := acctCodeOnPage.FindStringSubmatch(p.body)
 	if code == nil {

@@ -22,7 +22,7 @@ func TestPagesSayWhoPays(t *testing.T) {
 	e := newPagesEnvAt(t, clk.Now)
 	_, _, id := e.setup()
 	c := e.browser()
-	c.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
+	c.post("/register", url.Values{"consent": {"yes"}, "username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
 	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	pages := []string{"/counselors/" + string(id), "/book?counselor=" + string(id) + "&start=" + url.QueryEscape(start.Format(time.RFC3339))}
 	for _, path := range pages {
@@ -129,7 +129,7 @@ func bookedSession(t *testing.T) (*testClock, *pagesEnv, *browser, *browser, []e
 	e := newPagesEnvAt(t, clk.Now)
 	_, counselor, id := e.setup()
 	c := e.browser()
-	c.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
+	c.post("/register", url.Values{"consent": {"yes"}, "username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	mustContain(t, "book", c.post("/book", url.Values{"counselor": {string(id)}, "start": {start.Format(time.RFC3339)}}), e.de("notice.booked"))
 	appts, _, err := e.svc.Appointments(t.Context(), eyelevel.Actor{UserID: id, Role: eyelevel.RoleCounselor}, false, service.Page{})

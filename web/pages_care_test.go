@@ -49,7 +49,7 @@ func TestCareProgramPages(t *testing.T) {
 	admin, counselor, counselorID := e.setup()
 
 	c := e.browser()
-	p := c.raw(http.MethodPost, "/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
+	p := c.raw(http.MethodPost, "/register", url.Values{"consent": {"yes"}, "username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
 	mustStatus(t, "register", p, http.StatusOK) // the recovery code, shown once
 	mustContain(t, "register", p, `class="recovery-code"`, `href="/selftest"`)
 	p = c.get("/selftest")

@@ -65,6 +65,7 @@ func (v *views) registerForClient() http.Handler {
 		in := service.CarePointClientInput{
 			Username: f.Get("username"), Password: f.Get("password"), Language: f.Get("language"),
 			TimeZone: zoneInput(f), Consent: f.Get("consent") == "yes",
+			HealthConsent: f.Get("health_consent") == "yes",
 		}
 		a, err := v.d.Service.SignUpForClient(r.Context(), info(r).Actor, in)
 		if err != nil {

@@ -125,11 +125,12 @@ func TestPagesCarePoint(t *testing.T) {
 	form := url.Values{"username": {"parwana-7"}, "password": {"a long password"}, "language": {"fa-AF"}, "timezone": {"Asia/Kabul"}}
 	p = worker.post("/carepoint/clients", form)
 	mustStatus(t, "register without consent", p, http.StatusBadRequest)
-	mustContain(t, "register without consent", p, e.de("carepoint.err.consent"), `value="parwana-7"`)
+	mustContain(t, "register without consent", p, e.de("carepoint.err.consent"), e.de("consent.err.required"), `name="health_consent"`, `value="parwana-7"`)
 	if strings.Contains(p.body, "a long password") {
 		t.Fatal("the password was sent back")
 	}
 	form.Set("consent", "yes")
+	form.Set("health_consent", "yes")
 	p = worker.raw(http.MethodPost, "/carepoint/clients", form)
 	// The access slip with the recovery code (shown once), and on to booking.
 	mustStatus(t, "register with consent", p, http.StatusOK)

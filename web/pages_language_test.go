@@ -21,7 +21,7 @@ import (
 func TestProgramFollowsPageLanguage(t *testing.T) {
 	e := newPagesEnv(t)
 	c := e.browser()
-	p := c.raw(http.MethodPost, "/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"fa-AF"}, "timezone": {"Europe/Berlin"}})
+	p := c.raw(http.MethodPost, "/register", url.Values{"consent": {"yes"}, "username": {"nour"}, "password": {"client-password"}, "language": {"fa-AF"}, "timezone": {"Europe/Berlin"}})
 	mustStatus(t, "register", p, http.StatusOK) // the recovery code, shown once
 	const en, dari = "My situation", "وضعیت من"
 
@@ -94,7 +94,7 @@ func TestPagesCancelConfirm(t *testing.T) {
 	e := newPagesEnvAt(t, clk.Now)
 	_, counselor, id := e.setup()
 	c := e.browser()
-	c.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
+	c.post("/register", url.Values{"consent": {"yes"}, "username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
 	soon, later := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
 	p := c.get("/book?counselor=" + string(id) + "&start=" + url.QueryEscape(soon.Format(time.RFC3339)))
@@ -142,7 +142,7 @@ func TestPagesCancelConfirm(t *testing.T) {
 		t.Error("the counselor is shown the client's cancellation rule")
 	}
 	other := e.browser()
-	other.post("/register", url.Values{"username": {"sami"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}})
+	other.post("/register", url.Values{"consent": {"yes"}, "username": {"sami"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}})
 	mustStatus(t, "someone else's cancel page", other.get(cancelURLs[0]), http.StatusNotFound)
 	if p := e.browser().raw(http.MethodGet, cancelURLs[0], nil); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login") {
 		t.Errorf("anonymous cancel page: %d %q", p.status, p.location)

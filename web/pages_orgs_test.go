@@ -196,7 +196,7 @@ func TestPagesRedeemCode(t *testing.T) {
 	b := e.browser()
 	p := b.get("/register?code=" + url.QueryEscape(codes[0]))
 	mustContain(t, "register form", p, `<input type="hidden" name="code" value="`+codes[0]+`">`)
-	p = b.raw(http.MethodPost, "/register", url.Values{"username": {"layla"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}, "code": {codes[0]}})
+	p = b.raw(http.MethodPost, "/register", url.Values{"consent": {"yes"}, "username": {"layla"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}, "code": {codes[0]}})
 	// The recovery code first, then on to the code.
 	if p.status != http.StatusOK || !strings.Contains(p.body, `href="/codes?code=`+url.QueryEscape(codes[0])+`"`) {
 		t.Fatalf("after registering: %d, %.300s", p.status, p.body)

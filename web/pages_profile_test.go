@@ -35,7 +35,7 @@ func TestProfilePages(t *testing.T) {
 	mustContain(t, "counselor saves own", p, e.de("notice.saved"), `value="Amira"`)
 
 	c := e.browser()
-	c.post("/register", url.Values{"username": {"leser"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
+	c.post("/register", url.Values{"consent": {"yes"}, "username": {"leser"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"}})
 	mustStatus(t, "client on a profile form", c.get("/profile?counselor="+string(id)), http.StatusForbidden)
 	mustStatus(t, "client posts a profile", c.post("/profile?counselor="+string(id), form), http.StatusForbidden)
 }

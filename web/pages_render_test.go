@@ -24,7 +24,7 @@ func TestPagesRender(t *testing.T) {
 	e := newPagesEnv(t)
 	admin, counselor, id := e.setup()
 	client := e.browser()
-	client.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"ar"}, "timezone": {"Asia/Kabul"}})
+	client.post("/register", url.Values{"consent": {"yes"}, "username": {"nour"}, "password": {"client-password"}, "language": {"ar"}, "timezone": {"Asia/Kabul"}})
 	anon := e.browser()
 	slot := slotLink.FindStringSubmatch(client.get("/counselors?language=ar").body)
 	if slot == nil {

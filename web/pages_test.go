@@ -196,7 +196,7 @@ func TestPagesBookingFlow(t *testing.T) {
 	_, counselor, id := e.setup()
 
 	c := e.browser()
-	p := c.raw(http.MethodPost, "/register", url.Values{
+	p := c.raw(http.MethodPost, "/register", url.Values{"consent": {"yes"},
 		"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Berlin"},
 	})
 	mustStatus(t, "register", p, http.StatusOK) // the recovery code, shown once
@@ -249,7 +249,7 @@ func TestPagesBookingFlow(t *testing.T) {
 
 	// The same slot again is taken.
 	other := e.browser()
-	other.post("/register", url.Values{"username": {"sami"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Vienna"}})
+	other.post("/register", url.Values{"consent": {"yes"}, "username": {"sami"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"Europe/Vienna"}})
 	p = other.post("/book", url.Values{"counselor": {q.Get("counselor")}, "start": {q.Get("start")}})
 	if p.status == http.StatusOK || !strings.Contains(p.body, `role="alert"`) {
 		t.Errorf("double booking: status %d\n%s", p.status, p.body)
@@ -303,7 +303,7 @@ func berlin(t *testing.T) *time.Location {
 func TestPagesRegisterErrors(t *testing.T) {
 	e := newPagesEnv(t)
 	b := e.browser()
-	p := b.post("/register", url.Values{
+	p := b.post("/register", url.Values{"consent": {"yes"},
 		"username": {"ab"}, "password": {"short-pw"}, "language": {"tr"}, "timezone": {"Europe/Berlin"},
 		"timezone_other": {"Mars/Olympus"}, "email": {"not-an-email"},
 	})
@@ -320,8 +320,8 @@ func TestPagesRegisterErrors(t *testing.T) {
 		t.Error("failed sign-up logged in")
 	}
 
-	b.post("/register", url.Values{"username": {"layla"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}})
-	p = e.browser().post("/register", url.Values{"username": {"Layla"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}})
+	b.post("/register", url.Values{"consent": {"yes"}, "username": {"layla"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}})
+	p = e.browser().post("/register", url.Values{"consent": {"yes"}, "username": {"Layla"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}})
 	mustStatus(t, "username taken", p, http.StatusConflict)
 	mustContain(t, "username taken", p, e.de("account.err.username_taken"), `id="username-error"`)
 
@@ -426,7 +426,7 @@ func TestPagesAccess(t *testing.T) {
 	e := newPagesEnv(t)
 	_, counselor, _ := e.setup()
 	client := e.browser()
-	client.post("/register", url.Values{"username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}})
+	client.post("/register", url.Values{"consent": {"yes"}, "username": {"nour"}, "password": {"client-password"}, "language": {"de"}, "timezone": {"UTC"}})
 
 	for _, path := range []string{"/availability", "/admin/counselors", "/admin/counselors/new"} {
 		p := client.get(path)

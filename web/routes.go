@@ -135,7 +135,16 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("DELETE /api/v1/me", authed(d, handleDeleteMe(d)))
 	mux.Handle("DELETE /api/v1/counselors/{id}", authed(d, handleDeleteCounselor(d)))
 
+	mux.Handle("GET /api/v1/admin/accounts", authed(d, handleFindAccounts(d)))
+	mux.Handle("POST /api/v1/admin/counselors/{id}/deactivate", authed(d, handleDeactivateCounselor(d, true)))
+	mux.Handle("POST /api/v1/admin/counselors/{id}/reactivate", authed(d, handleDeactivateCounselor(d, false)))
+	mux.Handle("POST /api/v1/admin/counselors/{id}/cancel-sessions", authed(d, handleCancelCounselorSessions(d)))
+	mux.Handle("GET /api/v1/admin/session-counts", authed(d, handleSessionCounts(d)))
+
 	// Legal pages and consent (api_consent.go).
+	mux.Handle("GET /api/v1/me/consent", authed(d, handleGetConsent(d)))
+	mux.Handle("POST /api/v1/me/consent", authed(d, handleGiveConsent(d)))
+	mux.Handle("DELETE /api/v1/me/consent", authed(d, handleWithdrawConsent(d)))
 
 	mux.Handle("/api/", handleAPINotFound(d, mux))
 
@@ -298,7 +307,20 @@ func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /admin/counselors/{id}/delete", v.deleteCounselorPage())
 	mux.Handle("POST /admin/counselors/{id}/delete", v.deleteCounselor())
 
+	mux.Handle("GET /admin/accounts", v.adminAccounts())
+	mux.Handle("POST /admin/counselors/{id}/deactivate", v.setDeactivated(true))
+	mux.Handle("POST /admin/counselors/{id}/reactivate", v.setDeactivated(false))
+	mux.Handle("GET /admin/counselors/{id}/standing", v.counselorStanding())
+	mux.Handle("POST /admin/counselors/{id}/cancel-sessions", v.cancelCounselorSessions())
+	mux.Handle("GET /admin/session-counts", v.sessionCounts())
+
 	// Legal pages and consent (pages_consent.go).
+	mux.Handle("GET /imprint", v.legalPage("imprint"))
+	mux.Handle("GET /privacy", v.legalPage("privacy"))
+	mux.Handle("GET /consent", v.consentPage())
+	mux.Handle("POST /consent", v.giveConsent())
+	mux.Handle("GET /consent/withdraw", v.withdrawForm())
+	mux.Handle("POST /consent/withdraw", v.withdrawConsent())
 
 	mux.Handle("/", v.notFound())
 }

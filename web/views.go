@@ -169,7 +169,7 @@ func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name 
 	if !ok {
 		set = v.pages[i18n.Default]
 	}
-	p.Role, p.Zone, p.Operator = ri.Actor.Role, ri.Zone, v.d.Operator
+	p.Role, p.Zone, p.Operator = ri.Actor.Role, ri.Zone, v.d.Operator.withLegalPages()
 	if p.Zone == nil {
 		p.Zone = time.UTC
 	}

@@ -50,7 +50,7 @@ func TestPagesInBrowserRTLAndAccessible(t *testing.T) {
 	// A client with a booking, so that the appointments, confirmation and
 	// room pages have content.
 	reg := map[string]string{"username": "leser-1", "password": "a long passphrase", "language": "de", "timezone": "Europe/Berlin"}
-	if st := call(t, "POST", base+"/api/v1/accounts", "", reg, nil); st != 201 {
+	if st := call(t, "POST", base+"/api/v1/accounts", "", withConsent(reg), nil); st != 201 {
 		t.Fatalf("register: %d", st)
 	}
 	tok := token(t, base, reg["username"], reg["password"])

@@ -85,6 +85,7 @@ func TestBrowserRegisterFindBook(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), "morgenrot-7"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "ein langes Passwort"),
+		chromedp.Click(chromedp.CSS("#consent")),
 		chromedp.Click(chromedp.CSS(`form[action="/register"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
 	)

@@ -57,6 +57,11 @@ func TestBrowserCancelLinkFromMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, id := range []eyelevel.UserID{client.ID, other.ID} { // accounts from the command line agree at first login otherwise
+		if err := svc.RecordConsentFor(bg, service.Operator, id); err != nil {
+			t.Fatal(err)
+		}
+	}
 	raw := storetest.Raw(t, dsn, dir)
 	if _, err := raw.ExecContext(bg, `UPDATE users SET email = 'client@example.org', email_verified = 1 WHERE id = $1`, string(client.ID)); err != nil {
 		t.Fatal(err)

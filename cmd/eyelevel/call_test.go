@@ -26,7 +26,7 @@ func newCallWorld(t testing.TB) *callWorld {
 	base, _ := startServer(t, "--demo", "--room-open-before", "240h", "--min-lead", "0s")
 	w := &callWorld{base: base}
 	reg := map[string]string{"username": "anrufende", "password": "a long passphrase", "language": "de", "timezone": "Europe/Berlin"}
-	if st := call(t, "POST", base+"/api/v1/accounts", "", reg, nil); st != 201 {
+	if st := call(t, "POST", base+"/api/v1/accounts", "", withConsent(reg), nil); st != 201 {
 		t.Fatalf("register: %d", st)
 	}
 	w.clientTok = token(t, base, reg["username"], reg["password"])

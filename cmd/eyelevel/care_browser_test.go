@@ -47,6 +47,7 @@ func TestBrowserSelfTestInArabic(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), "yasmin-22"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "كلمة مرور طويلة جدا"),
+		chromedp.Click(chromedp.CSS("#consent")),
 		chromedp.Click(chromedp.CSS(`form[action="/register"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".recovery-code")), // shown once, then on
 		chromedp.Click(chromedp.CSS(`a.button[href="/selftest"]`)),

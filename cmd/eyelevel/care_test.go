@@ -15,7 +15,7 @@ func TestCareConfigThroughRun(t *testing.T) {
 	db := sharedDB(t)
 	base, _ := startServer(t, append([]string{"--data", data}, db...)...)
 	reg := map[string]string{"username": "ruhe-3", "password": "a long passphrase", "language": "en", "timezone": "Europe/Berlin"}
-	if st := call(t, "POST", base+"/api/v1/accounts", "", reg, nil); st != 201 {
+	if st := call(t, "POST", base+"/api/v1/accounts", "", withConsent(reg), nil); st != 201 {
 		t.Fatalf("register: %d", st)
 	}
 	tok := token(t, base, reg["username"], reg["password"])

@@ -148,6 +148,7 @@ func TestBrowserCarePointSharedComputer(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long password"),
 		chromedp.SetValue(chromedp.CSS("#language"), "fa-AF"),
 		chromedp.Click(chromedp.CSS("#consent")),
+		chromedp.Click(chromedp.CSS("#health_consent")),
 		chromedp.Click(chromedp.CSS(`form[action="/carepoint/clients"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".access-slip .recovery-code")), // the slip with the recovery code, shown once
 		chromedp.Click(chromedp.CSS(`.access-slip a[href^="/counselors?"]`)),

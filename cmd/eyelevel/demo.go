@@ -67,6 +67,9 @@ func seedDemo(ctx context.Context, db *store.DB, svc *service.Service, out io.Wr
 	if err != nil {
 		return err
 	}
+	if err := svc.RecordConsentFor(ctx, service.Operator, client.ID); err != nil {
+		return err
+	}
 	for id, name := range map[eyelevel.UserID]string{admin.ID: demoAdmin, client.ID: demoClient} {
 		if err := db.SetVerifiedEmail(ctx, id, demoEmail(name)); err != nil {
 			return err

@@ -159,7 +159,7 @@ func peakRSS(t *testing.T, pid int) int64 {
 func TestSignupLimitFlag(t *testing.T) {
 	base, _ := startServer(t, "--signup-limit", "2")
 	for i, want := range []int{201, 201, 429} {
-		body := map[string]string{"username": fmt.Sprintf("neu-%d", i), "password": "a long passphrase", "language": "de", "timezone": "UTC"}
+		body := map[string]any{"username": fmt.Sprintf("neu-%d", i), "password": "a long passphrase", "language": "de", "timezone": "UTC", "consent": true}
 		if st := call(t, "POST", base+"/api/v1/accounts", "", body, nil); st != want {
 			t.Errorf("sign-up %d: status %d, want %d", i+1, st, want)
 		}

@@ -41,6 +41,9 @@ func TestBrowserBuyPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := svc.RecordConsentFor(bg, service.Operator, buyer.ID); err != nil { // else asked at first login
+		t.Fatal(err)
+	}
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -299,6 +299,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	scfg := c.serviceConfig()
 	scfg.ICE = video.ICE
+	if err := setupLegal(&c, &scfg, log); err != nil {
+		return err
+	}
 	if err := careConfig(ctx, c, getenv, db, log, &scfg); err != nil {
 		return err
 	}

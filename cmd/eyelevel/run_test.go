@@ -144,10 +144,10 @@ func TestServeDemoAPIEndToEnd(t *testing.T) {
 
 	// Register a pseudonymous client and get a token.
 	var acct struct{ ID, Username, Role string }
-	if st := call(t, "POST", base+"/api/v1/accounts", "", map[string]string{"username": "stern-42", "password": "a long passphrase", "language": "fa", "timezone": "Asia/Tehran"}, &acct); st != 201 || acct.Role != "client" {
+	if st := call(t, "POST", base+"/api/v1/accounts", "", map[string]any{"username": "stern-42", "password": "a long passphrase", "language": "fa", "timezone": "Asia/Tehran", "consent": true}, &acct); st != 201 || acct.Role != "client" {
 		t.Fatalf("register: %d %+v", st, acct)
 	}
-	if st := call(t, "POST", base+"/api/v1/accounts", "", map[string]string{"username": "STERN-42", "password": "a long passphrase", "language": "fa", "timezone": "Asia/Tehran"}, nil); st != 409 {
+	if st := call(t, "POST", base+"/api/v1/accounts", "", map[string]any{"username": "STERN-42", "password": "a long passphrase", "language": "fa", "timezone": "Asia/Tehran", "consent": true}, nil); st != 409 {
 		t.Fatalf("duplicate username: %d, want 409", st)
 	}
 	var tok struct {
@@ -332,7 +332,7 @@ func TestServeDemoHTMLFormsEndToEnd(t *testing.T) {
 	base, _ := startServer(t, "--demo", "--cancel-notice", "1h", "--min-lead", "2h")
 
 	st, loc, page, cookie := form(t, "POST", base+"/register", "", map[string]string{
-		"username": "nachtigall", "password": "a long passphrase", "language": "en", "timezone": "Asia/Kabul"})
+		"username": "nachtigall", "password": "a long passphrase", "language": "en", "timezone": "Asia/Kabul", "consent": "yes"})
 	if st != http.StatusOK || cookie == "" || !strings.Contains(page, `class="recovery-code"`) || !strings.Contains(page, `href="/selftest"`) || loc != "" {
 		t.Fatalf("register: %d cookie=%v (want the recovery code, then the self-test)", st, cookie != "")
 	}

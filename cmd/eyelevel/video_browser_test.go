@@ -228,7 +228,7 @@ func videoCall(t *testing.T, relay bool) *videoSession {
 
 	// A new client books the next free session of any demo counselor.
 	client := map[string]string{"username": "morgen-" + fmt.Sprint(time.Now().UnixNano()%100000), "password": "a long passphrase", "language": "en", "timezone": "Europe/Berlin"}
-	if st := call(t, "POST", base+"/api/v1/accounts", "", client, nil); st != 201 {
+	if st := call(t, "POST", base+"/api/v1/accounts", "", withConsent(client), nil); st != 201 {
 		t.Fatalf("register: %d", st)
 	}
 	var tok struct{ Token string }
