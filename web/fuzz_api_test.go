@@ -18,6 +18,8 @@ type fuzzEndpoint struct {
 	who          role
 	method, path string
 	query        bool // the input is the query string, not the body
+	// With {in} in the path, the input goes there (a token or id in a
+	// link), and the body is seeds[0] when there is one.
 	seeds        []string
 }
 
@@ -38,6 +40,11 @@ var fuzzEndpoints = []fuzzEndpoint{
 	{clientA, "GET", "/api/v1/counselors/{x}/slots", true, []string{"from=2026-12-01T00:00:00Z&to=2026-12-08T00:00:00Z", "from=2026-12-08T00:00:00Z&to=2026-12-01T00:00:00Z", "limit=-1"}},
 	{clientA, "GET", "/api/v1/appointments", true, []string{"limit=1", "cursor=MS4xLmE", "limit=1000000&cursor=!"}},
 	{counselorX, "GET", "/api/v1/counselors", true, []string{"language=de", "language=&limit=0", "gender=x"}},
+	{anon, "GET", "/cancel/{in}", false, []string{"", "0000.1.1764579600.AAAA", "a.b.c.d", "...", strings.Repeat("x", 300)}},
+	{anon, "GET", "/calendar/{in}", false, []string{"abc.ics", ".ics", "x"}},
+	{anon, "POST", "/api/v1/password-resets/{in}", false, []string{"", "abc", "."}},
+	{anon, "POST", "/api/v1/email-verifications/{in}", false, []string{"", "abc"}},
+	{clientA, "GET", "/api/v1/appointments/{in}", false, []string{"", "x", "{a}"}},
 	{anon, "POST", "/api/v1/webhooks/stripe", false, []string{`{"id":"evt_1","type":"checkout.session.completed","data":{"object":{"id":"cs_1","client_reference_id":"p1","payment_status":"paid"}}}`, `{}`}},
 }
 
@@ -71,6 +78,18 @@ func FuzzAPIBodies(f *testing.F) {
 				return
 			}
 			w.do(t, e.who, e.method, target+"?"+q.Encode(), nil)
+			return
+		}
+		if strings.Contains(target, "{in}") {
+			in = strings.NewReplacer("{a}", string(w.apptA)).Replace(in)
+			if in == "." || in == ".." {
+				return // the router redirects to the cleaned path
+			}
+			var body any
+			if e.method == "POST" {
+				body = `{"password":"correct horse battery staple"}`
+			}
+			w.do(t, e.who, e.method, strings.Replace(target, "{in}", url.PathEscape(in), 1), body)
 			return
 		}
 		w.do(t, e.who, e.method, target, in)
