@@ -20,7 +20,7 @@ type fuzzEndpoint struct {
 	query        bool // the input is the query string, not the body
 	// With {in} in the path, the input goes there (a token or id in a
 	// link), and the body is seeds[0] when there is one.
-	seeds        []string
+	seeds []string
 }
 
 var fuzzEndpoints = []fuzzEndpoint{
