@@ -19,7 +19,7 @@ type fuzzEndpoint struct {
 	method, path string
 	query        bool // the input is the query string, not the body
 	// With {in} in the path, the input goes there (a token or id in a
-	// link), and the body is seeds[0] when there is one.
+	// link); a POST then sends a new password as its body.
 	seeds []string
 }
 
