@@ -145,6 +145,12 @@ func (s *Set) loadFile(fsys fs.FS, name string) error {
 	return nil
 }
 
+// Limits of a questionnaire file.
+const (
+	maxItems = 1000
+	maxValue = 1000
+)
+
 // checkSelf checks the source file's own consistency: distinct contiguous
 // answer values, bands covering every possible total without gaps, subscale
 // items in range.
@@ -161,6 +167,12 @@ func (f *Form) checkSelf() error {
 		if vals[i] != vals[i-1]+1 {
 			return errors.New("answer values must be distinct and contiguous")
 		}
+	}
+	// Bounded so that totals, subscales and percentages cannot overflow
+	// (a file with huge values scored wrapped-around totals).
+	if len(f.Items) > maxItems || vals[0] < -maxValue || vals[len(vals)-1] > maxValue ||
+		f.PercentMultiplier < 0 || f.PercentMultiplier > maxValue {
+		return fmt.Errorf("at most %d items, answer values and percent_multiplier within ±%d", maxItems, maxValue)
 	}
 	lo, hi := vals[0]*len(f.Items), vals[len(vals)-1]*len(f.Items)
 	bands := slices.Clone(f.Bands)

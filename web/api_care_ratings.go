@@ -156,16 +156,20 @@ type reportJSON struct {
 }
 
 // reportTime reads a report bound: a date (YYYY-MM-DD, in UTC) or an RFC
-// 3339 time. A date as the end includes that whole day.
+// 3339 time. A date as the end includes that whole day. The bound must lie
+// in the years 0000–9999 in UTC, so that the report can give it back in
+// RFC 3339 ("9999-12-31" as the end is refused: it ends in the year 10000).
 func reportTime(s string, end bool) (time.Time, bool) {
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		if end {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t, true
+	t, err := time.Parse(time.DateOnly, s)
+	if err == nil && end {
+		t = t.AddDate(0, 0, 1)
+	} else if err != nil {
+		t, err = time.Parse(time.RFC3339, s)
 	}
-	t, err := time.Parse(time.RFC3339, s)
-	return t, err == nil
+	if y := t.UTC().Year(); err != nil || y < 0 || y > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // reportRange reads a report's from and to, with a field error for each

@@ -129,7 +129,9 @@ func (v *views) reportPage() http.Handler {
 // parsePeriod reads "2026-Q3" or "2026" as a span of time.
 func parsePeriod(s string) (from, to time.Time, ok bool) {
 	var y, q int
-	if n, err := fmt.Sscanf(s, "%4d-Q%1d", &y, &q); err == nil && n == 2 && len(s) == 7 && q >= 1 && q <= 4 {
+	// Sscanf also reads "+026" or " 202" as a year: the quarter must be
+	// written as it would be shown.
+	if n, err := fmt.Sscanf(s, "%4d-Q%1d", &y, &q); err == nil && n == 2 && q >= 1 && q <= 4 && s == fmt.Sprintf("%04d-Q%d", y, q) && y >= 0 {
 		from = time.Date(y, time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC)
 		return from, from.AddDate(0, 3, 0), true
 	}

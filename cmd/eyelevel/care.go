@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -49,18 +52,42 @@ func careConfig(ctx context.Context, c config, getenv func(string) string, db *s
 		if err != nil {
 			return fmt.Errorf("--hotlines: %w", err)
 		}
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&scfg.Hotlines); err != nil {
+		if scfg.Hotlines, err = parseHotlines(body); err != nil {
 			return fmt.Errorf("--hotlines %s: %w", c.hotlines, err)
-		}
-		for _, h := range scfg.Hotlines {
-			if h.Number == "" || h.Dial == "" || h.Label["en"] == "" {
-				return fmt.Errorf("--hotlines %s: every entry needs number, dial and an English label", c.hotlines)
-			}
 		}
 	}
 	return nil
+}
+
+// hotlineDial is what a tel: link may hold: digits, with + first for an
+// international number.
+var hotlineDial = regexp.MustCompile(`^\+?[0-9]{1,20}$`)
+
+// parseHotlines reads the --hotlines file: a JSON list of at least one
+// crisis number, each with number, dial and an English label. (An empty
+// list, or null, would leave the help page without a number to call.)
+func parseHotlines(body []byte) ([]service.Hotline, error) {
+	var lines []service.Hotline
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&lines); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the list")
+	}
+	if len(lines) == 0 {
+		return nil, errors.New("the list needs at least one number")
+	}
+	for _, h := range lines {
+		if strings.TrimSpace(h.Number) == "" || strings.TrimSpace(h.Label["en"]) == "" {
+			return nil, errors.New("every entry needs number, dial and an English label")
+		}
+		if !hotlineDial.MatchString(h.Dial) {
+			return nil, fmt.Errorf("dial %q: only digits, with + first for an international number", h.Dial)
+		}
+	}
+	return lines, nil
 }
 
 // masterKey returns the keyring that wraps clients' data keys: from
