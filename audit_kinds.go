@@ -26,6 +26,10 @@ const (
 	// them the same way.
 	ActionSecondFactorReset = "action.second_factor_reset" // an admin reset a staff member's second factor
 	ActionAccountDeleted    = "action.account_deleted"     // the tombstone of a deleted account
+
+	ActionCounselorDeactivate = "action.counselor_deactivate" // an admin deactivated a counselor
+	ActionCounselorReactivate = "action.counselor_reactivate" // an admin reactivated a counselor
+	ActionCounselorCancelAll  = "action.counselor_cancel_all" // an admin cancelled a deactivated counselor's sessions
 )
 
 // AuditKinds are every kind the access log words (View*, Action*, Care*).
@@ -35,6 +39,7 @@ var AuditKinds = []string{
 	ActionCounselorUpdate, ActionAvailabilitySet, ActionStaffAdd, ActionAppointmentCancel,
 	ActionAttendance, ActionRefund, ActionHandoverPropose, CareAlertAcknowledge,
 	ActionSecondFactorReset, ActionAccountDeleted,
+	ActionCounselorDeactivate, ActionCounselorReactivate, ActionCounselorCancelAll,
 }
 
 // AuditForAdmins reports whether admins may see entries of kind what: staff

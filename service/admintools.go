@@ -11,15 +11,6 @@ import (
 	"eyelevel/store"
 )
 
-// Access-log kinds of the admin tooling's staff actions (logAction). They
-// are no catalog keys themselves: the access log words each as
-// "audit.what.<kind>", hence the split literals.
-const (
-	auditCounselorDeactivated = "staff." + "counselor_deactivated"
-	auditCounselorReactivated = "staff." + "counselor_reactivated"
-	auditCounselorCancelled   = "staff." + "counselor_sessions_cancelled"
-)
-
 // MaxAccountHits bounds an account search: the admin looks for one
 // account, not a list of everyone.
 const MaxAccountHits = 50
@@ -61,13 +52,13 @@ func (s *Service) FindAccounts(ctx context.Context, a eyelevel.Actor, query stri
 // and they can still log in and message their clients. The action is
 // logged. Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND (no counselor).
 func (s *Service) DeactivateCounselor(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID) error {
-	return s.setDeactivated(ctx, a, id, s.now().UTC(), auditCounselorDeactivated)
+	return s.setDeactivated(ctx, a, id, s.now().UTC(), eyelevel.ActionCounselorDeactivate)
 }
 
 // ReactivateCounselor lists counselor id again (admin). Errors: as
 // DeactivateCounselor.
 func (s *Service) ReactivateCounselor(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID) error {
-	return s.setDeactivated(ctx, a, id, time.Time{}, auditCounselorReactivated)
+	return s.setDeactivated(ctx, a, id, time.Time{}, eyelevel.ActionCounselorReactivate)
 }
 
 func (s *Service) setDeactivated(ctx context.Context, a eyelevel.Actor, id eyelevel.UserID, at time.Time, what string) error {
@@ -162,7 +153,7 @@ func (s *Service) CancelCounselorSessions(ctx context.Context, a eyelevel.Actor,
 			}
 			out = append(out, done)
 		}
-		return s.logAction(ctx, a, id, auditCounselorCancelled)
+		return s.logAction(ctx, a, id, eyelevel.ActionCounselorCancelAll)
 	})
 	if err != nil {
 		return nil, err

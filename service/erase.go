@@ -9,12 +9,6 @@ import (
 	"eyelevel/store"
 )
 
-// AuditAccountDeleted is the access log's tombstone of a deleted account:
-// appended without the account's id, so it says only that one was
-// deleted, when, and by whom when an admin did it. (An access-log kind,
-// not a catalog key, though it looks like one; hence the split.)
-const AuditAccountDeleted = "account" + ".deleted"
-
 // errStillActive stops a retention deletion of an account that came back
 // or has a session ahead since it was listed.
 var errStillActive = errors.New("account active again")
@@ -98,7 +92,7 @@ func (s *Service) eraseAccountTx(ctx context.Context, id eyelevel.UserID, why st
 		if _, err := s.db.EraseClient(ctx, id, u.Username, u.Email); err != nil {
 			return err
 		}
-		return s.logAction(ctx, eyelevel.Actor{}, "", AuditAccountDeleted)
+		return s.logAction(ctx, eyelevel.Actor{}, "", eyelevel.ActionAccountDeleted)
 	})
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ func (s *Service) DeleteCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 		if _, err := s.db.EraseAuditOf(ctx, id); err != nil {
 			return err
 		}
-		return s.logAction(ctx, a, "", AuditAccountDeleted)
+		return s.logAction(ctx, a, "", eyelevel.ActionAccountDeleted)
 	})
 	if err != nil {
 		return err

@@ -245,7 +245,7 @@ func TestEraseAccount(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(entries); n == 0 || entries[n-1].What != service.AuditAccountDeleted || entries[n-1].SubjectID != "" || entries[n-1].ActorID != "" {
+		if n := len(entries); n == 0 || entries[n-1].What != eyelevel.ActionAccountDeleted || entries[n-1].SubjectID != "" || entries[n-1].ActorID != "" {
 			t.Errorf("no anonymous tombstone at the end of the access log: %+v", entries)
 		}
 	})

@@ -54,11 +54,6 @@ type TOTPSetup struct {
 	URL    string
 }
 
-// auditSecondFactorReset is the access log's kind of an admin's reset,
-// "staff.second_factor_reset"; spelled in two parts because it is no
-// catalog key (the access log words it as "audit.what.<kind>").
-const auditSecondFactorReset = "staff." + "second_factor_reset"
-
 // SecondFactorState is what the settings and enrolment pages show.
 type SecondFactorState struct {
 	Enrolled  bool // a confirmed TOTP factor
@@ -283,7 +278,7 @@ func (s *Service) ResetSecondFactor(ctx context.Context, a eyelevel.Actor, targe
 		if _, err := s.db.DeleteUserSessions(ctx, target); err != nil {
 			return err
 		}
-		return s.logAction(ctx, a, target, auditSecondFactorReset)
+		return s.logAction(ctx, a, target, eyelevel.ActionSecondFactorReset)
 	})
 	if err == nil {
 		s.log.Info("second factor reset", "user", target, "by", a.UserID)

@@ -402,7 +402,7 @@ func TestSecondFactorReset(t *testing.T) {
 	}
 	found := false
 	for _, en := range entries {
-		found = found || en.What == "staff.second_factor_reset" && en.ActorID == a.UserID && en.SubjectID == id
+		found = found || en.What == eyelevel.ActionSecondFactorReset && en.ActorID == a.UserID && en.SubjectID == id
 	}
 	if !found {
 		t.Errorf("no access-log entry for the reset: %+v", entries)
