@@ -20,6 +20,8 @@ var sameAsEnglish = map[string][]string{
 	"report.n":            {"*"},
 	"report.n_column":     {"*"},
 	"ratings.dist":        {"*"},
+	"audit.entry":         {"*"},  // placeholders and a dash only
+	"tfa.code":            {"de"}, // "Code" is German too
 }
 
 func allowedSame(key, code string) bool {
