@@ -20,8 +20,8 @@ const MaxAccountHits = 50
 // data, never an email address.
 type AccountHit struct {
 	store.AccountHit
-	// SecondFactor is "yes" or "no" once accounts can enrol a second
-	// factor; empty (and not shown) while they cannot.
+	// SecondFactor is "yes" or "no": whether the account has enrolled a
+	// second factor (TOTP or a passkey).
 	SecondFactor string
 }
 
@@ -42,7 +42,10 @@ func (s *Service) FindAccounts(ctx context.Context, a eyelevel.Actor, query stri
 	}
 	out := make([]AccountHit, len(hs))
 	for i, h := range hs {
-		out[i] = AccountHit{AccountHit: h}
+		out[i] = AccountHit{AccountHit: h, SecondFactor: "no"}
+		if h.Enrolled {
+			out[i].SecondFactor = "yes"
+		}
 	}
 	return out, nil
 }

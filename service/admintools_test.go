@@ -62,7 +62,7 @@ func TestAdminFindAccounts(t *testing.T) {
 		if err != nil || len(hits) != 2 || hits[0].Username != "garden_gnome" || hits[1].Username != "Sunny-Garden" {
 			t.Fatalf("hits %+v %v", hits, err)
 		}
-		if hits[0].Role != eyelevel.RoleClient || hits[0].CreatedAt.IsZero() || hits[0].SecondFactor != "" {
+		if hits[0].Role != eyelevel.RoleClient || hits[0].CreatedAt.IsZero() || hits[0].SecondFactor != "no" {
 			t.Fatalf("hit %+v", hits[0])
 		}
 		// "_" and "%" are no wildcards.

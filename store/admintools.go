@@ -18,13 +18,16 @@ type AccountHit struct {
 	LastActive time.Time
 	// Deactivated is when a counselor was deactivated; zero otherwise.
 	Deactivated time.Time
+	// Enrolled: a confirmed TOTP secret or a passkey.
+	Enrolled bool
 }
 
 // FindAccounts returns up to limit accounts whose username contains query
 // (compared as UsernameKey: case and width do not matter), by username.
 func (db *DB) FindAccounts(ctx context.Context, query string, limit int) ([]AccountHit, error) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(UsernameKey(query))
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT u.id, u.username, u.role, u.created_at, u.last_active_at, COALESCE(c.deactivated_at, 0)
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT u.id, u.username, u.role, u.created_at, u.last_active_at, COALESCE(c.deactivated_at, 0),
+		EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed_at > 0) OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)
 		FROM users u LEFT JOIN counselors c ON c.user_id = u.id
 		WHERE u.username_key LIKE $1 ESCAPE '\' ORDER BY u.username_key, u.id LIMIT $2`, "%"+esc+"%", limit)
 	if err != nil {
@@ -35,7 +38,7 @@ func (db *DB) FindAccounts(ctx context.Context, query string, limit int) ([]Acco
 	for rows.Next() {
 		var h AccountHit
 		var created, active, off int64
-		if err := rows.Scan(&h.ID, &h.Username, &h.Role, &created, &active, &off); err != nil {
+		if err := rows.Scan(&h.ID, &h.Username, &h.Role, &created, &active, &off, &h.Enrolled); err != nil {
 			return nil, db.wrap(err, "scan account")
 		}
 		h.CreatedAt, h.LastActive, h.Deactivated = fromUnix(created), fromUnix(active), fromUnix(off)
