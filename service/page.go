@@ -137,6 +137,9 @@ func (s *Service) ResponsesPage(ctx context.Context, a eyelevel.Actor, instrumen
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.keys().openResponses(ctx, rs); err != nil {
+		return nil, "", err
+	}
 	rs, next := pageOf(rs, pg.limit(), func(r eyelevel.Response) cursor { return cursor{Key: r.CreatedAt.Unix(), ID: r.ID} })
 	return s.rescore(rs, a.Language), next, nil
 }
@@ -151,7 +154,7 @@ func (s *Service) SafetyAlertsPage(ctx context.Context, a eyelevel.Actor, pg Pag
 	if err != nil {
 		return nil, "", err
 	}
-	as, err := s.db.OpenSafetyAlertsPage(ctx, a.UserID, s.careSince(), c.after(), pg.limit()+1)
+	as, err := s.openAlerts(ctx)(s.db.OpenSafetyAlertsPage(ctx, a.UserID, s.careSince(), c.after(), pg.limit()+1))
 	if err != nil {
 		return nil, "", err
 	}

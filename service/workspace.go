@@ -56,7 +56,7 @@ func (s *Service) Workspace(ctx context.Context, a eyelevel.Actor) (Workspace, e
 	now := s.now().UTC()
 	var w Workspace
 	var err error
-	if w.Alerts, err = s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince()); err != nil {
+	if w.Alerts, err = s.openAlerts(ctx)(s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince())); err != nil {
 		return Workspace{}, err
 	}
 	ss, err := s.db.CounselorSessions(ctx, a.UserID, now, now.Add(workspaceWeek))

@@ -28,22 +28,32 @@ type OutboxMail struct {
 
 // QueueMail adds m to the outbox; call it inside the transaction of the
 // change the mail is about, so both happen or neither.
+// The recipient is stored sealed (see SetOutboxKey); EUNAVAILABLE without
+// a key.
 func (db *DB) QueueMail(ctx context.Context, m OutboxMail) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO outbox (id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		m.ID, m.Kind, m.To, m.Language, m.Subject, m.Text, m.HTML, m.ICS, unix(m.CreatedAt), unix(m.NextAt))
+	to, err := db.sealRecipient(m)
+	if err != nil {
+		return err
+	}
+	_, err = db.wq(ctx).ExecContext(ctx, `INSERT INTO outbox (id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at, to_sealed)
+		VALUES ($1, $2, '', $3, $4, $5, $6, $7, $8, $9, $10)`,
+		m.ID, m.Kind, m.Language, m.Subject, m.Text, m.HTML, m.ICS, unix(m.CreatedAt), unix(m.NextAt), to)
 	return db.wrap(err, "queue mail")
 }
 
-const outboxColumns = `id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at, attempts, sent_at, failed_at, last_error, retried_at`
+const outboxColumns = `id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at, attempts, sent_at, failed_at, last_error, retried_at, to_sealed`
 
-func scanOutbox(row interface{ Scan(...any) error }) (OutboxMail, error) {
+func (db *DB) scanOutbox(row interface{ Scan(...any) error }) (OutboxMail, error) {
 	var m OutboxMail
 	var created, next, sent, failed, retried int64
-	err := row.Scan(&m.ID, &m.Kind, &m.To, &m.Language, &m.Subject, &m.Text, &m.HTML, &m.ICS, &created, &next, &m.Attempts, &sent, &failed, &m.LastError, &retried)
+	var to []byte
+	err := row.Scan(&m.ID, &m.Kind, &m.To, &m.Language, &m.Subject, &m.Text, &m.HTML, &m.ICS, &created, &next, &m.Attempts, &sent, &failed, &m.LastError, &retried, &to)
 	m.CreatedAt, m.NextAt, m.SentAt, m.FailedAt = fromUnix(created), fromUnix(next), fromUnix(sent), fromUnix(failed)
 	m.RetriedAt = fromUnix(retried)
-	return m, err
+	if err != nil {
+		return m, err
+	}
+	return m, db.openRecipient(&m, to)
 }
 
 // DueMail returns up to limit unsent mails whose time has come, oldest first.
@@ -67,7 +77,7 @@ func (db *DB) queryOutbox(ctx context.Context, q string, args ...any) ([]OutboxM
 	defer rows.Close()
 	var out []OutboxMail
 	for rows.Next() {
-		m, err := scanOutbox(rows)
+		m, err := db.scanOutbox(rows)
 		if err != nil {
 			return nil, db.wrap(err, "scan outbox")
 		}
