@@ -43,7 +43,7 @@ func newMailWorld(t *testing.T, db *store.DB) *mailWorld {
 // service is another Service on the same database and clock (a restart,
 // or a second node).
 func (w *mailWorld) service() *Service {
-	return New(w.db, Config{Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, w.clock)
+	return New(w.db, Config{Keys: encTestKeys(), Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, w.clock)
 }
 
 func (w *mailWorld) clock() time.Time {
