@@ -163,7 +163,7 @@ func TestMailTwoWorkers(t *testing.T) {
 			dsn, dir := storetest.Location(t, d)
 			w := newMailWorld(t, storetest.OpenAt(t, dsn, dir))
 			other := storetest.OpenAt(t, dsn, dir)
-			mailTwoWorkers(t, w, New(other, Config{Mail: MailConfig{On: true}}, nil, w.clock))
+			mailTwoWorkers(t, w, New(other, Config{Keys: encTestKeys(), Mail: MailConfig{On: true}}, nil, w.clock))
 		})
 	}
 }

@@ -116,32 +116,24 @@ func (db *DB) SealTokenEmail(ctx context.Context, tokenHash string, sealed []byt
 	return db.wrap(err, "seal account token")
 }
 
-// SealLegacyOutbox seals up to limit outbox recipients still in plain
-// text (with the key of SetOutboxKey) and reports how many it sealed.
+// SealLegacyOutbox seals up to limit outbox mails still in plain text
+// (with the key of SetOutboxKey) and reports how many it sealed.
 func (db *DB) SealLegacyOutbox(ctx context.Context, limit int) (int, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT id, to_addr FROM outbox WHERE to_addr <> '' ORDER BY id LIMIT $1`, limit)
+	ms, err := db.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox
+		WHERE to_addr <> '' OR subject <> '' OR body_text <> '' OR body_html <> '' OR ics <> '' ORDER BY id LIMIT $1`, limit)
 	if err != nil {
-		return 0, db.wrap(err, "select outbox")
-	}
-	var ms []OutboxMail
-	for rows.Next() {
-		var m OutboxMail
-		if err := rows.Scan(&m.ID, &m.To); err != nil {
-			rows.Close()
-			return 0, db.wrap(err, "scan outbox")
-		}
-		ms = append(ms, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, db.wrap(err, "select outbox")
+		return 0, err
 	}
 	for _, m := range ms {
-		to, err := db.sealRecipient(m)
+		head, body, err := db.sealMail(m)
 		if err != nil {
 			return 0, err
 		}
-		if _, err := db.wq(ctx).ExecContext(ctx, `UPDATE outbox SET to_sealed = $2, to_addr = '' WHERE id = $1`, m.ID, to); err != nil {
+		if m.Text == "" && m.HTML == "" && m.ICS == "" {
+			body = []byte{} // sent or erased: nothing to keep
+		}
+		if _, err := db.wq(ctx).ExecContext(ctx, `UPDATE outbox SET head_sealed = $2, body_sealed = $3, to_addr = '', subject = '', body_text = '', body_html = '', ics = '' WHERE id = $1`,
+			m.ID, head, body); err != nil {
 			return 0, db.wrap(err, "seal outbox")
 		}
 	}

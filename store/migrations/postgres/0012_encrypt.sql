@@ -25,5 +25,8 @@ DROP INDEX users_email;
 CREATE INDEX users_email_hash ON users (email_hash) WHERE email_hash <> '';
 ALTER TABLE account_tokens ADD COLUMN email_sealed BYTEA NOT NULL DEFAULT ''::bytea;
 
--- The outbox's recipient is sealed under a key derived from the master key.
-ALTER TABLE outbox ADD COLUMN to_sealed BYTEA NOT NULL DEFAULT ''::bytea;
+-- The outbox's mails are sealed under a key derived from the master key:
+-- recipient and subject in head_sealed, text, HTML and calendar object in
+-- body_sealed (emptied once sent, as the plain body columns were).
+ALTER TABLE outbox ADD COLUMN head_sealed BYTEA NOT NULL DEFAULT ''::bytea;
+ALTER TABLE outbox ADD COLUMN body_sealed BYTEA NOT NULL DEFAULT ''::bytea;

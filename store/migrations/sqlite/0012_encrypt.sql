@@ -40,5 +40,8 @@ DROP INDEX users_email;
 CREATE INDEX users_email_hash ON users (email_hash) WHERE email_hash <> '';
 ALTER TABLE account_tokens ADD COLUMN email_sealed BLOB NOT NULL DEFAULT X'';
 
--- The outbox's recipient is sealed under a key derived from the master key.
-ALTER TABLE outbox ADD COLUMN to_sealed BLOB NOT NULL DEFAULT X'';
+-- The outbox's mails are sealed under a key derived from the master key:
+-- recipient and subject in head_sealed, text, HTML and calendar object in
+-- body_sealed (emptied once sent, as the plain body columns were).
+ALTER TABLE outbox ADD COLUMN head_sealed BLOB NOT NULL DEFAULT X'';
+ALTER TABLE outbox ADD COLUMN body_sealed BLOB NOT NULL DEFAULT X'';
