@@ -44,14 +44,6 @@ func (s *Service) sealEmail(ctx context.Context, user eyelevel.UserID, addr stri
 	return sealed, s.emailHash(addr), nil
 }
 
-// sealUserEmail seals u.Email into u.EmailSealed and u.EmailHash before u
-// is created.
-func (s *Service) sealUserEmail(ctx context.Context, u *eyelevel.User) error {
-	var err error
-	u.EmailSealed, u.EmailHash, err = s.sealEmail(ctx, u.ID, u.Email)
-	return err
-}
-
 // openEmail fills u.Email from its sealed address.
 func (s *Service) openEmail(ctx context.Context, u *eyelevel.User) error {
 	if u.Email != "" || len(u.EmailSealed) == 0 {
