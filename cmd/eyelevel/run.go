@@ -327,9 +327,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// Seal what was stored in plain text before encryption at rest (and
 	// the demo's addresses): once, before serving; resumable if stopped.
-	if _, err := svc.EncryptLegacy(ctx); err != nil {
-		ln.Close()
-		return fmt.Errorf("encrypting stored data: %w", err)
+	// Without the master key (a lost key file, logged above) it waits for
+	// the key to be back.
+	if scfg.Keys != nil {
+		if _, err := svc.EncryptLegacy(ctx); err != nil {
+			ln.Close()
+			return fmt.Errorf("encrypting stored data: %w", err)
+		}
 	}
 	srv := &http.Server{
 		Handler:           bg.track(web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy, Operator: c.operator})),
