@@ -16,6 +16,10 @@ type Response struct {
 	Band       string
 	Safety     bool
 	CreatedAt  time.Time
+	// Sealed holds Answers, Score, Band and Safety at rest, sealed with
+	// the client's data key; a response read from the database has them
+	// zero until the service opens it (service/encrypt_care.go).
+	Sealed []byte
 }
 
 // SafetyAlert is a signal that a client may be in danger: a safety item
@@ -29,6 +33,8 @@ type SafetyAlert struct {
 	CreatedAt      time.Time
 	AcknowledgedAt time.Time
 	AcknowledgedBy UserID
+	// Sealed holds Source and ResponseID at rest (see Response.Sealed).
+	Sealed []byte
 }
 
 // Rating is a client's rating of one session; Stars 0 means they declined.
@@ -39,6 +45,8 @@ type Rating struct {
 	Stars         int
 	Comment       string
 	CreatedAt     time.Time
+	// CommentSealed holds Comment at rest (see Response.Sealed).
+	CommentSealed []byte
 }
 
 // Reflection is a client's sealed text on one program step.

@@ -62,7 +62,14 @@ type User struct {
 	Username     string
 	Role         Role
 	PasswordHash string
-	Email        string
+	// Email is the address in plain text: set when an account is created
+	// or changed, and by the service's openEmail after a read. At rest the
+	// address is EmailSealed (with the user's data key), found by
+	// EmailHash (see service/encrypt_email.go); a user read from the
+	// database has Email "" until opened.
+	Email       string
+	EmailSealed []byte
+	EmailHash   string
 	// EmailVerified: mail goes to Email only once its owner opened the
 	// verification link (or an admin entered it).
 	EmailVerified bool
@@ -91,8 +98,11 @@ var Notifications = []string{NotifyAppointments, NotifyReminders, NotifyMessages
 // Wants reports whether u receives notifications of kind by mail: they
 // have a verified address and did not switch the kind off.
 func (u User) Wants(kind string) bool {
-	return u.Email != "" && u.EmailVerified && !slices.Contains(u.NotifyOff, kind)
+	return u.HasEmail() && u.EmailVerified && !slices.Contains(u.NotifyOff, kind)
 }
+
+// HasEmail reports whether u has an address, opened or sealed.
+func (u User) HasEmail() bool { return u.Email != "" || len(u.EmailSealed) > 0 }
 
 // Actor is who performs an action. The zero Actor is anonymous.
 type Actor struct {

@@ -79,7 +79,7 @@ func (s *Service) SignUp(ctx context.Context, in RegisterInput, ip string) (NewA
 		Language: in.Language, TimeZone: in.TimeZone, CreatedAt: s.now().UTC(),
 	}}
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
-		if err := s.db.CreateUser(ctx, out.User); err != nil {
+		if err := s.createUser(ctx, out.User); err != nil {
 			return err
 		}
 		if err := s.recordConsent(ctx, out.ID, ""); err != nil {

@@ -83,6 +83,9 @@ func (s *Service) mailSide(ctx context.Context, ch apptChange, to eyelevel.User,
 	if !to.Wants(eyelevel.NotifyAppointments) {
 		return nil
 	}
+	if err := s.openEmail(ctx, &to); err != nil {
+		return err
+	}
 	lang, zone := to.Language, zoneOf(to.TimeZone)
 	when := s.mailTime(lang, ch.appt.Start, zone)
 	m := Mail{Kind: ch.kind, Button: &Button{Label: Line{Key: "appt_mail.open"}, URL: s.Link("/appointments")}}

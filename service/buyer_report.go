@@ -202,8 +202,9 @@ func (s *Service) rawBuyerReport(ctx context.Context, k eyelevel.Contract, p per
 		return r, nil, err
 	}
 	r.Rating = statOf(float64(sum)/float64(max(n, 1)), raters, BuyerMinGroup)
+	ks := s.keys()
 	for _, inst := range OutcomeInstruments {
-		pairs, err := s.db.ContractOutcomePairs(ctx, k.ID, inst, p.From, p.To)
+		pairs, err := s.db.ContractOutcomePairs(ctx, k.ID, inst, p.From, p.To, ks.score(ctx))
 		if err != nil {
 			return r, nil, err
 		}

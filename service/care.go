@@ -165,7 +165,7 @@ func (s *Service) score(a eyelevel.Actor, instrument string, answers []*int) (Sc
 // storeResponse stores a response and, for a safety signal, an alert for
 // the client's counselors (who are mailed), in the caller's transaction.
 func (s *Service) storeResponse(ctx context.Context, r eyelevel.Response) error {
-	if err := s.db.CreateResponse(ctx, r); err != nil {
+	if err := s.createResponse(ctx, r); err != nil {
 		return err
 	}
 	if !r.Safety {
@@ -174,7 +174,7 @@ func (s *Service) storeResponse(ctx context.Context, r eyelevel.Response) error 
 	// Logged without content or score: only that an alert exists.
 	s.log.Warn("safety alert raised", "source", "questionnaire")
 	al := eyelevel.SafetyAlert{ID: eyelevel.NewID(), ClientID: r.ClientID, Source: "questionnaire", ResponseID: r.ID, CreatedAt: r.CreatedAt}
-	if err := s.db.CreateSafetyAlert(ctx, al); err != nil {
+	if err := s.createSafetyAlert(ctx, al); err != nil {
 		return err
 	}
 	return s.alertRaised(ctx, al)
@@ -187,7 +187,7 @@ func (s *Service) Responses(ctx context.Context, a eyelevel.Actor, instrument st
 	if err := requireRole(a, eyelevel.RoleClient); err != nil {
 		return nil, err
 	}
-	rs, err := s.db.Responses(ctx, a.UserID, instrument)
+	rs, err := s.responses(ctx, a.UserID, instrument)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +205,9 @@ func (s *Service) Response(ctx context.Context, a eyelevel.Actor, id string) (Sc
 		return Scored{}, err
 	} else if r.ClientID != a.UserID {
 		return Scored{}, eyelevel.ErrNotFound()
+	}
+	if err := s.keys().openResponse(ctx, &r); err != nil {
+		return Scored{}, err
 	}
 	return s.rescore([]eyelevel.Response{r}, a.Language)[0], nil
 }

@@ -112,7 +112,7 @@ func (s *Service) CreateCounselor(ctx context.Context, a eyelevel.Actor, in Coun
 		TimeZone: in.TimeZone, Bio: in.Bio, Qualifications: in.Qualifications, ReplyDays: DefaultReplyDays,
 	}
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
-		if err := s.db.CreateUser(ctx, u); err != nil {
+		if err := s.createUser(ctx, u); err != nil {
 			return err
 		}
 		if err := s.db.CreateCounselor(ctx, c); err != nil {

@@ -56,13 +56,17 @@ func (s *Service) Export(ctx context.Context, a eyelevel.Actor) (Export, error) 
 		return Export{}, err
 	}
 	x.Account.PasswordHash = ""
+	if err := s.openEmail(ctx, &x.Account); err != nil {
+		return Export{}, err
+	}
+	x.Account.EmailSealed, x.Account.EmailHash = nil, ""
 	x.Appointments, err = readAll(func(after store.After, limit int) ([]eyelevel.Appointment, error) {
 		return s.db.Appointments(ctx, store.AppointmentFilter{ClientID: a.UserID, AfterStart: after.At, AfterID: eyelevel.AppointmentID(after.ID), Limit: limit})
 	}, func(ap eyelevel.Appointment) store.After { return store.After{At: ap.Start, ID: string(ap.ID)} })
 	if err != nil {
 		return Export{}, err
 	}
-	if x.Responses, err = s.db.Responses(ctx, a.UserID, ""); err != nil {
+	if x.Responses, err = s.responses(ctx, a.UserID, ""); err != nil {
 		return Export{}, err
 	}
 	if x.Reflections, err = s.reflections(ctx, a.UserID, a.Language, false); err != nil {
@@ -71,7 +75,14 @@ func (s *Service) Export(ctx context.Context, a eyelevel.Actor) (Export, error) 
 	if x.Ratings, err = s.db.ClientRatings(ctx, a.UserID); err != nil {
 		return Export{}, err
 	}
-	if x.SafetyAlerts, err = s.db.ClientSafetyAlerts(ctx, a.UserID); err != nil {
+	ks := s.keys()
+	for i := range x.Ratings {
+		if x.Ratings[i].Comment, err = ks.openComment(ctx, x.Ratings[i]); err != nil {
+			return Export{}, err
+		}
+		x.Ratings[i].CommentSealed = nil
+	}
+	if x.SafetyAlerts, err = s.openAlerts(ctx)(s.db.ClientSafetyAlerts(ctx, a.UserID)); err != nil {
 		return Export{}, err
 	}
 	if x.Waitlist, err = s.Waitlist(ctx, a); err != nil {

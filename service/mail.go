@@ -106,8 +106,11 @@ func (s *Service) mailUser(ctx context.Context, user eyelevel.UserID, kind strin
 	if err != nil {
 		return err
 	}
-	if kind == "" && (u.Email == "" || !u.EmailVerified) || kind != "" && !u.Wants(kind) {
+	if kind == "" && (!u.HasEmail() || !u.EmailVerified) || kind != "" && !u.Wants(kind) {
 		return nil
+	}
+	if err := s.openEmail(ctx, &u); err != nil {
+		return err
 	}
 	m.To, m.Lang = u.Email, u.Language
 	return s.queueMail(ctx, m)

@@ -25,7 +25,7 @@ type mailBench struct {
 
 func newMailBench(b *testing.B, dialect string) *mailBench {
 	db := storetest.Open(b, dialect)
-	mb := &mailBench{db: db, svc: New(db, Config{Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, nil), srv: mailtest.Start(b)}
+	mb := &mailBench{db: db, svc: New(db, Config{Keys: encTestKeys(), Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, nil), srv: mailtest.Start(b)}
 	sender, err := mail.NewSMTP(mb.srv.URL, "noreply@eyelevel.example")
 	if err != nil {
 		b.Fatal(err)

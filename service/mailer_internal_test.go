@@ -19,7 +19,7 @@ func TestOutboxDelivers(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-		s := New(db, Config{Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example/"}}, nil, func() time.Time { return now })
+		s := New(db, Config{Keys: encTestKeys(), Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example/"}}, nil, func() time.Time { return now })
 		srv := mailtest.Start(t)
 		sender, err := mail.NewSMTP(srv.URL, "noreply@eyelevel.example")
 		if err != nil {

@@ -43,7 +43,7 @@ func newMailWorld(t *testing.T, db *store.DB) *mailWorld {
 // service is another Service on the same database and clock (a restart,
 // or a second node).
 func (w *mailWorld) service() *Service {
-	return New(w.db, Config{Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, w.clock)
+	return New(w.db, Config{Keys: encTestKeys(), Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, w.clock)
 }
 
 func (w *mailWorld) clock() time.Time {
@@ -163,7 +163,7 @@ func TestMailTwoWorkers(t *testing.T) {
 			dsn, dir := storetest.Location(t, d)
 			w := newMailWorld(t, storetest.OpenAt(t, dsn, dir))
 			other := storetest.OpenAt(t, dsn, dir)
-			mailTwoWorkers(t, w, New(other, Config{Mail: MailConfig{On: true}}, nil, w.clock))
+			mailTwoWorkers(t, w, New(other, Config{Keys: encTestKeys(), Mail: MailConfig{On: true}}, nil, w.clock))
 		})
 	}
 }

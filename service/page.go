@@ -137,6 +137,9 @@ func (s *Service) ResponsesPage(ctx context.Context, a eyelevel.Actor, instrumen
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.keys().openResponses(ctx, rs); err != nil {
+		return nil, "", err
+	}
 	rs, next := pageOf(rs, pg.limit(), func(r eyelevel.Response) cursor { return cursor{Key: r.CreatedAt.Unix(), ID: r.ID} })
 	return s.rescore(rs, a.Language), next, nil
 }
@@ -155,7 +158,7 @@ func (s *Service) SafetyAlertsPage(ctx context.Context, a eyelevel.Actor, pg Pag
 	var next string
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if as, err = s.db.OpenSafetyAlertsPage(ctx, a.UserID, s.careSince(), c.after(), pg.limit()+1); err != nil {
+		if as, err = s.openAlerts(ctx)(s.db.OpenSafetyAlertsPage(ctx, a.UserID, s.careSince(), c.after(), pg.limit()+1)); err != nil {
 			return err
 		}
 		as, next = pageOf(as, pg.limit(), func(al eyelevel.SafetyAlert) cursor { return cursor{Key: al.CreatedAt.Unix(), ID: al.ID} })

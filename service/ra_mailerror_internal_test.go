@@ -25,7 +25,7 @@ func TestRaMailErrorHidesRecipient(t *testing.T) {
 		now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 		var logs bytes.Buffer
 		log := slog.New(slog.NewTextHandler(&logs, nil))
-		s := New(db, Config{Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example/"}}, log, func() time.Time { return now })
+		s := New(db, Config{Keys: encTestKeys(), Mail: MailConfig{On: true, PublicURL: "https://eyelevel.example/"}}, log, func() time.Time { return now })
 		srv := mailtest.StartWith(t, mailtest.Options{RejectRecipients: true})
 		sender, err := mail.NewSMTP(srv.URL, "noreply@eyelevel.example")
 		if err != nil {

@@ -70,7 +70,11 @@ func (s *Service) Rate(ctx context.Context, a eyelevel.Actor, id eyelevel.Appoin
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "rating.err.not_yet", "You can rate this session once it has taken place.")
 		}
 		r = eyelevel.Rating{AppointmentID: id, CounselorID: ap.CounselorID, ClientID: a.UserID, Stars: in.Stars, Comment: in.Comment, CreatedAt: now}
-		if err := s.db.CreateRating(ctx, r); eyelevel.ErrorCode(err) == eyelevel.ECONFLICT {
+		sealed := r
+		if err := s.keys().sealComment(ctx, &sealed); err != nil {
+			return err
+		}
+		if err := s.db.CreateRating(ctx, sealed); eyelevel.ErrorCode(err) == eyelevel.ECONFLICT {
 			return eyelevel.Errorf(eyelevel.ECONFLICT, "rating.err.done", "You have rated this session already.")
 		} else if err != nil {
 			return err
@@ -115,6 +119,14 @@ func (s *Service) CounselorRatings(ctx context.Context, a eyelevel.Actor, counse
 	rows, err := s.db.RatingRows(ctx, counselor, quarterStart(s.now().UTC()))
 	if err != nil {
 		return RatingSummary{}, err
+	}
+	if a.Role == eyelevel.RoleCounselor { // only they read the comments
+		ks := s.keys()
+		for i, r := range rows {
+			if rows[i].Comment, err = ks.openComment(ctx, eyelevel.Rating{AppointmentID: r.AppointmentID, ClientID: r.ClientID, Comment: r.Comment, CommentSealed: r.CommentSealed}); err != nil {
+				return RatingSummary{}, err
+			}
+		}
 	}
 	out := summarize(counselor, c.DisplayName, rows)
 	if a.Role != eyelevel.RoleCounselor {

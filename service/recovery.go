@@ -123,14 +123,17 @@ func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip 
 		if err != nil && eyelevel.ErrorCode(err) != eyelevel.ENOTFOUND {
 			return err
 		}
-		if err == nil && u.Email != "" && u.EmailVerified {
+		if err == nil && u.HasEmail() && u.EmailVerified {
 			users = append(users, u)
 			// The address counts too, whichever of its accounts is named.
-			limits = append(limits, Limit{"resetmail:" + strings.ToLower(u.Email), resetPerTarget, time.Hour})
+			if err := s.openEmail(ctx, &u); err != nil {
+				return err
+			}
+			limits = append(limits, Limit{"resetmail:" + s.addrKey(u.Email), resetPerTarget, time.Hour})
 		}
 	} else {
-		limits[0].Key = "resetmail:" + strings.ToLower(in.Email)
-		us, err := s.db.UsersByVerifiedEmail(ctx, in.Email, maxResetsByEmail)
+		limits[0].Key = "resetmail:" + s.addrKey(in.Email)
+		us, err := s.db.UsersByVerifiedEmail(ctx, s.emailHash(in.Email), maxResetsByEmail)
 		if err != nil {
 			return err
 		}
@@ -279,12 +282,21 @@ func (s *Service) revokeLinks(ctx context.Context, user eyelevel.UserID) error {
 	if err != nil {
 		return err
 	}
-	if u.Email != "" && !u.EmailVerified {
-		if err := s.db.SetEmail(ctx, user, "", false); err != nil {
+	if u.HasEmail() && !u.EmailVerified {
+		if err := s.db.SetEmail(ctx, user, nil, "", false); err != nil {
 			return err
 		}
 	}
 	return s.db.DeleteCalendarFeed(ctx, user)
+}
+
+// addrKey is a recipient address as rate limits count it: its lookup
+// hash, so that the limiter holds no address either.
+func (s *Service) addrKey(addr string) string {
+	if h := s.emailHash(addr); h != "" {
+		return h
+	}
+	return strings.ToLower(addr)
 }
 
 // RecoverInput is a reset with the recovery code.

@@ -104,8 +104,9 @@ func (s *Service) periodReport(ctx context.Context, p period) (ImpactReport, err
 	r.Clients = count(clients, clients)
 	r.Sessions = count(sessions, clients)
 	r.SessionsPerClient = stat(float64(sessions)/math.Max(1, float64(clients)), clients)
+	ks := s.keys()
 	for _, inst := range OutcomeInstruments {
-		pairs, err := s.db.OutcomePairs(ctx, inst, from, to)
+		pairs, err := s.db.OutcomePairs(ctx, inst, from, to, ks.score(ctx))
 		if err != nil {
 			return r, err
 		}

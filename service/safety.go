@@ -17,7 +17,7 @@ func (s *Service) RaiseAlert(ctx context.Context, a eyelevel.Actor) (eyelevel.Sa
 	}
 	al := eyelevel.SafetyAlert{ID: eyelevel.NewID(), ClientID: a.UserID, Source: "client", CreatedAt: s.now().UTC()}
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
-		if err := s.db.CreateSafetyAlert(ctx, al); err != nil {
+		if err := s.createSafetyAlert(ctx, al); err != nil {
 			return err
 		}
 		return s.alertRaised(ctx, al)
@@ -39,7 +39,7 @@ func (s *Service) SafetyAlerts(ctx context.Context, a eyelevel.Actor) ([]eyeleve
 	var as []eyelevel.SafetyAlert
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if as, err = s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince()); err != nil {
+		if as, err = s.openAlerts(ctx)(s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince())); err != nil {
 			return err
 		}
 		return s.logAlerts(ctx, a, as)
@@ -136,7 +136,7 @@ func (s *Service) Client(ctx context.Context, a eyelevel.Actor, client eyelevel.
 			return err
 		}
 		v = ClientView{ID: client, Username: u.Username}
-		rs, err := s.db.Responses(ctx, client, "")
+		rs, err := s.responses(ctx, client, "")
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (s *Service) Client(ctx context.Context, a eyelevel.Actor, client eyelevel.
 		for i := range v.Scores {
 			v.Scores[i].Answers = nil
 		}
-		if v.Alerts, err = s.db.OpenSafetyAlerts(ctx, "", client, time.Time{}); err != nil {
+		if v.Alerts, err = s.openAlerts(ctx)(s.db.OpenSafetyAlerts(ctx, "", client, time.Time{})); err != nil {
 			return err
 		}
 		if v.Shared, err = s.reflections(ctx, client, a.Language, true); err != nil {

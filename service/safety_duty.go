@@ -138,7 +138,7 @@ func (s *Service) SafetyPlanOf(ctx context.Context, a eyelevel.Actor) (SafetyPla
 			if err != nil {
 				return SafetyPlan{}, err
 			}
-			p.Mail = p.Mail || u.Email != "" && u.EmailVerified
+			p.Mail = p.Mail || u.HasEmail() && u.EmailVerified
 		}
 	}
 	return p, nil

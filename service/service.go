@@ -226,6 +226,9 @@ func New(db *store.DB, cfg Config, log *slog.Logger, now func() time.Time) *Serv
 		lim = NewMemoryLimiter(now)
 	}
 	gate := newHashGate(cfg.HashMemory, int64(cfg.Password.Memory)*1024, cfg.HashWait)
+	if cfg.Keys != nil {
+		db.SetOutboxKey(cfg.Keys.Derive(outboxPurpose))
+	}
 	return &Service{db: db, cfg: cfg, now: now, log: log, limiter: lim, gate: gate, deviceKey: cfg.DeviceKey, stripe: newStripe(cfg),
 		mailWake: make(chan struct{}, 1)}
 }

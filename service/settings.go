@@ -41,7 +41,10 @@ func (s *Service) AccountSettings(ctx context.Context, a eyelevel.Actor) (Settin
 		return Settings{}, err
 	}
 	out := Settings{User: u}
-	if out.PendingEmail, err = s.db.PendingEmail(ctx, u.ID, s.now()); err != nil {
+	if err := s.openEmail(ctx, &out.User); err != nil {
+		return Settings{}, err
+	}
+	if out.PendingEmail, err = s.pendingEmail(ctx, u.ID); err != nil {
 		return Settings{}, err
 	}
 	h, err := s.db.RecoveryHash(ctx, u.ID)
@@ -137,7 +140,10 @@ func (s *Service) UpdateSettings(ctx context.Context, a eyelevel.Actor, in Setti
 // new one gets a verification link; a verified old address stays in use
 // until the link is opened, an unverified one is replaced at once.
 func (s *Service) changeEmail(ctx context.Context, u eyelevel.User, email string) error {
-	pending, err := s.db.PendingEmail(ctx, u.ID, s.now())
+	if err := s.openEmail(ctx, &u); err != nil {
+		return err
+	}
+	pending, err := s.pendingEmail(ctx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -149,11 +155,11 @@ func (s *Service) changeEmail(ctx context.Context, u eyelevel.User, email string
 	}
 	switch {
 	case email == "":
-		return s.db.SetEmail(ctx, u.ID, "", false)
+		return s.db.SetEmail(ctx, u.ID, nil, "", false)
 	case strings.EqualFold(email, u.Email) && u.EmailVerified:
 		return nil
 	case !u.EmailVerified:
-		if err := s.db.SetEmail(ctx, u.ID, email, false); err != nil {
+		if err := s.setEmail(ctx, u.ID, email, false); err != nil {
 			return err
 		}
 	}
@@ -169,12 +175,16 @@ func (s *Service) sendVerification(ctx context.Context, u eyelevel.User, email s
 	}
 	// Nor may several accounts together flood one address: beyond a few a
 	// day to it, the mail is silently not sent (the answer is the same).
-	if !s.limiter.Reserve(Limit{"verifyto:" + strings.ToLower(email), verifyPerAddress, 24 * time.Hour}) {
+	if !s.limiter.Reserve(Limit{"verifyto:" + s.addrKey(email), verifyPerAddress, 24 * time.Hour}) {
 		s.log.Info("verification mail over the address limit, not sent", "user", u.ID)
 		return nil
 	}
 	tok, now := newToken(), s.now().UTC()
-	err := s.db.CreateAccountToken(ctx, store.AccountToken{TokenHash: hashToken(tok), Purpose: store.TokenVerify, UserID: u.ID, Email: email, CreatedAt: now, ExpiresAt: now.Add(verifyTTL)})
+	sealed, _, err := s.sealEmail(ctx, u.ID, email)
+	if err != nil {
+		return err
+	}
+	err = s.db.CreateAccountToken(ctx, store.AccountToken{TokenHash: hashToken(tok), Purpose: store.TokenVerify, UserID: u.ID, EmailSealed: sealed, CreatedAt: now, ExpiresAt: now.Add(verifyTTL)})
 	if err != nil {
 		return err
 	}
@@ -208,7 +218,11 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 			return err
 		}
 		user = t.UserID
-		if err := s.db.SetEmail(ctx, t.UserID, t.Email, true); eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
+		addr, err := s.openSealedEmail(ctx, t.UserID, t.Email, t.EmailSealed)
+		if err != nil {
+			return err
+		}
+		if err := s.setEmail(ctx, t.UserID, addr, true); eyelevel.ErrorCode(err) == eyelevel.ENOTFOUND {
 			return bad
 		} else if err != nil {
 			return err
@@ -379,11 +393,21 @@ func (s *Service) setCounselorEmail(ctx context.Context, a eyelevel.Actor, id ey
 		return err
 	}
 	if a.Role == eyelevel.RoleAdmin {
-		return s.db.SetEmail(ctx, id, *email, *email != "")
+		return s.setEmail(ctx, id, *email, *email != "")
 	}
 	u, err := s.db.UserByID(ctx, id)
 	if err != nil {
 		return err
 	}
 	return s.changeEmail(ctx, u, *email)
+}
+
+// pendingEmail returns the address of user's newest unexpired verification
+// link, opened, or "".
+func (s *Service) pendingEmail(ctx context.Context, user eyelevel.UserID) (string, error) {
+	plain, sealed, err := s.db.PendingEmail(ctx, user, s.now())
+	if err != nil {
+		return "", err
+	}
+	return s.openSealedEmail(ctx, user, plain, sealed)
 }

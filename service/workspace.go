@@ -57,7 +57,7 @@ func (s *Service) Workspace(ctx context.Context, a eyelevel.Actor) (Workspace, e
 	var w Workspace
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if w.Alerts, err = s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince()); err != nil {
+		if w.Alerts, err = s.openAlerts(ctx)(s.db.OpenSafetyAlerts(ctx, a.UserID, "", s.careSince())); err != nil {
 			return err
 		}
 		return s.logAlerts(ctx, a, w.Alerts)

@@ -25,14 +25,20 @@ type AccountToken struct {
 	Email     string // the address a verify token verifies
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// EmailSealed is Email at rest (sealed with the user's data key);
+	// with it set, Email is not stored.
+	EmailSealed []byte
 }
 
 // CreateAccountToken stores t. A token with UserID "" is a decoy that no
 // lookup returns: it keeps a reset asked for an unknown account as costly
 // as one for a known account.
 func (db *DB) CreateAccountToken(ctx context.Context, t AccountToken) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO account_tokens (token_hash, purpose, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		t.TokenHash, t.Purpose, string(t.UserID), t.Email, unix(t.CreatedAt), unix(t.ExpiresAt))
+	if len(t.EmailSealed) > 0 {
+		t.Email = ""
+	}
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO account_tokens (token_hash, purpose, user_id, email, created_at, expires_at, email_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.TokenHash, t.Purpose, string(t.UserID), t.Email, unix(t.CreatedAt), unix(t.ExpiresAt), nonNil(t.EmailSealed))
 	return db.wrap(err, "insert account token")
 }
 
@@ -41,9 +47,9 @@ func (db *DB) CreateAccountToken(ctx context.Context, t AccountToken) error {
 func (db *DB) AccountTokenOf(ctx context.Context, tokenHash, purpose string, now time.Time) (AccountToken, error) {
 	var t AccountToken
 	var created, expires int64
-	err := db.rq(ctx).QueryRowContext(ctx, `SELECT token_hash, purpose, user_id, email, created_at, expires_at FROM account_tokens
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT token_hash, purpose, user_id, email, created_at, expires_at, email_sealed FROM account_tokens
 		WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 AND user_id <> ''`, tokenHash, purpose, unix(now)).
-		Scan(&t.TokenHash, &t.Purpose, &t.UserID, &t.Email, &created, &expires)
+		Scan(&t.TokenHash, &t.Purpose, &t.UserID, &t.Email, &created, &expires, &t.EmailSealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, eyelevel.ErrNotFound()
 	}
@@ -89,22 +95,24 @@ func (db *DB) CountAccountTokens(ctx context.Context, purpose string) (int, erro
 }
 
 // PendingEmail returns the address of user's newest unexpired
-// verification link, or "".
-func (db *DB) PendingEmail(ctx context.Context, user eyelevel.UserID, now time.Time) (string, error) {
+// verification link — in plain text (written before encryption) or sealed —
+// or "" and nil.
+func (db *DB) PendingEmail(ctx context.Context, user eyelevel.UserID, now time.Time) (string, []byte, error) {
 	var email string
-	err := db.rq(ctx).QueryRowContext(ctx, `SELECT email FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND expires_at > $3
-		ORDER BY created_at DESC LIMIT 1`, string(user), TokenVerify, unix(now)).Scan(&email)
+	var sealed []byte
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT email, email_sealed FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND expires_at > $3
+		ORDER BY created_at DESC LIMIT 1`, string(user), TokenVerify, unix(now)).Scan(&email, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return "", nil, nil
 	}
-	return email, db.wrap(err, "select pending email")
+	return email, sealed, db.wrap(err, "select pending email")
 }
 
 // UsersByVerifiedEmail returns up to limit accounts whose verified address
-// is email (ignoring case).
-func (db *DB) UsersByVerifiedEmail(ctx context.Context, email string, limit int) ([]eyelevel.User, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE email <> '' AND lower(email) = lower($1) AND email_verified = 1
-		ORDER BY id LIMIT $2`, strings.TrimSpace(email), limit)
+// has the lookup hash hash (service.emailHash: of the lower-cased address).
+func (db *DB) UsersByVerifiedEmail(ctx context.Context, hash string, limit int) ([]eyelevel.User, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE email_hash = $1 AND email_hash <> '' AND email_verified = 1
+		ORDER BY id LIMIT $2`, hash, limit)
 	if err != nil {
 		return nil, db.wrap(err, "select users by email")
 	}
@@ -141,9 +149,10 @@ func (db *DB) RecoveryHash(ctx context.Context, user eyelevel.UserID) (string, e
 	return h, db.wrap(err, "select recovery hash")
 }
 
-// SetEmail sets user's address and whether it is verified.
-func (db *DB) SetEmail(ctx context.Context, user eyelevel.UserID, email string, verified bool) error {
-	return db.updateUser(ctx, `email = $2, email_verified = $3`, user, email, boolInt(verified))
+// SetEmail sets user's address — sealed, with its lookup hash; nil and ""
+// for none — and whether it is verified. The plain-text column is emptied.
+func (db *DB) SetEmail(ctx context.Context, user eyelevel.UserID, sealed []byte, hash string, verified bool) error {
+	return db.updateUser(ctx, `email = '', email_sealed = $2, email_hash = $3, email_verified = $4`, user, nonNil(sealed), hash, boolInt(verified))
 }
 
 // SetPreferences sets user's language, time zone and switched-off

@@ -78,11 +78,11 @@ func (db *DB) ContractRatings(ctx context.Context, contract string, from, to tim
 
 // ContractOutcomePairs is OutcomePairs for the clients with a session held
 // on the contract.
-func (db *DB) ContractOutcomePairs(ctx context.Context, contract, instrument string, from, to time.Time) ([][2]int, error) {
+func (db *DB) ContractOutcomePairs(ctx context.Context, contract, instrument string, from, to time.Time, score ScoreOf) ([][2]int, error) {
 	if contract == "" {
 		return nil, nil
 	}
-	return db.outcomePairs(ctx, instrument, from, to, contract)
+	return db.outcomePairs(ctx, instrument, from, to, contract, score)
 }
 
 // RecordCodeRedemption notes that a code of contract was redeemed at at,

@@ -11,18 +11,28 @@ import (
 	"eyelevel"
 )
 
-// CreateResponse stores a response.
+// CreateResponse stores a response. With r.Sealed set, the answers, score,
+// band and safety flag are stored only sealed (their columns stay empty);
+// without, in plain text (seeded data, until service.EncryptLegacy).
 func (db *DB) CreateResponse(ctx context.Context, r eyelevel.Response) error {
-	parts := make([]string, len(r.Answers))
-	for i, a := range r.Answers {
-		parts[i] = strconv.Itoa(a)
+	answers := joinAnswers(r.Answers)
+	if len(r.Sealed) > 0 {
+		answers, r.Score, r.Band, r.Safety = "", 0, "", false
 	}
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO responses (id, client_id, instrument, language, occasion, answers, score, band, safety, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		r.ID, string(r.ClientID), r.Instrument, r.Language, r.Occasion, strings.Join(parts, ","), r.Score, r.Band, r.Safety, unix(r.CreatedAt))
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO responses (id, client_id, instrument, language, occasion, answers, score, band, safety, created_at, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		r.ID, string(r.ClientID), r.Instrument, r.Language, r.Occasion, answers, r.Score, r.Band, r.Safety, unix(r.CreatedAt), nonNil(r.Sealed))
 	return db.wrap(err, "insert response")
 }
 
-const responseSelect = `SELECT id, client_id, instrument, language, occasion, answers, score, band, safety, created_at FROM responses`
+func joinAnswers(as []int) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = strconv.Itoa(a)
+	}
+	return strings.Join(parts, ",")
+}
+
+const responseSelect = `SELECT id, client_id, instrument, language, occasion, answers, score, band, safety, created_at, sealed FROM responses`
 
 // Responses lists all of a client's responses, oldest first; instrument ""
 // for all. (Charts and the data export need every one; the API pages them
@@ -65,10 +75,13 @@ func scanResponse(row interface{ Scan(...any) error }) (eyelevel.Response, error
 	var r eyelevel.Response
 	var answers string
 	var created int64
-	if err := row.Scan(&r.ID, &r.ClientID, &r.Instrument, &r.Language, &r.Occasion, &answers, &r.Score, &r.Band, &r.Safety, &created); err != nil {
+	if err := row.Scan(&r.ID, &r.ClientID, &r.Instrument, &r.Language, &r.Occasion, &answers, &r.Score, &r.Band, &r.Safety, &created, &r.Sealed); err != nil {
 		return r, err
 	}
 	r.CreatedAt = fromUnix(created)
+	if answers == "" {
+		return r, nil // sealed
+	}
 	for _, p := range strings.Split(answers, ",") {
 		n, err := strconv.Atoi(p)
 		if err != nil {
@@ -79,14 +92,18 @@ func scanResponse(row interface{ Scan(...any) error }) (eyelevel.Response, error
 	return r, nil
 }
 
-// CreateSafetyAlert stores an alert.
+// CreateSafetyAlert stores an alert; with a.Sealed set, its source and
+// response only sealed.
 func (db *DB) CreateSafetyAlert(ctx context.Context, a eyelevel.SafetyAlert) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO safety_alerts (id, client_id, source, response_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		a.ID, string(a.ClientID), a.Source, a.ResponseID, unix(a.CreatedAt))
+	if len(a.Sealed) > 0 {
+		a.Source, a.ResponseID = "", ""
+	}
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO safety_alerts (id, client_id, source, response_id, created_at, sealed) VALUES ($1, $2, $3, $4, $5, $6)`,
+		a.ID, string(a.ClientID), a.Source, a.ResponseID, unix(a.CreatedAt), nonNil(a.Sealed))
 	return db.wrap(err, "insert safety alert")
 }
 
-const alertSelect = `SELECT s.id, s.client_id, u.username, s.source, s.response_id, s.created_at, s.acknowledged_at, s.acknowledged_by FROM safety_alerts s JOIN users u ON u.id = s.client_id`
+const alertSelect = `SELECT s.id, s.client_id, u.username, s.source, s.response_id, s.created_at, s.acknowledged_at, s.acknowledged_by, s.sealed FROM safety_alerts s JOIN users u ON u.id = s.client_id`
 
 // ClientSafetyAlerts lists all of a client's alerts, oldest first (for the
 // client's own data export).
@@ -119,7 +136,7 @@ func (db *DB) scanAlerts(rows *sql.Rows) ([]eyelevel.SafetyAlert, error) {
 	for rows.Next() {
 		var a eyelevel.SafetyAlert
 		var created, acked int64
-		if err := rows.Scan(&a.ID, &a.ClientID, &a.ClientUsername, &a.Source, &a.ResponseID, &created, &acked, &a.AcknowledgedBy); err != nil {
+		if err := rows.Scan(&a.ID, &a.ClientID, &a.ClientUsername, &a.Source, &a.ResponseID, &created, &acked, &a.AcknowledgedBy, &a.Sealed); err != nil {
 			return nil, db.wrap(err, "scan safety alert")
 		}
 		a.CreatedAt, a.AcknowledgedAt = fromUnix(created), fromUnix(acked)
@@ -132,7 +149,7 @@ func (db *DB) scanAlerts(rows *sql.Rows) ([]eyelevel.SafetyAlert, error) {
 func (db *DB) SafetyAlert(ctx context.Context, id string) (eyelevel.SafetyAlert, error) {
 	var a eyelevel.SafetyAlert
 	var created, acked int64
-	err := db.rq(ctx).QueryRowContext(ctx, alertSelect+` WHERE s.id = $1`, id).Scan(&a.ID, &a.ClientID, &a.ClientUsername, &a.Source, &a.ResponseID, &created, &acked, &a.AcknowledgedBy)
+	err := db.rq(ctx).QueryRowContext(ctx, alertSelect+` WHERE s.id = $1`, id).Scan(&a.ID, &a.ClientID, &a.ClientUsername, &a.Source, &a.ResponseID, &created, &acked, &a.AcknowledgedBy, &a.Sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, eyelevel.ErrNotFound()
 	}

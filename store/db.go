@@ -45,6 +45,7 @@ type DB struct {
 	ws, rs  *stmtCache // SQLite's prepared statements on w and r (see stmtcache.go)
 	dir     directoryCache
 	health  writeHealth
+	outbox  outboxKey // seals recipients (encrypt_outbox.go)
 }
 
 // Open opens the database named by dsn — a postgres:// URL, or "" for SQLite

@@ -28,22 +28,32 @@ type OutboxMail struct {
 
 // QueueMail adds m to the outbox; call it inside the transaction of the
 // change the mail is about, so both happen or neither.
+// The mail is stored sealed (see SetOutboxKey); EUNAVAILABLE without a
+// key.
 func (db *DB) QueueMail(ctx context.Context, m OutboxMail) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO outbox (id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		m.ID, m.Kind, m.To, m.Language, m.Subject, m.Text, m.HTML, m.ICS, unix(m.CreatedAt), unix(m.NextAt))
+	head, body, err := db.sealMail(m)
+	if err != nil {
+		return err
+	}
+	_, err = db.wq(ctx).ExecContext(ctx, `INSERT INTO outbox (id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at, head_sealed, body_sealed)
+		VALUES ($1, $2, '', $3, '', '', '', '', $4, $5, $6, $7)`,
+		m.ID, m.Kind, m.Language, unix(m.CreatedAt), unix(m.NextAt), head, body)
 	return db.wrap(err, "queue mail")
 }
 
-const outboxColumns = `id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at, attempts, sent_at, failed_at, last_error, retried_at`
+const outboxColumns = `id, kind, to_addr, language, subject, body_text, body_html, ics, created_at, next_at, attempts, sent_at, failed_at, last_error, retried_at, head_sealed, body_sealed`
 
-func scanOutbox(row interface{ Scan(...any) error }) (OutboxMail, error) {
+func (db *DB) scanOutbox(row interface{ Scan(...any) error }) (OutboxMail, error) {
 	var m OutboxMail
 	var created, next, sent, failed, retried int64
-	err := row.Scan(&m.ID, &m.Kind, &m.To, &m.Language, &m.Subject, &m.Text, &m.HTML, &m.ICS, &created, &next, &m.Attempts, &sent, &failed, &m.LastError, &retried)
+	var head, body []byte
+	err := row.Scan(&m.ID, &m.Kind, &m.To, &m.Language, &m.Subject, &m.Text, &m.HTML, &m.ICS, &created, &next, &m.Attempts, &sent, &failed, &m.LastError, &retried, &head, &body)
 	m.CreatedAt, m.NextAt, m.SentAt, m.FailedAt = fromUnix(created), fromUnix(next), fromUnix(sent), fromUnix(failed)
 	m.RetriedAt = fromUnix(retried)
-	return m, err
+	if err != nil {
+		return m, err
+	}
+	return m, db.openMail(&m, head, body)
 }
 
 // DueMail returns up to limit unsent mails whose time has come, oldest first.
@@ -67,7 +77,7 @@ func (db *DB) queryOutbox(ctx context.Context, q string, args ...any) ([]OutboxM
 	defer rows.Close()
 	var out []OutboxMail
 	for rows.Next() {
-		m, err := scanOutbox(rows)
+		m, err := db.scanOutbox(rows)
 		if err != nil {
 			return nil, db.wrap(err, "scan outbox")
 		}
@@ -80,8 +90,8 @@ func (db *DB) queryOutbox(ctx context.Context, q string, args ...any) ([]OutboxM
 // links are secrets. It reports false when the mail was already marked
 // (another worker sent it).
 func (db *DB) MarkMailSent(ctx context.Context, id string, at time.Time) (bool, error) {
-	res, err := db.wq(ctx).ExecContext(ctx, `UPDATE outbox SET sent_at = $2, attempts = attempts + 1, body_text = '', body_html = '', ics = '', last_error = ''
-		WHERE id = $1 AND sent_at = 0`, id, unix(at))
+	res, err := db.wq(ctx).ExecContext(ctx, `UPDATE outbox SET sent_at = $2, attempts = attempts + 1, body_text = '', body_html = '', ics = '', body_sealed = $3, last_error = ''
+		WHERE id = $1 AND sent_at = 0`, id, unix(at), []byte{})
 	if err != nil {
 		return false, db.wrap(err, "mark mail sent")
 	}

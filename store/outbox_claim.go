@@ -31,7 +31,7 @@ func (db *DB) TroubledMail(ctx context.Context, limit int) ([]OutboxMail, error)
 // body is gone (see PruneOutbox).
 func (db *DB) RetryMail(ctx context.Context, id string, at time.Time) (bool, error) {
 	res, err := db.wq(ctx).ExecContext(ctx, `UPDATE outbox SET failed_at = 0, next_at = $2, retried_at = $2
-		WHERE id = $1 AND sent_at = 0 AND failed_at > 0 AND (body_text <> '' OR body_html <> '')`, id, unix(at))
+		WHERE id = $1 AND sent_at = 0 AND failed_at > 0 AND (body_text <> '' OR body_html <> '' OR length(body_sealed) > 0)`, id, unix(at))
 	if err != nil {
 		return false, db.wrap(err, "retry mail")
 	}

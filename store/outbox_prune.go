@@ -19,8 +19,8 @@ func (db *DB) PruneOutbox(ctx context.Context, sentBefore, failedBefore, eraseBe
 		if deleted, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		res, err = db.wq(ctx).ExecContext(ctx, `UPDATE outbox SET body_text = '', body_html = '', ics = ''
-			WHERE sent_at = 0 AND failed_at > 0 AND failed_at < $1 AND (body_text <> '' OR body_html <> '' OR ics <> '')`, unix(eraseBefore))
+		res, err = db.wq(ctx).ExecContext(ctx, `UPDATE outbox SET body_text = '', body_html = '', ics = '', body_sealed = $2
+			WHERE sent_at = 0 AND failed_at > 0 AND failed_at < $1 AND (body_text <> '' OR body_html <> '' OR ics <> '' OR length(body_sealed) > 0)`, unix(eraseBefore), []byte{})
 		if err != nil {
 			return err
 		}

@@ -39,13 +39,6 @@ func (db *DB) PutPasskey(ctx context.Context, p Passkey) error {
 	return db.wrap(err, "insert passkey")
 }
 
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
 // PasskeysOf returns user's passkeys, oldest first.
 func (db *DB) PasskeysOf(ctx context.Context, user eyelevel.UserID) ([]Passkey, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT id, name, public_key, sign_count, aaguid, credential, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`, user)

@@ -7,10 +7,14 @@ import (
 	"eyelevel"
 )
 
-// CreateRating stores a rating; ECONFLICT if the session has one.
+// CreateRating stores a rating; ECONFLICT if the session has one. With
+// r.CommentSealed set, the comment is stored only sealed.
 func (db *DB) CreateRating(ctx context.Context, r eyelevel.Rating) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO ratings (appointment_id, counselor_id, client_id, stars, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		string(r.AppointmentID), string(r.CounselorID), string(r.ClientID), r.Stars, r.Comment, unix(r.CreatedAt))
+	if len(r.CommentSealed) > 0 {
+		r.Comment = ""
+	}
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO ratings (appointment_id, counselor_id, client_id, stars, comment, created_at, comment_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		string(r.AppointmentID), string(r.CounselorID), string(r.ClientID), r.Stars, r.Comment, unix(r.CreatedAt), nonNil(r.CommentSealed))
 	return db.wrap(err, "insert rating")
 }
 
@@ -31,19 +35,22 @@ func (db *DB) UnratedSessions(ctx context.Context, client eyelevel.UserID, since
 // RatingRow is one rating with what aggregating needs; the service never
 // passes rows on, only aggregates of enough clients.
 type RatingRow struct {
-	CounselorID eyelevel.UserID
-	DisplayName string
-	ClientID    eyelevel.UserID
-	Stars       int
-	Comment     string
-	CreatedAt   time.Time
+	AppointmentID eyelevel.AppointmentID
+	CounselorID   eyelevel.UserID
+	DisplayName   string
+	ClientID      eyelevel.UserID
+	Stars         int
+	Comment       string
+	CreatedAt     time.Time
+	// CommentSealed is the comment at rest (Comment is then "").
+	CommentSealed []byte
 }
 
 // RatingRows returns the ratings given before before — of one counselor, or
 // of every counselor with counselor "" — by display name, counselor and
 // time. Declined ratings are left out.
 func (db *DB) RatingRows(ctx context.Context, counselor eyelevel.UserID, before time.Time) ([]RatingRow, error) {
-	q, args := `SELECT r.counselor_id, c.display_name, r.client_id, r.stars, r.comment, r.created_at FROM ratings r JOIN counselors c ON c.user_id = r.counselor_id
+	q, args := `SELECT r.appointment_id, r.counselor_id, c.display_name, r.client_id, r.stars, r.comment, r.created_at, r.comment_sealed FROM ratings r JOIN counselors c ON c.user_id = r.counselor_id
 		WHERE r.stars > 0 AND r.created_at < $1`, []any{unix(before)}
 	if counselor != "" {
 		q, args = q+` AND r.counselor_id = $2`, append(args, string(counselor))
@@ -57,7 +64,7 @@ func (db *DB) RatingRows(ctx context.Context, counselor eyelevel.UserID, before 
 	for rows.Next() {
 		var r RatingRow
 		var created int64
-		if err := rows.Scan(&r.CounselorID, &r.DisplayName, &r.ClientID, &r.Stars, &r.Comment, &created); err != nil {
+		if err := rows.Scan(&r.AppointmentID, &r.CounselorID, &r.DisplayName, &r.ClientID, &r.Stars, &r.Comment, &created, &r.CommentSealed); err != nil {
 			return nil, db.wrap(err, "scan rating")
 		}
 		r.CreatedAt = fromUnix(created)
@@ -69,7 +76,7 @@ func (db *DB) RatingRows(ctx context.Context, counselor eyelevel.UserID, before 
 // ClientRatings returns the ratings a client gave, declined ones included,
 // oldest first (for the client's own data export).
 func (db *DB) ClientRatings(ctx context.Context, client eyelevel.UserID) ([]eyelevel.Rating, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT appointment_id, counselor_id, client_id, stars, comment, created_at FROM ratings WHERE client_id = $1 ORDER BY created_at LIMIT 10000`, string(client))
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT appointment_id, counselor_id, client_id, stars, comment, created_at, comment_sealed FROM ratings WHERE client_id = $1 ORDER BY created_at LIMIT 10000`, string(client))
 	if err != nil {
 		return nil, db.wrap(err, "select ratings")
 	}
@@ -78,7 +85,7 @@ func (db *DB) ClientRatings(ctx context.Context, client eyelevel.UserID) ([]eyel
 	for rows.Next() {
 		var r eyelevel.Rating
 		var created int64
-		if err := rows.Scan(&r.AppointmentID, &r.CounselorID, &r.ClientID, &r.Stars, &r.Comment, &created); err != nil {
+		if err := rows.Scan(&r.AppointmentID, &r.CounselorID, &r.ClientID, &r.Stars, &r.Comment, &created, &r.CommentSealed); err != nil {
 			return nil, db.wrap(err, "scan rating")
 		}
 		r.CreatedAt = fromUnix(created)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"eyelevel"
 )
 
 // The queries behind the impact report. They return counts and scores
@@ -20,15 +22,21 @@ func (db *DB) SessionsHeld(ctx context.Context, from, to, now time.Time) (sessio
 // OutcomePairs returns, for each client whose latest post-course response to
 // the instrument falls in [from, to), that post score and the intake score
 // of the same course (the latest intake before it). Clients without an
-// intake are left out.
-func (db *DB) OutcomePairs(ctx context.Context, instrument string, from, to time.Time) ([][2]int, error) {
-	return db.outcomePairs(ctx, instrument, from, to, "")
+// intake are left out. Scores are sealed: score gives each response's
+// (the service opens it), called after the query's rows are closed, in
+// order of client.
+func (db *DB) OutcomePairs(ctx context.Context, instrument string, from, to time.Time, score ScoreOf) ([][2]int, error) {
+	return db.outcomePairs(ctx, instrument, from, to, "", score)
 }
+
+// ScoreOf returns the score of a response read with only its id, client,
+// occasion, creation time and sealed fields (or a plain score) filled in.
+type ScoreOf func(eyelevel.Response) (int, error)
 
 // outcomePairs is OutcomePairs, for the clients with a session held on
 // contract when contract is not "".
-func (db *DB) outcomePairs(ctx context.Context, instrument string, from, to time.Time, contract string) ([][2]int, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT client_id, occasion, score, created_at FROM responses
+func (db *DB) outcomePairs(ctx context.Context, instrument string, from, to time.Time, contract string, score ScoreOf) ([][2]int, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT id, client_id, occasion, score, created_at, sealed FROM responses
 		WHERE instrument = $1 AND occasion IN ('intake', 'post') AND client_id IN
 			(SELECT client_id FROM responses WHERE instrument = $1 AND occasion = 'post' AND created_at >= $2 AND created_at < $3)
 		AND ($4 = '' OR client_id IN (SELECT client_id FROM appointments WHERE contract_id = $4 AND attendance = 'held'))
@@ -36,9 +44,23 @@ func (db *DB) outcomePairs(ctx context.Context, instrument string, from, to time
 	if err != nil {
 		return nil, db.wrap(err, "select outcomes")
 	}
-	defer rows.Close()
+	var rs []eyelevel.Response
+	for rows.Next() {
+		var r eyelevel.Response
+		var created int64
+		if err := rows.Scan(&r.ID, &r.ClientID, &r.Occasion, &r.Score, &created, &r.Sealed); err != nil {
+			rows.Close()
+			return nil, db.wrap(err, "scan outcome")
+		}
+		r.Instrument, r.CreatedAt = instrument, fromUnix(created)
+		rs = append(rs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "select outcomes")
+	}
 	var out [][2]int
-	var cur string
+	var cur eyelevel.UserID
 	intake, pair := -1, [2]int{-1, -1}
 	flush := func() {
 		if pair[0] >= 0 {
@@ -46,26 +68,27 @@ func (db *DB) outcomePairs(ctx context.Context, instrument string, from, to time
 		}
 		intake, pair = -1, [2]int{-1, -1}
 	}
-	for rows.Next() {
-		var client, occasion string
-		var score int
-		var created int64
-		if err := rows.Scan(&client, &occasion, &score, &created); err != nil {
-			return nil, db.wrap(err, "scan outcome")
-		}
-		if client != cur {
+	for _, r := range rs {
+		if r.ClientID != cur {
 			flush()
-			cur = client
+			cur = r.ClientID
 		}
-		switch {
-		case occasion == "intake":
-			intake = score
-		case occasion == "post" && created >= unix(from) && created < unix(to) && intake >= 0:
-			pair = [2]int{intake, score}
+		inPeriod := !r.CreatedAt.Before(from) && r.CreatedAt.Before(to)
+		if r.Occasion != "intake" && !(r.Occasion == "post" && inPeriod && intake >= 0) {
+			continue
+		}
+		sc, err := score(r)
+		if err != nil {
+			return nil, err
+		}
+		if r.Occasion == "intake" {
+			intake = sc
+		} else {
+			pair = [2]int{intake, sc}
 		}
 	}
 	flush()
-	return out, db.wrap(rows.Err(), "select outcomes")
+	return out, nil
 }
 
 // FollowUps counts the clients whose follow-up window — opening after

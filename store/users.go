@@ -18,14 +18,14 @@ func UsernameKey(username string) string {
 	return strings.ToLower(norm.NFKC.String(username))
 }
 
-const userColumns = `id, username, role, password_hash, email, language, timezone, created_at, email_verified, notify_off, last_active_at`
+const userColumns = `id, username, role, password_hash, email, language, timezone, created_at, email_verified, notify_off, last_active_at, email_sealed, email_hash`
 
 func scanUser(row interface{ Scan(...any) error }) (eyelevel.User, error) {
 	var u eyelevel.User
 	var created, active int64
 	var verified int
 	var off string
-	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.Email, &u.Language, &u.TimeZone, &created, &verified, &off, &active)
+	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.Email, &u.Language, &u.TimeZone, &created, &verified, &off, &active, &u.EmailSealed, &u.EmailHash)
 	u.CreatedAt, u.LastActive = fromUnix(created), fromUnix(active)
 	u.EmailVerified = verified != 0
 	if off != "" {
@@ -35,10 +35,14 @@ func scanUser(row interface{ Scan(...any) error }) (eyelevel.User, error) {
 }
 
 // CreateUser inserts u. It returns ECONFLICT if the username is taken.
+// With u.EmailSealed set, the address is stored only sealed.
 func (db *DB) CreateUser(ctx context.Context, u eyelevel.User) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO users (`+userColumns+`, username_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+	if len(u.EmailSealed) > 0 {
+		u.Email = ""
+	}
+	_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO users (`+userColumns+`, username_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		u.ID, u.Username, u.Role, u.PasswordHash, u.Email, u.Language, u.TimeZone, unix(u.CreatedAt),
-		boolInt(u.EmailVerified), strings.Join(u.NotifyOff, ","), unixOrZero(u.LastActive), UsernameKey(u.Username))
+		boolInt(u.EmailVerified), strings.Join(u.NotifyOff, ","), unixOrZero(u.LastActive), nonNil(u.EmailSealed), u.EmailHash, UsernameKey(u.Username))
 	if isUniqueViolation(err) {
 		return eyelevel.Errorf(eyelevel.ECONFLICT, "account.err.username_taken", "This username is taken.")
 	}
@@ -98,7 +102,7 @@ func (db *DB) CreateSession(ctx context.Context, s Session) error {
 
 // SessionUser returns the user of an unexpired session of kind, or ENOTFOUND.
 func (db *DB) SessionUser(ctx context.Context, tokenHash, kind string, now time.Time) (eyelevel.User, error) {
-	u, err := scanUser(db.rq(ctx).QueryRowContext(ctx, `SELECT u.id, u.username, u.role, u.password_hash, u.email, u.language, u.timezone, u.created_at, u.email_verified, u.notify_off, u.last_active_at
+	u, err := scanUser(db.rq(ctx).QueryRowContext(ctx, `SELECT u.id, u.username, u.role, u.password_hash, u.email, u.language, u.timezone, u.created_at, u.email_verified, u.notify_off, u.last_active_at, u.email_sealed, u.email_hash
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3`, tokenHash, kind, unix(now)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, eyelevel.ErrNotFound()

@@ -14,6 +14,7 @@ import (
 	"eyelevel"
 	"eyelevel/i18n"
 	"eyelevel/service"
+	"eyelevel/service/servicetest"
 	"eyelevel/store/storetest"
 	"eyelevel/web"
 
@@ -33,7 +34,7 @@ func newCalWorld(tb testing.TB) *world {
 	}
 	clk := &clock{t: monday}
 	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, SessionsPerDay: -1,
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, SessionsPerDay: -1, Keys: servicetest.Keys(1),
 		Mail: service.MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, log, clk.Now)
 	w := &world{
 		ctx: context.Background(), db: db, dsn: dsn, dir: dir, svc: svc, cat: cat, clock: clk,

@@ -12,6 +12,7 @@ import (
 
 	"eyelevel/i18n"
 	"eyelevel/service"
+	"eyelevel/service/servicetest"
 	"eyelevel/store/storetest"
 )
 
@@ -20,7 +21,7 @@ import (
 func acctPagesEnv(t *testing.T) *pagesEnv {
 	t.Helper()
 	db := storetest.Open(t, storetest.Suite())
-	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, SessionsPerDay: -1,
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, SessionsPerDay: -1, Keys: servicetest.Keys(1),
 		Mail: service.MailConfig{On: true, PublicURL: "https://eyelevel.example"}}, nil, nil)
 	cat, err := i18n.Load()
 	if err != nil {

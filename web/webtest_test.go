@@ -23,6 +23,7 @@ import (
 	"eyelevel"
 	"eyelevel/i18n"
 	"eyelevel/service"
+	"eyelevel/service/servicetest"
 	"eyelevel/store"
 	"eyelevel/store/storetest"
 	"eyelevel/web"
@@ -127,7 +128,7 @@ func newWorld(tb testing.TB) *world {
 	}
 	clk := &clock{t: monday}
 	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, SessionsPerDay: -1}, log, clk.Now)
+	svc := service.New(db, service.Config{SecondFactorOptional: true, Password: service.PasswordParams{Memory: 64, Time: 1, Threads: 1}, SessionsPerDay: -1, Keys: servicetest.Keys(1)}, log, clk.Now)
 	w := &world{
 		ctx: ctx, db: db, dsn: dsn, dir: dir, svc: svc, cat: cat, clock: clk,
 		h:   web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log}),

@@ -331,6 +331,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
+	// Seal what was stored in plain text before encryption at rest (and
+	// the demo's addresses): once, before serving; resumable if stopped.
+	// Without the master key (a lost key file, logged above) it waits for
+	// the key to be back.
+	if scfg.Keys != nil {
+		if _, err := svc.EncryptLegacy(ctx); err != nil {
+			ln.Close()
+			return fmt.Errorf("encrypting stored data: %w", err)
+		}
+	}
 	srv := &http.Server{
 		Handler:           bg.track(web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy, Operator: c.operator})),
 		ReadHeaderTimeout: 10 * time.Second,
