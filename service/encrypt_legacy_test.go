@@ -107,7 +107,7 @@ func TestEncryptNoKey(t *testing.T) {
 		wantCode(t, err, eyelevel.EUNAVAILABLE)
 		_, err = e.svc.RaiseAlert(e.ctx, a)
 		wantCode(t, err, eyelevel.EUNAVAILABLE)
-		_, err = e.svc.Register(e.ctx, service.RegisterInput{Username: "enc-nokey-mail", Password: password, Language: "de", TimeZone: "UTC", Email: "enc.nokey@example.org"}, e.ip())
+		_, err = e.svc.Register(e.ctx, service.RegisterInput{Username: "enc-nokey-mail", Password: password, Consent: true, Language: "de", TimeZone: "UTC", Email: "enc.nokey@example.org"}, e.ip())
 		wantCode(t, err, eyelevel.EUNAVAILABLE)
 		_, err = e.svc.EncryptLegacy(e.ctx)
 		wantCode(t, err, eyelevel.EUNAVAILABLE)

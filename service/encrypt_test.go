@@ -59,7 +59,7 @@ func TestEncryptionAtRest(t *testing.T) {
 			_, err := e.svc.UpdateCounselor(e.ctx, e.admin, x.UserID, service.ProfileInput{DisplayName: "Xenia", Gender: eyelevel.GenderFemale, TimeZone: "UTC",
 				Languages: []eyelevel.LanguageSkill{{Code: "de", Native: true}}, Email: new("enc.seeadler@example.org")})
 			wantCode(t, err, "")
-			u, err := e.svc.Register(e.ctx, service.RegisterInput{Username: "enc-client", Password: password, Language: "de", TimeZone: "Europe/Berlin", Email: "enc.lotusblume@example.org"}, e.ip())
+			u, err := e.svc.Register(e.ctx, service.RegisterInput{Username: "enc-client", Password: password, Consent: true, Language: "de", TimeZone: "Europe/Berlin", Email: "enc.lotusblume@example.org"}, e.ip())
 			wantCode(t, err, "")
 			a := actorOf(u)
 			_, err = e.svc.UpdateSettings(e.ctx, a, service.SettingsInput{Email: new("enc.kranich@example.org")})

@@ -89,6 +89,9 @@ func (s *Service) eraseAccountTx(ctx context.Context, id eyelevel.UserID, why st
 		if _, err := s.db.EraseAuditOf(ctx, id); err != nil {
 			return err
 		}
+		if s.openEmail(ctx, &u) != nil {
+			u.Email = "" // unreadable: shredded with the data key below
+		}
 		if _, err := s.db.EraseClient(ctx, id, u.Username, u.Email); err != nil {
 			return err
 		}

@@ -64,6 +64,9 @@ func (s *Service) DeleteCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 		cancelled = len(upcoming)
 		b := make([]byte, 8)
 		rand.Read(b)
+		if s.openEmail(ctx, &u) != nil {
+			u.Email = ""
+		}
 		if err := s.db.EraseCounselor(ctx, id, "deleted-"+hex.EncodeToString(b), hash, u.Email, now); err != nil {
 			return err
 		}

@@ -170,6 +170,11 @@ func TestEraseAccount(t *testing.T) {
 			t.Fatalf("August before: %s", closedBefore[2])
 		}
 		poolBefore := w.poolUsed(w.k.ID)
+		// Mail to the client is sealed in the outbox (encrypt_outbox.go);
+		// the deletion must find it all the same.
+		if n := w.mailsTo(eraseEmail); n == 0 {
+			t.Fatal("no mail to the client queued before the deletion: the check below would prove nothing")
+		}
 
 		// The export works until the deletion.
 		ex, err := w.svc.Export(w.ctx, w.victim)
@@ -208,6 +213,9 @@ func TestEraseAccount(t *testing.T) {
 		}
 		if got := w.poolUsed(w.k.ID); got != poolBefore-1 {
 			t.Errorf("pool used %d, want %d (the cancelled session back)", got, poolBefore-1)
+		}
+		if n := w.mailsTo(eraseEmail); n != 0 {
+			t.Errorf("%d mails to the deleted client still in the outbox", n)
 		}
 		mails, err := w.db.Outbox(w.ctx, "cancel", 10)
 		if err != nil {
@@ -346,3 +354,19 @@ func (e *env) forgetSnapshots() {
 }
 
 var _ = store.SQLite
+
+// mailsTo counts the outbox's mails to addr (opened from their sealed form).
+func (w *eraseWorld) mailsTo(addr string) int {
+	w.t.Helper()
+	mails, err := w.db.Outbox(w.ctx, "", 1000)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	n := 0
+	for _, m := range mails {
+		if strings.EqualFold(m.To, addr) {
+			n++
+		}
+	}
+	return n
+}

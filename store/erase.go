@@ -73,29 +73,13 @@ func (db *DB) EraseClient(ctx context.Context, id eyelevel.UserID, username, ema
 	if out.Appointments, err = run("appointments", `DELETE FROM appointments WHERE client_id = $1`, uid); err != nil {
 		return out, err
 	}
-	if email != "" {
-		n, err := run("outbox", `DELETE FROM outbox WHERE lower(to_addr) = lower($1)`, email)
-		if err != nil {
-			return out, err
-		}
-		out.Outbox += n
-	}
-	// Mails to others that name the client or link to their pages.
-	for _, s := range []string{username, uid} {
-		if s == "" {
-			continue
-		}
-		like := "%" + likeEscape(s) + "%"
-		n, err := run("outbox", `DELETE FROM outbox WHERE subject LIKE $1 ESCAPE '\' OR body_text LIKE $1 ESCAPE '\' OR body_html LIKE $1 ESCAPE '\' OR ics LIKE $1 ESCAPE '\'`, like)
-		if err != nil {
-			return out, err
-		}
-		out.Outbox += n
-	}
-	if _, err := run("pending email links", `DELETE FROM account_tokens WHERE email <> '' AND lower(email) = lower($1)`, email); err != nil {
+	// Mails to them, and mails to others that name them or link to their pages.
+	n, err := db.eraseOutbox(ctx, email, username, uid)
+	if err != nil {
 		return out, err
 	}
-	n, err := run("user", `DELETE FROM users WHERE id = $1`, uid)
+	out.Outbox += n
+	n, err = run("user", `DELETE FROM users WHERE id = $1`, uid)
 	if err != nil {
 		return out, err
 	}

@@ -19,6 +19,11 @@ import (
 func (db *DB) EraseCounselor(ctx context.Context, id eyelevel.UserID, username, passwordHash, email string, now time.Time) error {
 	q := db.wq(ctx)
 	uid := string(id)
+	if email != "" {
+		if _, err := db.eraseOutbox(ctx, email); err != nil {
+			return err
+		}
+	}
 	steps := []struct {
 		what, stmt string
 		args       []any
@@ -31,10 +36,9 @@ func (db *DB) EraseCounselor(ctx context.Context, id eyelevel.UserID, username, 
 		{"languages", `DELETE FROM counselor_languages WHERE counselor_id = $1`, []any{uid}},
 		{"absences", `DELETE FROM absences WHERE counselor_id = $1`, []any{uid}},
 		{"handovers", `DELETE FROM handovers WHERE status = 'proposed' AND (from_counselor_id = $1 OR to_counselor_id = $1)`, []any{uid}},
-		{"outbox", `DELETE FROM outbox WHERE $1 <> '' AND lower(to_addr) = lower($1)`, []any{email}},
 		{"profile", `UPDATE counselors SET bio = '', qualifications = '' WHERE user_id = $1`, []any{uid}},
-		{"account", `UPDATE users SET username = $2, username_key = $3, password_hash = $4, email = '', email_verified = 0, recovery_hash = '', notify_off = '' WHERE id = $1`,
-			[]any{uid, username, UsernameKey(username), passwordHash}},
+		{"account", `UPDATE users SET username = $2, username_key = $3, password_hash = $4, email = '', email_sealed = $5, email_hash = '', email_verified = 0, recovery_hash = '', notify_off = '' WHERE id = $1`,
+			[]any{uid, username, UsernameKey(username), passwordHash, []byte{}}},
 		{"tombstone", `INSERT INTO deleted_accounts (user_id, deleted_at) VALUES ($1, $2)`, []any{uid, unix(now)}},
 	}
 	for _, s := range steps {
