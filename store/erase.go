@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"eyelevel"
@@ -89,10 +88,6 @@ func (db *DB) EraseClient(ctx context.Context, id eyelevel.UserID, username, ema
 	return out, nil
 }
 
-// likeEscape escapes LIKE's wildcards (and the escape character \) in s.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
 
 // Shred makes deleted rows' bytes unreadable in the database files, after
 // a deletion has committed. SQLite overwrites deleted content
