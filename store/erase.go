@@ -88,7 +88,6 @@ func (db *DB) EraseClient(ctx context.Context, id eyelevel.UserID, username, ema
 	return out, nil
 }
 
-
 // Shred makes deleted rows' bytes unreadable in the database files, after
 // a deletion has committed. SQLite overwrites deleted content
 // (secure_delete, set on every connection in Open); here the write-ahead
