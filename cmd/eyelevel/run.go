@@ -29,9 +29,13 @@ const usage = `usage:
                  [--operator-name NAME] [--imprint-url URL] [--privacy-url URL]
                  [--stripe-key sk_… --stripe-webhook-secret whsec_…] [--stripe-api URL]
                  [--smtp smtp://host:port --mail-from ADDR --duty-email ADDR] [--public-url URL]
-                 [--reminders 24h,1h] [--safety-escalate 30m]
+                 [--reminders 24h,1h] [--safety-escalate 30m] [--retention 24mo] [--audit-retention 24mo]
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
   eyelevel user add --role carepoint|orgadmin --org SLUG --username NAME [--display-name NAME] < password
+  eyelevel audit verify [--data DIR] [--db URL]
+  eyelevel keys rotate|status|remove-old [--data DIR] [--db URL] [--master-key-file F]
+  eyelevel backup --to FILE [--data DIR]
+  eyelevel restore --from FILE --data DIR
 
 Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
 --cancel-notice is EYELEVEL_CANCEL_NOTICE, and so on. eyelevel serve --help lists
