@@ -45,6 +45,12 @@ func (s *Service) EncryptLegacy(ctx context.Context) (int, error) {
 	}
 	if total > 0 {
 		s.log.Info("sealed data stored before encryption at rest", "rows", total)
+		// The plain versions must not linger in the files: SQLite
+		// overwrote them (secure_delete) and checkpoints its log here;
+		// PostgreSQL vacuums the dead rows away.
+		if err := s.db.Shred(ctx, "responses", "safety_alerts", "ratings", "users", "account_tokens", "outbox"); err != nil {
+			return total, err
+		}
 	}
 	return total, nil
 }

@@ -114,6 +114,9 @@ func TestDeleteCounselor(t *testing.T) {
 		w.exec(`UPDATE users SET email = 'other@example.org', email_verified = 1 WHERE id = $1`, string(other.UserID))
 		appt := w.book(other, w.x, time.Date(2026, 12, 11, 10, 0, 0, 0, time.UTC))
 		poolBefore := w.poolUsed(w.k.ID)
+		if err := w.svc.SeedSecondFactor(w.ctx, service.Operator, w.x.UserID, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"); err != nil {
+			t.Fatal(err)
+		}
 		for _, a := range []eyelevel.Actor{w.victim, w.x, {}} {
 			if err := w.svc.DeleteCounselor(w.ctx, a, w.x.UserID); err == nil {
 				t.Fatalf("%q deleted a counselor", a.Role)
@@ -162,5 +165,16 @@ func TestDeleteCounselor(t *testing.T) {
 			t.Errorf("the counselor's account: %q %q %v", u.Username, u.Email, err)
 		}
 		w.noTrace("x@example.org")
+		// Nothing of the account's second factor or data key is left.
+		for _, table := range []string{"second_factors", "second_factor_codes", "passkeys", "consents"} {
+			var n int
+			if err := w.raw.QueryRowContext(w.ctx, `SELECT count(*) FROM `+table+` WHERE user_id = $1`, string(w.x.UserID)).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%s: %d rows of the deleted counselor (%v)", table, n, err)
+			}
+		}
+		var keys int
+		if err := w.raw.QueryRowContext(w.ctx, `SELECT count(*) FROM client_keys WHERE client_id = $1`, string(w.x.UserID)).Scan(&keys); err != nil || keys != 0 {
+			t.Errorf("client_keys: %d rows of the deleted counselor (%v)", keys, err)
+		}
 	})
 }

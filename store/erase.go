@@ -112,7 +112,8 @@ func (db *DB) Shred(ctx context.Context, tables ...string) error {
 var ErasedTables = []string{"session_notes", "reminders_sent", "ratings", "room_events", "responses", "safety_alerts",
 	"reflections", "client_keys", "message_mails", "handovers", "waitlist", "carepoint_clients", "credits", "purchases",
 	"account_tokens", "sessions", "calendar_feeds", "retention_warnings", "audit_log", "messages", "appointments",
-	"outbox", "users", "counselors", "counselor_languages", "availability_weekly", "availability_exceptions", "absences"}
+	"outbox", "users", "counselors", "counselor_languages", "availability_weekly", "availability_exceptions", "absences",
+	"consents", "second_factors", "second_factor_codes", "passkeys", "passkey_challenges"}
 
 // UpcomingBooked lists the booked appointments of user (client or
 // counselor) that have not started at now, by start.

@@ -10,7 +10,8 @@ import (
 // EraseCounselor empties counselor id's account in the transaction ctx
 // carries, after the caller cancelled their upcoming sessions: their
 // logins, links, calendar feed, hours, languages, absences and proposed
-// handovers are deleted, outbox mails to email too; the users row gets
+// handovers, second factors, passkeys and the account's data key are
+// deleted, outbox mails to email too; the users row gets
 // username (a random placeholder) and passwordHash (of a password nobody
 // knows) and loses its email and recovery code; the profile loses its
 // text. The rows stay so that clients' past appointments, messages and
@@ -36,6 +37,14 @@ func (db *DB) EraseCounselor(ctx context.Context, id eyelevel.UserID, username, 
 		{"languages", `DELETE FROM counselor_languages WHERE counselor_id = $1`, []any{uid}},
 		{"absences", `DELETE FROM absences WHERE counselor_id = $1`, []any{uid}},
 		{"handovers", `DELETE FROM handovers WHERE status = 'proposed' AND (from_counselor_id = $1 OR to_counselor_id = $1)`, []any{uid}},
+		{"second factor", `DELETE FROM second_factors WHERE user_id = $1`, []any{uid}},
+		{"recovery codes", `DELETE FROM second_factor_codes WHERE user_id = $1`, []any{uid}},
+		{"passkeys", `DELETE FROM passkeys WHERE user_id = $1`, []any{uid}},
+		{"passkey challenges", `DELETE FROM passkey_challenges WHERE user_id = $1`, []any{uid}},
+		{"consents", `DELETE FROM consents WHERE user_id = $1`, []any{uid}},
+		// The account's own data key sealed its address and TOTP secret;
+		// clients' notes and messages are under the clients' keys.
+		{"data key", `DELETE FROM client_keys WHERE client_id = $1`, []any{uid}},
 		{"profile", `UPDATE counselors SET bio = '', qualifications = '' WHERE user_id = $1`, []any{uid}},
 		{"account", `UPDATE users SET username = $2, username_key = $3, password_hash = $4, email = '', email_sealed = $5, email_hash = '', email_verified = 0, recovery_hash = '', notify_off = '' WHERE id = $1`,
 			[]any{uid, username, UsernameKey(username), passwordHash, []byte{}}},
