@@ -20,9 +20,10 @@ import (
 	"eyelevel/store"
 )
 
-// A backup archive is a gzip-compressed tar file of two entries: first
-// manifest.json (backupManifest), then eyelevel.db, a consistent copy of
-// the SQLite database. It never holds a master key.
+// A backup archive is a gzip-compressed tar file: first manifest.json
+// (backupManifest), then eyelevel.db, a consistent copy of the SQLite
+// database, then the operator's legal texts (legal/…). It never holds a
+// master key.
 const (
 	backupFormat   = "eyelevel-backup/1"
 	backupManifest = "manifest.json"
@@ -41,6 +42,9 @@ type manifest struct {
 	Size         int64     `json:"size"`
 	SHA256       string    `json:"sha256"`
 	MasterKeyIDs []string  `json:"master_key_ids"`
+	// Legal are the operator's legal texts, archived after the database
+	// (backup_legal.go); archives made before list none.
+	Legal []legalFile `json:"legal,omitempty"`
 }
 
 func init() {
@@ -88,6 +92,9 @@ func backupCommand(ctx context.Context, args []string, getenv func(string) strin
 	m := manifest{Format: backupFormat, CreatedAt: time.Now().UTC().Truncate(time.Second), Database: store.SQLite,
 		Migration: info.Migration, File: backupDB, MasterKeyIDs: info.KeyIDs}
 	m.Version, m.Commit = buildVersion()
+	if m.Legal, err = legalFiles(c.data); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	if m.MasterKeyIDs == nil {
 		m.MasterKeyIDs = []string{}
 	}
@@ -105,7 +112,7 @@ func backupCommand(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	part := filepath.Join(tmp, "archive")
-	if err := writeArchive(part, m, f); err != nil {
+	if err := writeArchive(part, m, f, c.data); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	// A link fails rather than replace a file made meanwhile; where links
@@ -124,7 +131,7 @@ func backupCommand(ctx context.Context, args []string, getenv func(string) strin
 	return nil
 }
 
-func writeArchive(path string, m manifest, db io.Reader) error {
+func writeArchive(path string, m manifest, db io.Reader, dataDir string) error {
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
@@ -146,6 +153,9 @@ func writeArchive(path string, m manifest, db io.Reader) error {
 		return err
 	}
 	if _, err := io.Copy(tw, db); err != nil {
+		return err
+	}
+	if err := writeLegal(tw, dataDir, m.Legal, m.CreatedAt); err != nil {
 		return err
 	}
 	if err := errors.Join(tw.Close(), zw.Close()); err != nil {

@@ -69,6 +69,7 @@ func restoreCommand(ctx context.Context, args []string, getenv func(string) stri
 	m, err := unpackArchive(ctx, in, c.data)
 	if err != nil {
 		os.Remove(filepath.Join(c.data, backupDB))
+		os.RemoveAll(filepath.Join(c.data, backupLegalDir))
 		if created {
 			os.Remove(c.data)
 		}
@@ -151,5 +152,5 @@ func unpackArchive(ctx context.Context, r io.Reader, dir string) (manifest, erro
 	if info.Migration != m.Migration || !slices.Equal(info.KeyIDs, m.MasterKeyIDs) {
 		return m, errors.New("the database does not match its manifest")
 	}
-	return m, nil
+	return m, readLegal(tr, dir, m.Legal)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/service"
 	"eyelevel/service/servicetest"
 	"eyelevel/store"
 	"eyelevel/store/storetest"
@@ -94,7 +95,11 @@ func TestBackupWhileBooking(t *testing.T) {
 	toks := make([]string, clients)
 	for i := range clients {
 		name := fmt.Sprintf("backup-client-%d", i)
-		if _, err := svc.AddUser(context.Background(), eyelevel.RoleClient, name, "a long passphrase", "Europe/Berlin"); err != nil {
+		u, err := svc.AddUser(context.Background(), eyelevel.RoleClient, name, "a long passphrase", "Europe/Berlin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RecordConsentFor(context.Background(), service.Operator, u.ID); err != nil { // else asked at first login
 			t.Fatal(err)
 		}
 		toks[i] = token(t, base, name, "a long passphrase")
@@ -253,7 +258,7 @@ func TestBackupRestoreErrors(t *testing.T) {
 	write := func(name string, m manifest, db []byte) string {
 		path := filepath.Join(dir, name)
 		m.Size = int64(len(db))
-		if err := writeArchive(path, m, bytes.NewReader(db)); err != nil {
+		if err := writeArchive(path, m, bytes.NewReader(db), ""); err != nil {
 			t.Fatal(err)
 		}
 		return path
@@ -302,4 +307,52 @@ func TestBackupRestoreErrors(t *testing.T) {
 	if out, err := keysRun(t, "restore", "--from", archive, "--data", empty); err != nil {
 		t.Errorf("restore into an empty directory: %v\n%s", err, out)
 	}
+}
+
+// TestBackupLegalTexts: the operator's legal texts travel with the
+// database; a text changed inside the archive is refused.
+func TestBackupLegalTexts(t *testing.T) {
+	if storetest.Suite() == store.Postgres {
+		t.Skip("backup is SQLite's; PostgreSQL uses pg_dump")
+	}
+	data := t.TempDir()
+	storetest.OpenAt(t, "", data)
+	legal := filepath.Join(data, "legal")
+	os.MkdirAll(legal, 0o700)
+	texts := map[string]string{"imprint.de.md": "# Impressum\n\nBeispiel e.V.", "privacy.ar.md": "# سياسة الخصوصية", "consent-version": "7\n"}
+	for name, body := range texts {
+		os.WriteFile(filepath.Join(legal, name), []byte(body), 0o600)
+	}
+	os.WriteFile(filepath.Join(legal, "notes.txt"), []byte("not a legal text"), 0o600)
+	archive := filepath.Join(t.TempDir(), "b.tar.gz")
+	if out, err := keysRun(t, "backup", "--data", data, "--to", archive); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	m, _ := backupReadArchive(t, archive)
+	if len(m.Legal) != len(texts) {
+		t.Fatalf("manifest lists %d legal texts, want %d: %+v", len(m.Legal), len(texts), m.Legal)
+	}
+	target := filepath.Join(t.TempDir(), "restored")
+	if out, err := keysRun(t, "restore", "--from", archive, "--data", target); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	for name, body := range texts {
+		if b, err := os.ReadFile(filepath.Join(target, "legal", name)); err != nil || string(b) != body {
+			t.Errorf("restored %s: %q, %v", name, b, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(target, "legal", "notes.txt")); err == nil {
+		t.Error("a file that is no legal text was archived")
+	}
+	// A manifest whose checksum does not match the text is refused.
+	bad := m
+	bad.Legal = slices.Clone(m.Legal)
+	bad.Legal[0].SHA256 = strings.Repeat("0", 64)
+	_, db := backupReadArchive(t, archive)
+	path := filepath.Join(t.TempDir(), "bad.tar.gz")
+	bad.Size = int64(len(db))
+	if err := writeArchive(path, bad, bytes.NewReader(db), data); err == nil {
+		t.Fatal("writeArchive wrote a legal text against a wrong checksum")
+	}
+
 }
