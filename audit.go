@@ -15,6 +15,10 @@ type AuditEntry struct {
 	Digest    string
 	Prev      string
 	Hash      string
+	// Erases is set on the tombstone appended when an account's entries
+	// were erased: the seqs it erased as ranges ("12-15,40"), covered by
+	// its digest, so every erased entry is accounted for.
+	Erases string
 }
 
 // Erased reports whether the entry was erased with its subject's account:

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"eyelevel"
+	"eyelevel/store"
 )
 
 // logAccess records in the access log that a read of client's data of kind
@@ -27,5 +28,20 @@ func (s *Service) logAccess(ctx context.Context, a eyelevel.Actor, client eyelev
 // operator's command line (no user) are recorded with an empty actor.
 func (s *Service) logAction(ctx context.Context, a eyelevel.Actor, subject eyelevel.UserID, what string) error {
 	_, err := s.db.AppendAudit(ctx, eyelevel.AuditEntry{At: s.now(), ActorID: a.UserID, ActorRole: a.Role, SubjectID: subject, What: what})
+	return err
+}
+
+// eraseAuditOf erases the access-log entries about user (and those they
+// made as a client) and appends the tombstone (eyelevel.ActionAccountDeleted
+// by a, no subject) that lists the erased seqs, in ctx's transaction; the
+// tombstone's digest covers the list, so verify can tell this erasure from
+// entries blanked by hand.
+func (s *Service) eraseAuditOf(ctx context.Context, a eyelevel.Actor, user eyelevel.UserID) error {
+	seqs, err := s.db.EraseAuditOf(ctx, user)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.AppendAudit(ctx, eyelevel.AuditEntry{At: s.now(), ActorID: a.UserID, ActorRole: a.Role,
+		What: eyelevel.ActionAccountDeleted, Erases: store.AuditRanges(seqs)})
 	return err
 }

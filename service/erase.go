@@ -86,7 +86,9 @@ func (s *Service) eraseAccountTx(ctx context.Context, id eyelevel.UserID, why st
 			}
 		}
 		cancelled = len(upcoming)
-		if _, err := s.db.EraseAuditOf(ctx, id); err != nil {
+		// Before EraseClient: this erases the client's own entries too,
+		// so the tombstone lists every entry erased.
+		if err := s.eraseAuditOf(ctx, eyelevel.Actor{}, id); err != nil {
 			return err
 		}
 		if s.openEmail(ctx, &u) != nil {
@@ -95,7 +97,7 @@ func (s *Service) eraseAccountTx(ctx context.Context, id eyelevel.UserID, why st
 		if _, err := s.db.EraseClient(ctx, id, u.Username, u.Email); err != nil {
 			return err
 		}
-		return s.logAction(ctx, eyelevel.Actor{}, "", eyelevel.ActionAccountDeleted)
+		return nil
 	})
 	if err != nil {
 		return err

@@ -70,10 +70,7 @@ func (s *Service) DeleteCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 		if err := s.db.EraseCounselor(ctx, id, "deleted-"+hex.EncodeToString(b), hash, u.Email, now); err != nil {
 			return err
 		}
-		if _, err := s.db.EraseAuditOf(ctx, id); err != nil {
-			return err
-		}
-		return s.logAction(ctx, a, "", eyelevel.ActionAccountDeleted)
+		return s.eraseAuditOf(ctx, a, id)
 	})
 	if err != nil {
 		return err

@@ -14,11 +14,17 @@ import (
 
 // AuditDigest is the SHA-256 of an entry's fields (not its chain links).
 // The "v1" prefix names the encoding, so it can change without breaking
-// old entries' verification.
+// old entries' verification; "v2" adds Erases and is used only when it is
+// set (a tombstone that erased entries), so v1 entries keep their digests.
 func AuditDigest(e eyelevel.AuditEntry) string {
 	h := sha256.New()
-	for _, f := range []string{"v1", strconv.FormatInt(e.Seq, 10), strconv.FormatInt(e.At.Unix(), 10),
-		string(e.ActorID), string(e.ActorRole), string(e.SubjectID), e.What} {
+	fs := []string{"v1", strconv.FormatInt(e.Seq, 10), strconv.FormatInt(e.At.Unix(), 10),
+		string(e.ActorID), string(e.ActorRole), string(e.SubjectID), e.What}
+	if e.Erases != "" {
+		fs[0] = "v2"
+		fs = append(fs, e.Erases)
+	}
+	for _, f := range fs {
 		h.Write([]byte(f))
 		h.Write([]byte{0})
 	}
@@ -49,8 +55,8 @@ func (db *DB) AppendAudit(ctx context.Context, e eyelevel.AuditEntry) (eyelevel.
 		e.At = e.At.UTC().Truncate(time.Second)
 		e.Digest = AuditDigest(e)
 		e.Hash = AuditChain(e.Prev, e.Digest)
-		if _, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_role, subject_id, what, digest, prev, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.Seq, unix(e.At), string(e.ActorID), string(e.ActorRole), string(e.SubjectID), e.What, e.Digest, e.Prev, e.Hash); err != nil {
+		if _, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_role, subject_id, what, digest, prev, hash, erased)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.Seq, unix(e.At), string(e.ActorID), string(e.ActorRole), string(e.SubjectID), e.What, e.Digest, e.Prev, e.Hash, e.Erases); err != nil {
 			return db.wrap(err, "insert audit entry")
 		}
 		_, err := db.wq(ctx).ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, e.Seq, e.Hash)
@@ -59,7 +65,7 @@ func (db *DB) AppendAudit(ctx context.Context, e eyelevel.AuditEntry) (eyelevel.
 	return e, err
 }
 
-const auditColumns = `seq, at, actor_id, actor_role, subject_id, what, digest, prev, hash`
+const auditColumns = `seq, at, actor_id, actor_role, subject_id, what, digest, prev, hash, erased`
 
 // AuditAbout returns the entries whose subject is client, newest first,
 // at most limit, older than before (0: from the newest).
@@ -96,27 +102,13 @@ func (db *DB) AuditHead(ctx context.Context) (int64, string, error) {
 	return seq, hash, db.wrap(err, "select audit head")
 }
 
-// EraseAuditOf blanks every entry about user (their account is deleted),
-// keeping digest and hashes so the chain still verifies; it returns how
-// many it erased. Entries by a deleted staff member about a client stay:
-// the client may still read that someone no longer here saw their data.
-func (db *DB) EraseAuditOf(ctx context.Context, user eyelevel.UserID) (int64, error) {
-	res, err := db.wq(ctx).ExecContext(ctx, `UPDATE audit_log SET actor_id = '', actor_role = '', subject_id = '', what = $2
-		WHERE subject_id = $1`, string(user), eyelevel.AuditErased)
-	if err != nil {
-		return 0, db.wrap(err, "erase audit entries")
-	}
-	n, err := res.RowsAffected()
-	return n, db.wrap(err, "erase audit entries")
-}
-
 func (db *DB) scanAudit(rows *sql.Rows) ([]eyelevel.AuditEntry, error) {
 	defer rows.Close()
 	var out []eyelevel.AuditEntry
 	for rows.Next() {
 		var e eyelevel.AuditEntry
 		var at int64
-		if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.ActorRole, &e.SubjectID, &e.What, &e.Digest, &e.Prev, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.ActorRole, &e.SubjectID, &e.What, &e.Digest, &e.Prev, &e.Hash, &e.Erases); err != nil {
 			return nil, db.wrap(err, "scan audit entry")
 		}
 		e.At = fromUnix(at)

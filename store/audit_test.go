@@ -123,38 +123,41 @@ func TestAuditVerifyDetectsRehashedRow(t *testing.T) {
 func TestAuditVerifyErasedAndPruned(t *testing.T) {
 	auditChain(t, 12, func(t *testing.T, db *store.DB, raw *sql.DB) {
 		ctx := context.Background()
-		n, err := db.EraseAuditOf(ctx, "c1")
-		if err != nil || n != 4 {
-			t.Fatalf("erased %d, %v; want 4", n, err)
+		seqs, err := db.EraseAuditOf(ctx, "c1")
+		if err != nil || fmt.Sprint(seqs) != "[2 5 8 11]" {
+			t.Fatalf("erased %v, %v; want [2 5 8 11]", seqs, err)
 		}
-		if c := auditVerify(t, db); !c.OK || c.Erased != 4 || c.Checked != 12 {
+		if _, err := db.AppendAudit(ctx, eyelevel.AuditEntry{At: t0.Add(12 * time.Minute), What: eyelevel.ActionAccountDeleted, Erases: store.AuditRanges(seqs)}); err != nil {
+			t.Fatal(err)
+		}
+		if c := auditVerify(t, db); !c.OK || c.Erased != 4 || c.Checked != 13 {
 			t.Fatalf("after erasing: %+v", c)
 		}
-		// Entries before t0+5m go: seq 1..5.
+		// Entries before t0+5m go: seq 1..5 (the tombstone lists 2 and 5 still).
 		if n, err := db.PruneAudit(ctx, t0.Add(5*time.Minute)); err != nil || n != 5 {
 			t.Fatalf("pruned %d, %v; want 5", n, err)
 		}
 		c := auditVerify(t, db)
-		if !c.OK || c.First != 6 || c.Checked != 7 || !c.FirstAt.Equal(t0.Add(5*time.Minute)) {
+		if !c.OK || c.First != 6 || c.Checked != 8 || !c.FirstAt.Equal(t0.Add(5*time.Minute)) {
 			t.Fatalf("after pruning: %+v", c)
 		}
 		// Past every entry: the last stays, so a truncated log still shows.
-		if n, err := db.PruneAudit(ctx, t0.Add(time.Hour)); err != nil || n != 6 {
-			t.Fatalf("pruned %d, %v; want 6", n, err)
+		if n, err := db.PruneAudit(ctx, t0.Add(time.Hour)); err != nil || n != 7 {
+			t.Fatalf("pruned %d, %v; want 7", n, err)
 		}
-		if c := auditVerify(t, db); !c.OK || c.First != 12 || c.Checked != 1 {
+		if c := auditVerify(t, db); !c.OK || c.First != 13 || c.Checked != 1 {
 			t.Fatalf("after pruning all but the last: %+v", c)
 		}
 		// The chain goes on after pruning.
 		if _, err := db.AppendAudit(ctx, eyelevel.AuditEntry{At: t0.Add(2 * time.Hour), ActorID: "a", ActorRole: eyelevel.RoleAdmin, SubjectID: "c0", What: eyelevel.ActionRefund}); err != nil {
 			t.Fatal(err)
 		}
-		if c := auditVerify(t, db); !c.OK || c.Checked != 2 || c.HeadSeq != 13 {
+		if c := auditVerify(t, db); !c.OK || c.Checked != 2 || c.HeadSeq != 14 {
 			t.Fatalf("after appending: %+v", c)
 		}
 		// A pruned prefix whose first entry was altered still shows.
-		auditExec(t, raw, `UPDATE audit_log SET actor_id = 'x' WHERE seq = 12`)
-		wantBroken(t, auditVerify(t, db), 12)
+		auditExec(t, raw, `UPDATE audit_log SET actor_id = 'x' WHERE seq = 13`)
+		wantBroken(t, auditVerify(t, db), 13)
 	})
 }
 

@@ -15,7 +15,7 @@ type AuditCheck struct {
 	Checked   int64     // entries whose digest and links were recomputed
 	First     int64     // the oldest remaining entry's seq (0: none)
 	FirstAt   time.Time // and its time: older entries were pruned
-	Erased    int64     // entries blanked with their account (digest accepted)
+	Erased    int64     // entries blanked with their account, each listed by a later tombstone
 	HeadSeq   int64     // audit_head: the last appended seq
 	HeadHash  string    // and its chain hash, for keeping elsewhere
 	OK        bool
@@ -25,7 +25,9 @@ type AuditCheck struct {
 
 // VerifyAudit walks the access log from its oldest remaining entry in
 // batches of batch, recomputing every digest (an erased entry's stored
-// digest is accepted, its fields must be blank) and chain hash, checking
+// digest is accepted, its fields must be blank, and a later tombstone,
+// whose digest covers its list, must name its seq in Erases: so a row
+// blanked by hand shows) and chain hash, checking
 // that seqs follow each other without gaps and that each entry's prev is
 // the hash before it, and finally that the last entry is audit_head (read
 // after the walk; entries appended meanwhile are walked too). The
@@ -42,6 +44,7 @@ func (db *DB) VerifyAudit(ctx context.Context, batch int) (AuditCheck, error) {
 	}
 	var last eyelevel.AuditEntry
 	after := int64(0)
+	pending := auditErasures{} // erased entries no tombstone has listed yet
 	// Walk to the end, then read the head; when entries were appended
 	// meanwhile (the server runs), walk on to them, a few times at most.
 	for round := 0; ; round++ {
@@ -68,9 +71,15 @@ func (db *DB) VerifyAudit(ctx context.Context, batch int) (AuditCheck, error) {
 					if e.ActorID != "" || e.ActorRole != "" || e.SubjectID != "" {
 						return broken(e.Seq, "marked erased but not blank")
 					}
+					if e.Erases != "" {
+						return broken(e.Seq, "marked erased but lists erased entries")
+					}
+					pending[e.Seq] = true
 					c.Erased++
 				} else if d := AuditDigest(e); d != e.Digest {
 					return broken(e.Seq, "altered: its fields do not match its digest")
+				} else if err := pending.cover(e); err != nil {
+					return broken(e.Seq, "its list of erased entries is unreadable: %v", err)
 				}
 				if h := AuditChain(e.Prev, e.Digest); h != e.Hash {
 					return broken(e.Seq, "altered: its hash is not that of its prev and digest")
@@ -92,6 +101,9 @@ func (db *DB) VerifyAudit(ctx context.Context, batch int) (AuditCheck, error) {
 		}
 	}
 	switch {
+	case len(pending) > 0:
+		seq := pending.first()
+		return broken(seq, "marked erased but no later account-deletion entry lists it (blanked outside eyelevel?)")
 	case c.Checked == 0 && c.HeadSeq != 0:
 		return broken(c.HeadSeq, "the log is empty but the head says %d entries were written", c.HeadSeq)
 	case c.Checked > 0 && last.Seq > c.HeadSeq:
