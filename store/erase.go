@@ -58,7 +58,6 @@ func (db *DB) EraseClient(ctx context.Context, id eyelevel.UserID, username, ema
 		{"sessions", `DELETE FROM sessions WHERE user_id = $1`},
 		{"calendar feed", `DELETE FROM calendar_feeds WHERE counselor_id = $1`},
 		{"retention warning", `DELETE FROM retention_warnings WHERE user_id = $1`},
-		{"own access-log entries", `UPDATE audit_log SET actor_id = '', actor_role = '', subject_id = '', what = '` + eyelevel.AuditErased + `' WHERE actor_id = $1`},
 	}
 	for _, s := range steps {
 		if _, err := run(s.what, s.stmt, uid); err != nil {
