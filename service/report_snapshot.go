@@ -14,8 +14,8 @@ import (
 // longer be corrected — and served from the store ever after, so that a
 // deleted account (or anything else) never changes a published figure.
 // Before that they are computed live and not stored. SnapshotReports
-// stores the latest periods every hour, so that they are kept even when
-// nobody asks.
+// stores every due period every hour, and SnapshotDue before an account
+// is deleted, so that they are kept even when nobody asks.
 
 // SnapshotAfter is how long after a period's end its figures are stored:
 // the attendance correction window and two days for sessions ending late
@@ -154,37 +154,86 @@ func (s *Service) closedBuyerReport(ctx context.Context, k eyelevel.Contract, p 
 // an admin would, and nothing else.
 var reportJob = eyelevel.Actor{UserID: "report-job", Role: eyelevel.RoleAdmin}
 
-// SnapshotReports stores the figures of the latest closed periods that
-// are due (SnapshotAfter past their end) and not stored yet: the impact
-// report's last quarter and year, and each open contract's last month,
-// quarter and year within its term. Older periods are stored when first
-// asked for. It returns how many reports it read; run it every hour.
+// SnapshotReports stores the figures of every closed period that is due
+// (SnapshotAfter past its end) and not stored yet, back to the earliest
+// data: every quarter and year of the impact report since the first
+// session, response or rating, and every month, quarter and year of each
+// open contract's term (closed contracts have their exit snapshots). The
+// stored ones are skipped after one query listing them, so a run that
+// finds nothing new reads no report. It returns how many reports it
+// stored. Run it every hour, and (SnapshotDue) before an account is
+// deleted.
 func (s *Service) SnapshotReports(ctx context.Context) (int, error) {
-	due := s.now().UTC().Add(-SnapshotAfter)
-	m := monthPeriod(monthStart(due).AddDate(0, -1, 0))
-	q := quarterPeriod(quarterStart(due).AddDate(0, -3, 0))
-	y := yearPeriod(time.Date(due.Year()-1, time.January, 1, 0, 0, 0, 0, time.UTC))
+	have, err := s.db.ReportSnapshotKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	due := s.now().UTC().Add(-SnapshotAfter) // a period ending by then is due
 	n := 0
-	for _, p := range []period{q, y} {
-		if _, err := s.ImpactReport(ctx, reportJob, p.From, p.To); err != nil {
-			return n, err
+	first, err := s.db.EarliestReportData(ctx)
+	if err != nil {
+		return n, err
+	}
+	if !first.IsZero() {
+		for _, p := range duePeriods(first, due, false) {
+			if have[snapImpact+"//"+p.Name] {
+				continue
+			}
+			if _, err := s.ImpactReport(ctx, reportJob, p.From, p.To); err != nil {
+				return n, err
+			}
+			n++
 		}
-		n++
 	}
 	open, err := s.db.OpenContracts(ctx)
 	if err != nil {
 		return n, err
 	}
 	for _, k := range open {
-		for _, p := range []period{m, q, y} {
-			if !p.To.After(k.StartTime()) || !p.From.Before(k.GraceEnd()) {
-				continue // outside the contract's term
+		for _, p := range duePeriods(k.StartTime(), due, true) {
+			if !p.From.Before(k.GraceEnd()) || have[snapBuyer+"/"+k.ID+"/"+p.Name] {
+				continue // after the contract's term, or stored
 			}
-			if _, err := s.BuyerReport(ctx, reportJob, k.ID, p.From, p.To); err != nil {
+			if _, err := s.closedBuyerReport(ctx, k, p); err != nil {
 				return n, err
 			}
 			n++
 		}
 	}
 	return n, nil
+}
+
+// SnapshotDue is SnapshotReports for the deletion of an account: call it
+// inside the deletion's transaction (it joins the transaction in ctx),
+// before the account's rows are deleted, so that every due period is
+// stored with the account's figures in it and committed with the
+// deletion.
+func (s *Service) SnapshotDue(ctx context.Context) error {
+	_, err := s.SnapshotReports(ctx)
+	return err
+}
+
+// duePeriods lists the quarters and years (and months, with months) that
+// end after first and by due, shorter periods first within each year.
+func duePeriods(first, due time.Time, months bool) []period {
+	var out []period
+	add := func(p period) {
+		if !p.To.After(due) {
+			out = append(out, p)
+		}
+	}
+	for y := first.UTC().Year(); y <= due.Year(); y++ {
+		start := time.Date(y, time.January, 1, 0, 0, 0, 0, time.UTC)
+		for m := 0; m < 12; m++ {
+			from := start.AddDate(0, m, 0)
+			if mp := monthPeriod(from); months && mp.To.After(first) {
+				add(mp)
+			}
+			if q := quarterPeriod(from.AddDate(0, -2, 0)); m%3 == 2 && q.To.After(first) {
+				add(q)
+			}
+		}
+		add(yearPeriod(start))
+	}
+	return out
 }

@@ -6,15 +6,21 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/store"
 )
 
 // RetentionNotice is how long before the deletion of an inactive account
 // its client is warned.
 const RetentionNotice = 30 * 24 * time.Hour
 
-// retentionBatch is how many inactive accounts one run of the job looks
-// at; the rest wait for the next hour.
-const retentionBatch = 500
+// retentionBatch is how many inactive accounts the job reads at a time,
+// and retentionBatches how many batches one run reads at most; the rest
+// (more than 10,000 accounts needing action in one hour) wait for the
+// next run.
+const (
+	retentionBatch   = 500
+	retentionBatches = 20
+)
 
 // Retention is what one run of EnforceRetention did.
 type Retention struct {
@@ -31,6 +37,15 @@ type Retention struct {
 // never deleted. Staff accounts are not touched. Run it every hour, with
 // SweepSessions, which deletes expired sessions and links.
 func (s *Service) EnforceRetention(ctx context.Context) (Retention, error) {
+	return s.enforceRetention(ctx, retentionBatch)
+}
+
+// enforceRetention is EnforceRetention reading batch accounts at a time.
+// It lists only accounts that need action now (store.InactiveClients), and
+// pages on past the ones it leaves (came back meanwhile), so that no
+// number of warned accounts still inside their notice, nor of accounts
+// it cannot delete, holds up the others.
+func (s *Service) enforceRetention(ctx context.Context, batch int) (Retention, error) {
 	var out Retention
 	n, err := s.db.ClearRetentionWarnings(ctx)
 	if err != nil {
@@ -38,31 +53,38 @@ func (s *Service) EnforceRetention(ctx context.Context) (Retention, error) {
 	}
 	out.Kept = int(n)
 	now := s.now().UTC()
-	list, err := s.db.InactiveClients(ctx, now.Add(-(s.cfg.Retention - RetentionNotice)), retentionBatch)
-	if err != nil {
-		return out, err
-	}
 	defer func() {
 		if out.Deleted > 0 {
 			s.shred(ctx)
 		}
 	}()
-	for _, c := range list {
-		switch {
-		case c.WarnedAt.IsZero():
-			if err := s.warnRetention(ctx, c.ID, now); err != nil {
-				return out, err
-			}
-			out.Warned++
-		case !now.Before(c.WarnedAt.Add(RetentionNotice)) && !c.LastSeen.After(now.Add(-s.cfg.Retention)):
-			err := s.eraseAccountTx(ctx, c.ID, "retention")
-			if errors.Is(err, errStillActive) {
-				continue
-			} else if err != nil {
-				return out, err
-			}
-			out.Deleted++
+	var after store.InactiveClient
+	for range retentionBatches {
+		list, err := s.db.InactiveClients(ctx, now.Add(-(s.cfg.Retention - RetentionNotice)), now.Add(-RetentionNotice), after, batch)
+		if err != nil {
+			return out, err
 		}
+		for _, c := range list {
+			switch {
+			case c.WarnedAt.IsZero():
+				if err := s.warnRetention(ctx, c.ID, now); err != nil {
+					return out, err
+				}
+				out.Warned++
+			case !now.Before(c.WarnedAt.Add(RetentionNotice)) && !c.LastSeen.After(now.Add(-s.cfg.Retention)):
+				err := s.eraseAccountTx(ctx, c.ID, "retention")
+				if errors.Is(err, errStillActive) {
+					continue
+				} else if err != nil {
+					return out, err
+				}
+				out.Deleted++
+			}
+		}
+		if len(list) < batch {
+			break
+		}
+		after = list[len(list)-1]
 	}
 	return out, nil
 }

@@ -10,22 +10,30 @@ import (
 // InactiveClient is a client account without a login or a session since
 // a point in time, for the retention job.
 type InactiveClient struct {
-	ID       eyelevel.UserID
-	LastSeen time.Time // the last request, session end or the creation, whichever is latest
-	WarnedAt time.Time // zero: not warned yet
+	ID         eyelevel.UserID
+	LastActive time.Time // the last request (the listing's order, with ID)
+	LastSeen   time.Time // the last request, session end or the creation, whichever is latest
+	WarnedAt   time.Time // zero: not warned yet
 }
 
-// InactiveClients lists up to limit client accounts with no request, no
-// booked session ending and no creation since since — so none with a
-// session ahead — oldest first, with when they were warned.
-func (db *DB) InactiveClients(ctx context.Context, since time.Time, limit int) ([]InactiveClient, error) {
+// InactiveClients lists up to limit client accounts that need the
+// retention job now: no request, no booked session ending and no
+// creation since since — so none with a session ahead — and either not
+// warned yet or warned by warnedBy (the notice is over). Warned accounts
+// still inside their notice are left out, so that they never crowd out
+// the others. The order is the last request, then the id; the listing
+// starts after after (its LastActive and ID; the zero value: from the
+// start), so that a caller pages through all with the last one it got.
+func (db *DB) InactiveClients(ctx context.Context, since, warnedBy time.Time, after InactiveClient, limit int) ([]InactiveClient, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT u.id, u.last_active_at, u.created_at,
 			COALESCE((SELECT max(a.end_at) FROM appointments a WHERE a.client_id = u.id AND a.status = 'booked'), 0),
 			COALESCE(w.warned_at, 0)
 		FROM users u LEFT JOIN retention_warnings w ON w.user_id = u.id
 		WHERE u.role = 'client' AND u.last_active_at < $1 AND u.created_at < $1
 			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.client_id = u.id AND a.status = 'booked' AND a.end_at >= $1)
-		ORDER BY u.last_active_at, u.id LIMIT $2`, unix(since), limit)
+			AND (w.warned_at IS NULL OR w.warned_at <= $2)
+			AND (u.last_active_at > $3 OR (u.last_active_at = $3 AND u.id > $4))
+		ORDER BY u.last_active_at, u.id LIMIT $5`, unix(since), unix(warnedBy), unixOrZero(after.LastActive), string(after.ID), limit)
 	if err != nil {
 		return nil, db.wrap(err, "select inactive clients")
 	}
@@ -37,7 +45,7 @@ func (db *DB) InactiveClients(ctx context.Context, since time.Time, limit int) (
 		if err := rows.Scan(&c.ID, &active, &created, &ended, &warned); err != nil {
 			return nil, db.wrap(err, "scan inactive client")
 		}
-		c.LastSeen, c.WarnedAt = fromUnix(max(active, created, ended)), fromUnix(warned)
+		c.LastActive, c.LastSeen, c.WarnedAt = time.Unix(active, 0).UTC(), fromUnix(max(active, created, ended)), fromUnix(warned)
 		out = append(out, c)
 	}
 	return out, db.wrap(rows.Err(), "select inactive clients")

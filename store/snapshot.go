@@ -31,3 +31,35 @@ func (db *DB) PutReportSnapshot(ctx context.Context, kind, scope, period string,
 	}
 	return db.ReportSnapshot(ctx, kind, scope, period)
 }
+
+// ReportSnapshotKeys lists the stored report snapshots as kind, scope and
+// period joined by "/", so that the snapshot job skips them without
+// reading their bodies.
+func (db *DB) ReportSnapshotKeys(ctx context.Context) (map[string]bool, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT kind, scope, period FROM report_snapshots`)
+	if err != nil {
+		return nil, db.wrap(err, "select report snapshot keys")
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var kind, scope, period string
+		if err := rows.Scan(&kind, &scope, &period); err != nil {
+			return nil, db.wrap(err, "scan report snapshot key")
+		}
+		out[kind+"/"+scope+"/"+period] = true
+	}
+	return out, db.wrap(rows.Err(), "select report snapshot keys")
+}
+
+// EarliestReportData returns the first moment any report figure can rest
+// on — the earliest session start, questionnaire response or rating — or
+// the zero time when there is none.
+func (db *DB) EarliestReportData(ctx context.Context) (time.Time, error) {
+	var at int64
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT COALESCE(min(t), 0) FROM (
+			SELECT min(start_at) AS t FROM appointments
+			UNION ALL SELECT min(created_at) FROM responses
+			UNION ALL SELECT min(created_at) FROM ratings) m WHERE t IS NOT NULL`).Scan(&at)
+	return fromUnix(at), db.wrap(err, "select earliest report data")
+}
