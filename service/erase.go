@@ -80,6 +80,12 @@ func (s *Service) eraseAccountTx(ctx context.Context, id eyelevel.UserID, why st
 		if why == "retention" && (len(upcoming) > 0 || u.LastActive.After(now.Add(-s.cfg.Retention))) {
 			return errStillActive
 		}
+		// Every closed period is frozen before the client's rows go, so
+		// no published figure changes (report_snapshot.go); in this
+		// transaction, so a period cannot close in between.
+		if err := s.SnapshotDue(ctx); err != nil {
+			return err
+		}
 		for _, appt := range upcoming {
 			if err := s.cancelForErase(ctx, appt, u.ID, now); err != nil {
 				return err
