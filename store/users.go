@@ -28,6 +28,9 @@ func scanUser(row interface{ Scan(...any) error }) (eyelevel.User, error) {
 	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.Email, &u.Language, &u.TimeZone, &created, &verified, &off, &active, &u.EmailSealed, &u.EmailHash)
 	u.CreatedAt, u.LastActive = fromUnix(created), fromUnix(active)
 	u.EmailVerified = verified != 0
+	if len(u.EmailSealed) == 0 {
+		u.EmailSealed = nil // PostgreSQL gives an empty bytea as []byte{}, SQLite as nil
+	}
 	if off != "" {
 		u.NotifyOff = strings.Split(off, ",")
 	}

@@ -13,6 +13,8 @@ import (
 
 	"eyelevel"
 	"eyelevel/mail/mailtest"
+	"eyelevel/service"
+	"eyelevel/service/servicetest"
 	"eyelevel/store"
 	"eyelevel/store/storetest"
 )
@@ -109,12 +111,27 @@ func (p *mailProcess) kill9(t *testing.T) {
 
 // mailDurabilityDB is a fresh database of the suite's dialect, opened here
 // too, and the serve flags that put serve on it.
-func mailDurabilityDB(t *testing.T) (*store.DB, []string) {
+func mailDurabilityDB(t *testing.T) (*store.DB, []string, string) {
 	t.Helper()
 	dsn, dir, args := serverDB(t)
 	os.Chmod(dir, 0o700)
 	db := storetest.OpenAt(t, dsn, dir)
-	return db, args
+	return db, args, dir
+}
+
+// mailOutboxKey gives db the outbox key of the server on dir (started
+// before: it made the master key), so that the test's mails are sealed
+// as the server's own are (store/encrypt_outbox.go).
+func mailOutboxKey(t *testing.T, db *store.DB, dir string) {
+	t.Helper()
+	keys, _, err := loadKeys(config{data: dir}, func(string) string { return "" }, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := service.LoadKeyRoot(context.Background(), db, keys); err != nil {
+		t.Fatal(err)
+	}
+	servicetest.NewServiceConfig(t, db, service.Config{Keys: keys}, nil) // sets db's outbox key
 }
 
 // queueTestMail writes a mail into the outbox directly, as a change of
@@ -162,8 +179,9 @@ func TestMailArrivesWhenSMTPComesBack(t *testing.T) {
 	}
 	srv := mailtest.Start(t)
 	srv.SetDown(true)
-	db, args := mailDurabilityDB(t)
+	db, args, dir := mailDurabilityDB(t)
 	p := mailServe(t, append(args, mailArgs(srv)...)...)
+	mailOutboxKey(t, db, dir)
 	queueTestMail(t, db, "client@example.org")
 	waitOutbox(t, db, func(m store.OutboxMail) bool { return m.Attempts >= 1 }, "tried")
 	srv.SetDown(false)
@@ -184,9 +202,10 @@ func TestMailExactlyOnceAfterKill9(t *testing.T) {
 	}
 	srv := mailtest.Start(t)
 	srv.SetDown(true)
-	db, args := mailDurabilityDB(t)
+	db, args, dir := mailDurabilityDB(t)
 	args = append(args, mailArgs(srv)...)
 	p := mailServe(t, args...)
+	mailOutboxKey(t, db, dir)
 	id := queueTestMail(t, db, "client@example.org")
 	waitOutbox(t, db, func(m store.OutboxMail) bool { return m.Attempts >= 1 }, "tried")
 	p.kill9(t)
