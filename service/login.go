@@ -132,6 +132,9 @@ func (s *Service) startSession(ctx context.Context, c Credentials, u eyelevel.Us
 		ttl = s.cfg.SharedSession
 	}
 	out := SignedIn{Token: newToken(), User: u, Shared: shared, Limited: !secondFactor && u.Role != eyelevel.RoleClient}
+	if out.Limited && ttl > limitedTTL {
+		ttl = limitedTTL // enough to enrol; a stolen password gets no lasting token
+	}
 	now := s.now().UTC()
 	out.Expires = now.Add(ttl).Truncate(time.Second)
 	err := s.db.CreateSessionFactor(ctx, store.Session{TokenHash: hashToken(out.Token), UserID: u.ID, Kind: kind, CreatedAt: now, ExpiresAt: out.Expires, Shared: shared}, secondFactor)

@@ -209,13 +209,18 @@ func (s *Service) takeCeremony(ctx context.Context, challenge string, user eyele
 
 // BeginPasskeyRegistration starts adding a passkey to the actor's account
 // and returns the options for navigator.credentials.create as JSON. A
-// limited session may call it. Errors: EUNAUTHORIZED, EUNAVAILABLE.
+// limited session may call it only while the account has no factor.
+// Errors: EUNAUTHORIZED, ESECONDFACTOR (a limited session of an account
+// with a factor), EUNAVAILABLE.
 func (s *Service) BeginPasskeyRegistration(ctx context.Context, a eyelevel.Actor) ([]byte, error) {
 	if a.Anonymous() || a.UserID == Operator.UserID {
 		return nil, unauthorized()
 	}
 	rp, err := s.relyingParty()
 	if err != nil {
+		return nil, err
+	}
+	if err := s.refuseLimitedEnrolled(ctx, a); err != nil {
 		return nil, err
 	}
 	u, err := s.db.UserByID(ctx, a.UserID)
@@ -245,9 +250,11 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, a eyelevel.Actor
 // FinishPasskeyRegistration checks the authenticator's response to the
 // actor's started registration and stores the passkey under name. An
 // account without recovery codes gets ten, returned to be shown once (nil
-// otherwise). Errors: EUNAUTHORIZED (also an expired or used ceremony),
-// EINVALID (a response that is not one, a name too long), ECONFLICT
-// (registered already), EUNAVAILABLE.
+// otherwise). Every limited session of the account ends (see
+// refuseLimitedEnrolled). Errors: EUNAUTHORIZED (also an expired or used
+// ceremony), EINVALID (a response that is not one, a name too long),
+// ECONFLICT (registered already), ESECONDFACTOR (a limited session of an
+// account with a factor), EUNAVAILABLE.
 func (s *Service) FinishPasskeyRegistration(ctx context.Context, a eyelevel.Actor, name string, response []byte) ([]string, error) {
 	if a.Anonymous() || a.UserID == Operator.UserID {
 		return nil, unauthorized()
@@ -270,6 +277,9 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, a eyelevel.Acto
 	}
 	var codes []string
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.refuseLimitedEnrolled(ctx, a); err != nil {
+			return err
+		}
 		u, err := s.db.UserByID(ctx, a.UserID)
 		if err != nil {
 			return err
@@ -289,6 +299,9 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, a eyelevel.Acto
 		}
 		if err := s.db.PutPasskey(ctx, store.Passkey{ID: cred.ID, UserID: u.ID, Name: name, PublicKey: cred.PublicKey,
 			SignCount: cred.Authenticator.SignCount, AAGUID: cred.Authenticator.AAGUID, Credential: rec, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+		if err := s.endLimitedSessions(ctx, u.ID); err != nil {
 			return err
 		}
 		// Nobody gets locked out: an account whose first factor this is
@@ -313,8 +326,9 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, a eyelevel.Acto
 
 // DeletePasskey removes one of the actor's passkeys (id as in Passkey.ID).
 // A staff account keeps at least one factor: its last passkey goes only
-// when TOTP is set up. Errors: EUNAUTHORIZED, ENOTFOUND, EFORBIDDEN (the
-// last factor of a staff account).
+// when TOTP is set up. A limited session cannot. Errors: EUNAUTHORIZED,
+// ENOTFOUND, EFORBIDDEN (the last factor of a staff account),
+// ESECONDFACTOR (a limited session).
 func (s *Service) DeletePasskey(ctx context.Context, a eyelevel.Actor, id string) error {
 	if a.Anonymous() {
 		return unauthorized()
@@ -324,6 +338,9 @@ func (s *Service) DeletePasskey(ctx context.Context, a eyelevel.Actor, id string
 		return eyelevel.ErrNotFound()
 	}
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.refuseLimitedEnrolled(ctx, a); err != nil {
+			return err
+		}
 		n, err := s.db.CountPasskeys(ctx, a.UserID)
 		if err != nil {
 			return err

@@ -84,6 +84,22 @@ func (e *passkeyEnv) actor(token string) eyelevel.Actor {
 	return a
 }
 
+// full logs username in with password and auth's passkey and returns the
+// full session's actor.
+func (e *passkeyEnv) full(username string, auth *passkeyAuthenticator) eyelevel.Actor {
+	e.t.Helper()
+	_, pending := e.login(username)
+	opts, err := e.svc.BeginPasskeyLogin(e.ctx, pending)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	in, err := e.svc.FinishPasskeyLogin(e.ctx, pending, auth.get(opts))
+	if err != nil {
+		e.t.Fatalf("passkey login of %s: %v", username, err)
+	}
+	return e.actor(in.Token)
+}
+
 // enrol registers a's passkey on auth and returns the recovery codes.
 func (e *passkeyEnv) enrol(a eyelevel.Actor, auth *passkeyAuthenticator, name string) []string {
 	e.t.Helper()
@@ -226,12 +242,13 @@ func TestPasskeyLoginRefusals(t *testing.T) {
 		wantKey(t, err, eyelevel.EUNAUTHORIZED, "passkey.err.cloned")
 
 		// A registration left for over five minutes.
-		opts, err = e.svc.BeginPasskeyRegistration(e.ctx, bobLimited)
+		bobFull := e.full("pk-bob", bobKey)
+		opts, err = e.svc.BeginPasskeyRegistration(e.ctx, bobFull)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(6 * time.Minute)
-		_, err = e.svc.FinishPasskeyRegistration(e.ctx, bobLimited, "", newPasskeyAuthenticator(t, passkeyTestOrigin).create(opts))
+		_, err = e.svc.FinishPasskeyRegistration(e.ctx, bobFull, "", newPasskeyAuthenticator(t, passkeyTestOrigin).create(opts))
 		wantKey(t, err, eyelevel.EUNAUTHORIZED, "passkey.err.expired")
 
 		// A response from another origin (a phishing site).
@@ -249,8 +266,10 @@ func TestPasskeyLoginRefusals(t *testing.T) {
 func TestPasskeyRemovalAndReset(t *testing.T) {
 	passkeyForEach(t, func(t *testing.T, e *passkeyEnv) {
 		e.add(eyelevel.RoleCounselor, "pk-anna")
-		anna, _ := e.login("pk-anna")
-		e.enrol(anna, newPasskeyAuthenticator(t, passkeyTestOrigin), "one")
+		annaLimited, _ := e.login("pk-anna")
+		annaOne := newPasskeyAuthenticator(t, passkeyTestOrigin)
+		e.enrol(annaLimited, annaOne, "one")
+		anna := e.full("pk-anna", annaOne)
 		if codes := e.enrol(anna, newPasskeyAuthenticator(t, passkeyTestOrigin), "two"); codes != nil {
 			t.Errorf("second passkey issued recovery codes again")
 		}

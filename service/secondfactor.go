@@ -72,6 +72,43 @@ func SecondFactorRequired() error {
 	return eyelevel.Errorf(eyelevel.ESECONDFACTOR, "tfa.err.required", "Set up your second factor first.")
 }
 
+// A limited session may enrol the account's first factor, nothing more:
+// once the account has one (a confirmed TOTP or a passkey), adding,
+// replacing or removing factors needs a session started with one. Else a
+// limited session opened with a stolen password before the owner enrolled
+// could add the attacker's own factor afterwards. Every factor-changing
+// call checks it inside its transaction (refuseLimitedEnrolled), and
+// adding a factor ends every limited session of the account
+// (endLimitedSessions), the enrolling one included: it has nothing left
+// to do and the next login uses the factor.
+func (s *Service) refuseLimitedEnrolled(ctx context.Context, a eyelevel.Actor) error {
+	if !a.Limited {
+		return nil
+	}
+	totp, err := s.db.HasSecondFactor(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	n, err := s.db.CountPasskeys(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if totp || n > 0 {
+		return eyelevel.Errorf(eyelevel.ESECONDFACTOR, "tfa.err.expired", "Please log in again.")
+	}
+	return nil
+}
+
+// endLimitedSessions ends user's sessions and API tokens started without
+// a second factor, when the account has just got a factor.
+func (s *Service) endLimitedSessions(ctx context.Context, user eyelevel.UserID) error {
+	n, err := s.db.DeleteLimitedSessions(ctx, user)
+	if err == nil && n > 0 {
+		s.log.Info("limited sessions ended", "user", user, "count", n)
+	}
+	return err
+}
+
 func wrongCode() error {
 	return eyelevel.Errorf(eyelevel.EUNAUTHORIZED, "tfa.err.code", "The code is wrong or was already used.")
 }
@@ -111,8 +148,10 @@ func (s *Service) SecondFactor(ctx context.Context, a eyelevel.Actor) (SecondFac
 }
 
 // BeginTOTP issues a new TOTP secret for the actor, replacing one not yet
-// confirmed. A limited session may call it. Errors: EUNAUTHORIZED,
-// ECONFLICT (a confirmed factor exists), EUNAVAILABLE (no master key).
+// confirmed. A limited session may call it only while the account has no
+// factor. Errors: EUNAUTHORIZED, ECONFLICT (a confirmed factor exists),
+// ESECONDFACTOR (a limited session, and the account has a passkey),
+// EUNAVAILABLE (no master key).
 func (s *Service) BeginTOTP(ctx context.Context, a eyelevel.Actor) (TOTPSetup, error) {
 	if a.Anonymous() || a.UserID == Operator.UserID {
 		return TOTPSetup{}, unauthorized()
@@ -121,6 +160,9 @@ func (s *Service) BeginTOTP(ctx context.Context, a eyelevel.Actor) (TOTPSetup, e
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		u, err := s.db.UserByID(ctx, a.UserID)
 		if err != nil {
+			return err
+		}
+		if err := s.refuseLimitedEnrolled(ctx, a); err != nil {
 			return err
 		}
 		if ok, err := s.db.HasSecondFactor(ctx, u.ID); err != nil {
@@ -193,15 +235,20 @@ func (s *Service) storeSecret(ctx context.Context, user eyelevel.UserID, secret 
 
 // ConfirmTOTP confirms the actor's started enrolment with a current code
 // and returns ten recovery codes, shown this once (only hashes are kept).
-// The session stays limited: the next login uses the factor. Errors:
-// EUNAUTHORIZED (also a wrong or used code), ENOTFOUND (no enrolment
-// started), ECONFLICT (already confirmed), ETOOMANY.
+// Every limited session of the account ends, the calling one included:
+// the next login uses the factor. Errors: EUNAUTHORIZED (also a wrong or
+// used code), ENOTFOUND (no enrolment started), ECONFLICT (already
+// confirmed), ESECONDFACTOR (a limited session of an account that has a
+// factor already), ETOOMANY.
 func (s *Service) ConfirmTOTP(ctx context.Context, a eyelevel.Actor, code string) ([]string, error) {
 	if a.Anonymous() {
 		return nil, unauthorized()
 	}
 	var codes []string
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		if err := s.refuseLimitedEnrolled(ctx, a); err != nil {
+			return err
+		}
 		f, err := s.db.SecondFactorOf(ctx, a.UserID)
 		if err != nil {
 			return err
@@ -217,7 +264,10 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a eyelevel.Actor, code string
 		for i, c := range codes {
 			hashes[i] = recoveryHash(a.UserID, c)
 		}
-		return s.db.ConfirmSecondFactor(ctx, a.UserID, s.now(), hashes)
+		if err := s.db.ConfirmSecondFactor(ctx, a.UserID, s.now(), hashes); err != nil {
+			return err
+		}
+		return s.endLimitedSessions(ctx, a.UserID)
 	})
 	if err != nil {
 		return nil, err

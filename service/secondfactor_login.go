@@ -20,6 +20,9 @@ import (
 // with a code (CompleteLogin). A passkey completes it the same way: verify
 // the assertion for PendingUser's account, then call completeSecondFactor.
 const (
+	// limitedTTL caps a limited session (a staff session without a
+	// factor, for the enrolment only), web or API.
+	limitedTTL    = time.Hour
 	pendingTTL    = 5 * time.Minute
 	pendingPrefix = "p1"
 )

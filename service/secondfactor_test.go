@@ -131,8 +131,11 @@ func (e *tfaEnv) enrol(t *testing.T, name string) (string, []string) {
 	if len(codes) != 10 {
 		t.Fatalf("%d recovery codes", len(codes))
 	}
-	if a := e.actor(t, in.Token); a.Limited != (a.Role != eyelevel.RoleClient) {
-		t.Errorf("after confirming, the enrolling session of %s is limited=%v", a.Role, a.Limited)
+	// Enrolling ends every limited session, the enrolling one included;
+	// a client's session was never limited and stays.
+	if after, err := e.svc.Authenticate(e.ctx, in.Token, service.SessionAPI); a.Limited != (eyelevel.ErrorCode(err) == eyelevel.EUNAUTHORIZED) ||
+		!a.Limited && (err != nil || after.Limited) {
+		t.Errorf("after confirming, the enrolling session of %s (limited=%v): %+v, %v", a.Role, a.Limited, after, err)
 	}
 	e.clock.Add(30 * time.Second) // the confirming code is used up
 	e.secrets[name] = setup.Secret

@@ -146,3 +146,13 @@ func (db *DB) SessionSecondFactor(ctx context.Context, tokenHash string) (bool, 
 	}
 	return sf != 0, db.wrap(err, "select session factor")
 }
+
+// DeleteLimitedSessions ends user's sessions and API tokens started
+// without the second factor and returns how many there were.
+func (db *DB) DeleteLimitedSessions(ctx context.Context, user eyelevel.UserID) (int64, error) {
+	res, err := db.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND second_factor = 0`, user)
+	if err != nil {
+		return 0, db.wrap(err, "delete limited sessions")
+	}
+	return res.RowsAffected()
+}

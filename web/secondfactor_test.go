@@ -191,8 +191,8 @@ func TestSecondFactorAPITable(t *testing.T) {
 				t.Errorf("appointments with the first token: %d %s", appts.Code, appts.Body)
 			}
 			secret, codes := w.enrol(t, name)
-			if again := w.call(t, "GET", "/api/v1/appointments", tok.Token, nil); staff && again.Code != 403 {
-				t.Errorf("the enrolling token after confirming: %d, want still limited", again.Code)
+			if again := w.call(t, "GET", "/api/v1/appointments", tok.Token, nil); staff && again.Code != 401 {
+				t.Errorf("the enrolling token after confirming: %d, want ended (401)", again.Code)
 			}
 			if st, out := w.token(t, name, ""); st != 401 || out.Error.Code != "second_factor_required" {
 				t.Errorf("enrolled, no otp: %d %q", st, out.Error.Code)
