@@ -226,7 +226,7 @@ func TestServeRevoked(t *testing.T) {
 	}
 }
 
-// TestCloseEndsConnections: Close closes the connections with 1001 and
+// TestCloseEndsConnections: Close closes the connections with 1012 and
 // returns once their leave events are written.
 func TestCloseEndsConnections(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -245,8 +245,8 @@ func TestCloseEndsConnections(t *testing.T) {
 	}
 	for range got {
 	}
-	if status != websocket.StatusGoingAway {
-		t.Errorf("closed with %d, want 1001", status)
+	if status != websocket.StatusServiceRestart {
+		t.Errorf("closed with %d, want 1012 service restart", status)
 	}
 }
 

@@ -119,7 +119,9 @@ func (h *Hub) record(room eyelevel.AppointmentID, user eyelevel.UserID, ev strin
 	}
 }
 
-// Close shuts the hub down: it closes every connection (1001 going away),
+// Close shuts the hub down: it closes every connection with 1012 (service
+// restart: the browser reconnects at once, to another node behind the load
+// balancer; the call's media, peer to peer, goes on meanwhile),
 // waits until each has left, and until the events are written. ctx bounds
 // the wait.
 func (h *Hub) Close(ctx context.Context) error {
@@ -129,7 +131,7 @@ func (h *Hub) Close(ctx context.Context) error {
 		for _, r := range h.rooms {
 			for _, p := range []*Peer{r.client, r.counselor} {
 				if p != nil {
-					p.drop(websocket.StatusGoingAway, "server shutting down")
+					p.drop(websocket.StatusServiceRestart, "service restart")
 				}
 			}
 		}
@@ -178,7 +180,7 @@ func (h *Hub) Join(p *Peer) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
-		p.drop(websocket.StatusGoingAway, "server shutting down")
+		p.drop(websocket.StatusServiceRestart, "service restart")
 		return false
 	}
 	h.serving.Add(1)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"eyelevel"
+
+	"github.com/coder/websocket"
 )
 
 // next returns the type of the next queued message of p, or "" if none.
@@ -317,8 +319,8 @@ func TestCloseRefusesJoins(t *testing.T) {
 	closed := make(chan error)
 	go func() { closed <- h.Close(t.Context()) }()
 	<-p.Done() // Close drops the peer; its connection would now leave
-	if st, _ := p.closeStatus(); st != 1001 {
-		t.Errorf("close status %d, want 1001", st)
+	if st, _ := p.closeStatus(); st != websocket.StatusServiceRestart {
+		t.Errorf("close status %d, want 1012 service restart", st)
 	}
 	h.Leave(p)
 	if err := <-closed; err != nil {

@@ -37,6 +37,22 @@ func handleHealthz(d Deps) http.Handler {
 	})
 }
 
+// handleReadyz tells load balancers whether to send traffic here: not
+// while the node drains before a stop, nor while it cannot reach its
+// database or the other nodes.
+func handleReadyz(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d.Ready != nil {
+			if err := d.Ready(r.Context()); err != nil {
+				d.Log.Warn("not ready", "err", err)
+				encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+				return
+			}
+		}
+		encode(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}
+
 //go:embed openapi.json
 var openapiDoc []byte
 

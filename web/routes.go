@@ -5,6 +5,7 @@ import "net/http"
 // addRoutes lists eyelevel's whole URL surface.
 func addRoutes(mux *http.ServeMux, d Deps, v *views) {
 	mux.Handle("GET /healthz", handleHealthz(d))
+	mux.Handle("GET /readyz", handleReadyz(d))
 
 	// JSON API, described in openapi.json.
 	mux.Handle("GET /api/v1/openapi.json", handleOpenAPI())

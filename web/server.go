@@ -14,6 +14,7 @@ import (
 
 	"eyelevel"
 	"eyelevel/i18n"
+	"eyelevel/metrics"
 	"eyelevel/service"
 	"eyelevel/signaling"
 )
@@ -29,6 +30,11 @@ type Deps struct {
 	// behind a reverse proxy that overwrites those headers).
 	TrustProxy bool
 	Operator   Operator // who runs the service, for the footer and landing page
+	// Metrics records requests (nil: none).
+	Metrics *metrics.Metrics
+	// Ready reports whether this node should receive traffic (/readyz):
+	// nil means always.
+	Ready func(context.Context) error
 }
 
 // NewServer returns the whole HTTP surface of eyelevel.

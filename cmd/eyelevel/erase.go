@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"eyelevel/service"
@@ -11,15 +13,17 @@ import (
 // period) and stores the figures of report periods that have closed;
 // the janitor runs it every hour, after sweeping expired sessions and
 // links.
-func retentionJob(ctx context.Context, svc *service.Service, log *slog.Logger) {
-	if r, err := svc.EnforceRetention(ctx); err != nil && ctx.Err() == nil {
-		log.Error("retention", "err", err)
+func retentionJob(ctx context.Context, svc *service.Service, log *slog.Logger) error {
+	var errs []error
+	if r, err := svc.EnforceRetention(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("retention: %w", err))
 	} else if r.Warned+r.Deleted+r.Kept > 0 {
 		log.Info("retention", "warned", r.Warned, "deleted", r.Deleted, "kept", r.Kept)
 	}
-	if _, err := svc.SnapshotReports(ctx); err != nil && ctx.Err() == nil {
-		log.Error("storing report snapshots", "err", err)
+	if _, err := svc.SnapshotReports(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("storing report snapshots: %w", err))
 	}
+	return errors.Join(errs...)
 }
 
 // warnShortRetention warns at start when --retention deletes inactive

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,9 +17,60 @@ type background struct {
 	wg   sync.WaitGroup
 	stop chan struct{} // closed when the server shuts down
 	once sync.Once
+
+	lead interface{ IsLeader() bool } // nil: this node runs every job
+	log  *slog.Logger
+	mu   sync.Mutex
+	jobs map[string]*jobStat
 }
 
-func newBackground() *background { return &background{stop: make(chan struct{})} }
+// jobStat counts one job's runs and failures (for the metrics).
+type jobStat struct{ runs, failures atomic.Int64 }
+
+// JobCount is one job's totals so far.
+type JobCount struct {
+	Name           string
+	Runs, Failures int64
+}
+
+func newBackground() *background {
+	return &background{stop: make(chan struct{}), log: slog.New(slog.DiscardHandler), jobs: map[string]*jobStat{}}
+}
+
+// job runs fn every interval, on the node that leads the cluster only
+// (leader.go); a failure is logged and counted, and the job runs again at
+// its next turn. name is a fixed word: it becomes a metric label.
+func (b *background) job(ctx context.Context, name string, interval time.Duration, fn func(context.Context) error) {
+	b.mu.Lock()
+	st := b.jobs[name]
+	if st == nil {
+		st = &jobStat{}
+		b.jobs[name] = st
+	}
+	b.mu.Unlock()
+	b.every(ctx, interval, func() {
+		if b.lead != nil && !b.lead.IsLeader() {
+			return
+		}
+		st.runs.Add(1)
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			st.failures.Add(1)
+			b.log.Error("background job failed", "job", name, "err", err)
+		}
+	})
+}
+
+// jobCounts returns every job's totals, sorted by name.
+func (b *background) jobCounts() []JobCount {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]JobCount, 0, len(b.jobs))
+	for name, st := range b.jobs {
+		out = append(out, JobCount{name, st.runs.Load(), st.failures.Load()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
 
 // every calls fn now and then every interval until ctx ends.
 func (b *background) every(ctx context.Context, interval time.Duration, fn func()) {

@@ -15,6 +15,7 @@ import (
 
 	"eyelevel"
 	"eyelevel/i18n"
+	"eyelevel/metrics"
 	"eyelevel/service"
 	"eyelevel/signaling"
 	"eyelevel/slots"
@@ -95,6 +96,7 @@ type config struct {
 	stripe         stripeConfig
 	mail           mailConfig
 	trust          trustConfig
+	node           nodeConfig
 }
 
 // flags binds the settings to fs. fromEnv then fills them from EYELEVEL_*
@@ -125,6 +127,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 	c.stripe.flags(fs)
 	c.mail.flags(fs)
 	c.trust.flags(fs)
+	c.node.flags(fs)
 }
 
 // envName is the environment variable of a flag: --cancel-notice is
@@ -215,6 +218,9 @@ func serveConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 	if _, err := c.mail.check(); err != nil {
 		return c, false, err
 	}
+	if err := c.node.check(c.db); err != nil {
+		return c, false, err
+	}
 	return c, false, nil
 }
 
@@ -275,8 +281,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	// Background work ends and is waited for before the database closes.
+	// The jobs run on the node that leads the cluster (leader.go).
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	bg := newBackground()
+	bg.log = log
 	defer func() {
 		stopJobs()
 		bg.shutdown()
@@ -285,6 +293,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		log.Info("eyelevel stopped")
 	}()
+	cl, err := joinCluster(ctx, c.node, log)
+	if err != nil {
+		return err
+	}
+	defer cl.Close() // after the hub has closed (deferred later, so run earlier)
+	lead := newLeader(db, cl.id, log)
+	bg.lead = lead
+	bg.wg.Go(func() { lead.run(jobCtx) })
+	mx := metrics.New()
 	video, err := startVideo(c, log)
 	if err != nil {
 		return err
@@ -346,7 +363,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler:           bg.track(web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy, Operator: c.operator})),
+		Handler: bg.track(web.NewServer(web.Deps{Service: svc, Catalog: cat, Log: log, Hub: hub, TrustProxy: c.trustProxy, Operator: c.operator,
+			Metrics: mx, Ready: func(ctx context.Context) error { return ready(ctx, db, cl, bg) }})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -354,32 +372,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	startMailer(jobCtx, c.mail, svc, bg, log, stdout)
-	bg.every(jobCtx, time.Hour, func() { janitor(jobCtx, svc, log) })
-	bg.every(jobCtx, time.Hour, func() { closeContracts(jobCtx, svc, log) })
-	bg.every(jobCtx, 5*time.Minute, func() {
-		if _, err := svc.NotifyWaitlist(jobCtx); err != nil && jobCtx.Err() == nil {
-			log.Error("waitlist", "err", err)
-		}
+	bg.job(jobCtx, "janitor", time.Hour, func(ctx context.Context) error { return janitor(ctx, svc, log) })
+	bg.job(jobCtx, "contracts", time.Hour, func(ctx context.Context) error { return closeContracts(ctx, svc, log) })
+	bg.job(jobCtx, "waitlist", 5*time.Minute, func(ctx context.Context) error {
+		_, err := svc.NotifyWaitlist(ctx)
+		return err
 	})
-	bg.every(jobCtx, time.Minute, func() {
-		if _, err := svc.SendReminders(jobCtx); err != nil && jobCtx.Err() == nil {
-			log.Error("reminders", "err", err)
-		}
+	bg.job(jobCtx, "reminders", time.Minute, func(ctx context.Context) error {
+		_, err := svc.SendReminders(ctx)
+		return err
 	})
-	bg.every(jobCtx, time.Minute, func() {
-		if _, err := svc.SettleAttendance(jobCtx); err != nil && jobCtx.Err() == nil {
-			log.Error("attendance", "err", err)
-		}
+	bg.job(jobCtx, "attendance", time.Minute, func(ctx context.Context) error {
+		_, err := svc.SettleAttendance(ctx)
+		return err
 	})
 	// Message mail for those who left the app, and safety alerts nobody
 	// acknowledged (service/messages_notify.go, safety_duty.go).
-	bg.every(jobCtx, time.Minute, func() {
-		if _, err := svc.MailMessages(jobCtx); err != nil && jobCtx.Err() == nil {
-			log.Error("message mail", "err", err)
-		}
-		if _, err := svc.EscalateAlerts(jobCtx); err != nil && jobCtx.Err() == nil {
-			log.Error("safety escalation", "err", err)
-		}
+	bg.job(jobCtx, "message-mail", time.Minute, func(ctx context.Context) error {
+		_, err := svc.MailMessages(ctx)
+		return err
+	})
+	bg.job(jobCtx, "safety-escalation", time.Minute, func(ctx context.Context) error {
+		_, err := svc.EscalateAlerts(ctx)
+		return err
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -398,38 +413,41 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // janitor deletes expired sessions, video-room metadata past its
 // retention period and old mails of the outbox.
-func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) {
-	if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
-		log.Error("sweeping sessions", "err", err)
+func janitor(ctx context.Context, svc *service.Service, log *slog.Logger) error {
+	var errs []error
+	if n, err := svc.SweepSessions(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sweeping sessions: %w", err))
 	} else if n > 0 {
 		log.Info("expired sessions deleted", "count", n)
 	}
-	if n, err := svc.PurgeRoomMetadata(ctx); err != nil && ctx.Err() == nil {
-		log.Error("purging room metadata", "err", err)
+	if n, err := svc.PurgeRoomMetadata(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("purging room metadata: %w", err))
 	} else if n > 0 {
 		log.Info("room metadata past retention deleted", "count", n)
 	}
-	if n, err := svc.PruneAuditLog(ctx); err != nil && ctx.Err() == nil {
-		log.Error("pruning the access log", "err", err)
+	if n, err := svc.PruneAuditLog(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("pruning the access log: %w", err))
 	} else if n > 0 {
 		log.Info("access-log entries past retention deleted", "count", n)
 	}
-	if n, err := svc.PruneOutbox(ctx); err != nil && ctx.Err() == nil {
-		log.Error("pruning the outbox", "err", err)
+	if n, err := svc.PruneOutbox(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("pruning the outbox: %w", err))
 	} else if n > 0 {
 		log.Info("old mails deleted from the outbox", "count", n)
 	}
-	retentionJob(ctx, svc, log) // inactive accounts, closed-period report snapshots (erase.go)
+	// inactive accounts, closed-period report snapshots (erase.go)
+	errs = append(errs, retentionJob(ctx, svc, log))
+	return errors.Join(errs...)
 }
 
 // closeContracts carries out the exit terms of contracts whose grace
 // period is over: their reports frozen, the link to their people deleted.
-func closeContracts(ctx context.Context, svc *service.Service, log *slog.Logger) {
-	if n, err := svc.CloseContracts(ctx); err != nil && ctx.Err() == nil {
-		log.Error("closing contracts", "err", err)
-	} else if n > 0 {
+func closeContracts(ctx context.Context, svc *service.Service, log *slog.Logger) error {
+	n, err := svc.CloseContracts(ctx)
+	if n > 0 {
 		log.Info("contracts closed", "count", n)
 	}
+	return err
 }
 
 func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
