@@ -107,6 +107,7 @@ func (s *Service) Book(ctx context.Context, a eyelevel.Actor, in BookInput) (eye
 	default:
 		err = s.bookPaid(ctx, &appt, check, plan, credits, f)
 	}
+	s.observeBooking(a, err)
 	if err != nil {
 		return eyelevel.Appointment{}, err
 	}
@@ -379,6 +380,7 @@ func (s *Service) cancel(ctx context.Context, a eyelevel.Actor, id eyelevel.Appo
 	if err != nil {
 		return eyelevel.Appointment{}, err
 	}
+	s.observer().Cancelled(string(a.Role), 1)
 	s.log.Info("appointment cancelled", "appointment", appt.ID, "by_role", a.Role, "late", appt.LateCancel)
 	return appt, nil
 }

@@ -108,6 +108,7 @@ func (s *Service) eraseAccountTx(ctx context.Context, id eyelevel.UserID, why st
 	if err != nil {
 		return err
 	}
+	s.observer().Cancelled("erasure", cancelled)
 	s.log.Info("client account deleted", "why", why, "sessions_cancelled", cancelled)
 	return nil
 }

@@ -76,6 +76,7 @@ func (s *Service) DeleteCounselor(ctx context.Context, a eyelevel.Actor, id eyel
 		return err
 	}
 	s.shred(ctx)
+	s.observer().Cancelled(string(a.Role), cancelled)
 	s.log.Info("counselor account deleted", "by", a.UserID, "sessions_cancelled", cancelled)
 	return nil
 }

@@ -107,6 +107,10 @@ type Config struct {
 	// consents are recorded as "1" and nobody is asked again (tests);
 	// serve always sets it.
 	ConsentVersion string
+
+	// Observer is told of bookings, cancellations and booking conflicts
+	// (for the metrics); nil: nobody.
+	Observer Observer
 }
 
 func (c Config) withDefaults() Config {

@@ -48,7 +48,7 @@ func NewServer(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	v := newViews(d)
 	addRoutes(mux, d, v)
-	var h http.Handler = mux
+	var h http.Handler = routed(mux) // observe's route pattern
 	h = consentGate(h, d, v)   // after withActor: a client must agree to the current consent first
 	h = refuseBadText(h, d, v) // after withActor: errors speak the caller's language
 	h = withActor(h, d)
@@ -57,6 +57,7 @@ func NewServer(d Deps) http.Handler {
 	h = csrfProtection(h, d)
 	h = securityHeaders(h, d)
 	h = recoverer(h, d)
+	h = observe(h, d) // outermost: sees the 500 of a panic, and the whole time
 	return h
 }
 

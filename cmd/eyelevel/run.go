@@ -37,6 +37,7 @@ const usage = `usage:
   eyelevel keys rotate|status|remove-old [--data DIR] [--db URL] [--master-key-file F]
   eyelevel backup --to FILE [--data DIR]
   eyelevel restore --from FILE --data DIR
+  eyelevel version
 
 Every flag can also be set with an environment variable: --addr is EYELEVEL_ADDR,
 --cancel-notice is EYELEVEL_CANCEL_NOTICE, and so on. eyelevel serve --help lists
@@ -320,6 +321,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	scfg := c.serviceConfig()
 	scfg.ICE = video.ICE
+	scfg.Observer = mx
 	if err := setupLegal(&c, &scfg, log); err != nil {
 		return err
 	}
@@ -342,6 +344,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Error("closing video rooms", "err", err)
 		}
 	}()
+	watchNode(mx, hub, video, bg, db)
+	stopMetrics, err := serveMetrics(c.node.metricsAddr, mx, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	cat, err := i18n.Load()
 	if err != nil {
 		return err
