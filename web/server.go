@@ -48,9 +48,10 @@ func NewServer(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	v := newViews(d)
 	addRoutes(mux, d, v)
-	var h http.Handler = routed(mux) // observe's route pattern
-	h = consentGate(h, d, v)         // after withActor: a client must agree to the current consent first
-	h = refuseBadText(h, d, v)       // after withActor: errors speak the caller's language
+	// routed tells observe (outermost) which route pattern matched.
+	var h http.Handler = routed(mux)
+	h = consentGate(h, d, v)   // after withActor: a client must agree to the current consent first
+	h = refuseBadText(h, d, v) // after withActor: errors speak the caller's language
 	h = withActor(h, d)
 	// Browsers send Sec-Fetch-Site/Origin; cross-site form posts are
 	// refused. API clients send neither and pass; they carry a bearer token.
