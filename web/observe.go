@@ -30,6 +30,15 @@ func routed(mux *http.ServeMux) http.Handler {
 	})
 }
 
+// routeOf returns the pattern the mux matched for r, once it has; for
+// logs, which must not carry the path's ids.
+func routeOf(r *http.Request) string {
+	if h, ok := r.Context().Value(routeKey{}).(*routeHolder); ok && h.pattern != "" {
+		return h.pattern
+	}
+	return "other"
+}
+
 // observe logs one line per request and measures its duration, by route
 // pattern and status class. The line names the pattern, never the path,
 // so it carries no ids, no query string and no address. A WebSocket

@@ -105,7 +105,7 @@ func recoverer(next http.Handler, d Deps) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				d.Log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+				d.Log.Error("panic serving request", "method", r.Method, "route", routeOf(r), "panic", v)
 				writeError(w, r, d, eyelevel.Errorf(eyelevel.EINTERNAL, "error.internal", "internal error"))
 			}
 		}()

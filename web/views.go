@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"eyelevel"
+	"eyelevel/buildinfo"
 	"eyelevel/i18n"
 	"eyelevel/service"
 
@@ -67,9 +68,10 @@ func parsePages(c *i18n.Catalog, lang string) map[string]*template.Template {
 func funcs(c *i18n.Catalog, lang string) template.FuncMap {
 	np := numberPrinter(lang)
 	return template.FuncMap{
-		"t":    func(key string, args ...any) string { return c.T(lang, key, args...) },
-		"lang": func() string { return lang },
-		"dir":  func() string { return i18n.Dir(lang) },
+		"t":     func(key string, args ...any) string { return c.T(lang, key, args...) },
+		"lang":  func() string { return lang },
+		"build": buildinfo.Get, // the version and commit, in admins' footer
+		"dir":   func() string { return i18n.Dir(lang) },
 		"datetime": func(loc *time.Location, t time.Time) string {
 			return formatTime(c, lang, t, loc, styleDateTime)
 		},
