@@ -56,10 +56,14 @@ func value(mf *dto.MetricFamily, want map[string]string) (float64, bool) {
 func everySource() Sources {
 	return Sources{
 		Signaling: func() (int, int) { return 3, 2 },
-		TURN:      func() TURNStats { return TURNStats{Allocations: 4, RelayedBytes: 1000, RelayedPackets: 10, RefusedPeers: 1} },
-		Jobs:      func() []Job { return []Job{{"janitor", 5, 1}, {"waitlist", 7, 0}} },
-		Leader:    func() bool { return true },
-		DBPools:   func() []Pool { return []Pool{{"main", sql.DBStats{OpenConnections: 2, InUse: 1, Idle: 1, MaxOpenConnections: 32}}} },
+		TURN: func() TURNStats {
+			return TURNStats{Allocations: 4, RelayedBytes: 1000, RelayedPackets: 10, RefusedPeers: 1}
+		},
+		Jobs:   func() []Job { return []Job{{"janitor", 5, 1}, {"waitlist", 7, 0}} },
+		Leader: func() bool { return true },
+		DBPools: func() []Pool {
+			return []Pool{{"main", sql.DBStats{OpenConnections: 2, InUse: 1, Idle: 1, MaxOpenConnections: 32}}}
+		},
 	}
 }
 
