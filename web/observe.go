@@ -62,10 +62,21 @@ func observe(next http.Handler, d Deps) http.Handler {
 			if !sw.hijacked {
 				d.Metrics.ObserveRequest(route, status, took)
 			}
-			d.Log.Info("request", "method", r.Method, "route", route, "status", status, "ms", float64(took.Microseconds())/1000)
+			d.Log.Info("request", "method", method(r.Method), "route", route, "status", status, "ms", float64(took.Microseconds())/1000)
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, rh)))
 	})
+}
+
+// method is r.Method if it is a standard one, else "other": the client
+// chooses it, and the log takes no free text from clients.
+func method(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // statusWriter remembers the status a handler answered with.

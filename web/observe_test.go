@@ -112,6 +112,10 @@ func TestObserveLogsRoutePatterns(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
+	req, _ := http.NewRequest("ALICE", srv.URL+"/things", nil)
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+	}
 	ctx := context.Background()
 	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws/"+id, nil)
 	if err != nil {
@@ -126,7 +130,7 @@ func TestObserveLogsRoutePatterns(t *testing.T) {
 	}{
 		{"GET /things/{id}", "2xx", 1},
 		{"POST /things", "2xx", 1},
-		{"other", "4xx", 1},
+		{"other", "4xx", 2}, // /nowhere and the ALICE method
 		{"GET /fail", "5xx", 1},
 		{"GET /ws/{id}", "1xx", 0},
 		{"GET /ws/{id}", "2xx", 0},
@@ -146,12 +150,13 @@ func TestObserveLogsRoutePatterns(t *testing.T) {
 		`msg=request method=GET route="GET /fail" status=503`,
 		`msg=request method=POST route="POST /things" status=201`,
 		`msg=request method=GET route="GET /ws/{id}" status=101`,
+		`msg=request method=other route=other status=405`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
 	}
-	for _, leak := range []string{id, "?", "example.org", "s3cr3t", "127.0.0.1", "Go-http-client"} {
+	for _, leak := range []string{id, "ALICE", "?", "example.org", "s3cr3t", "127.0.0.1", "Go-http-client"} {
 		if strings.Contains(out, leak) {
 			t.Errorf("log contains %q:\n%s", leak, out)
 		}
