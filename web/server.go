@@ -193,7 +193,7 @@ func withActor(next http.Handler, d Deps) http.Handler {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, ri))
 		if lookupErr != nil {
-			d.Log.Error("looking up the session", "method", r.Method, "path", r.URL.Path, "err", lookupErr)
+			d.Log.Error("looking up the session", "method", r.Method, "err", lookupErr)
 			unavailable := eyelevel.Errorf(eyelevel.EUNAVAILABLE, "error.unavailable", "The service is briefly unavailable. Please try again in a few minutes.")
 			w.Header().Set("Retry-After", "10")
 			if strings.HasPrefix(r.URL.Path, "/api/") {
