@@ -63,7 +63,9 @@ type buildError struct {
 	out string
 }
 
-func (e *buildError) Error() string { return "go build ./cmd/eyelevel: " + e.err.Error() + "\n" + e.out }
+func (e *buildError) Error() string {
+	return "go build ./cmd/eyelevel: " + e.err.Error() + "\n" + e.out
+}
 
 func mustBinary(tb testing.TB) string {
 	tb.Helper()
