@@ -2,10 +2,12 @@ package deploy
 
 import (
 	"bufio"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -36,9 +38,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// eyelevelBinary builds cmd/eyelevel once, as the Dockerfile does (static,
-// CGO_ENABLED=0), and returns its path.
+// Build stamps the tests give the Dockerfile's build step.
+const (
+	testVersion = "0.0.0-deploytest"
+	testCommit  = "deadbee"
+)
+
+// eyelevelBinary builds cmd/eyelevel once with the Dockerfile's own go
+// build step (its cache mounts dropped, /out replaced), so the tests run
+// the binary the image would hold, and returns its path.
 var eyelevelBinary = sync.OnceValues(func() (string, error) {
+	step, err := dockerfileBuildStep()
+	if err != nil {
+		return "", err
+	}
 	dir, err := os.MkdirTemp("", "eyelevel-deploy-test-")
 	if err != nil {
 		return "", err
@@ -49,14 +62,33 @@ var eyelevelBinary = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(dir, "eyelevel")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/eyelevel")
+	step = strings.ReplaceAll(step, "/out/eyelevel", bin)
+	cmd := exec.Command("sh", "-c", step)
 	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "TARGETOS="+runtime.GOOS, "TARGETARCH="+runtime.GOARCH, "VERSION="+testVersion, "COMMIT="+testCommit)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", &buildError{err, string(out)}
 	}
 	return bin, nil
 })
+
+// dockerfileBuildStep returns the shell command of the Dockerfile's RUN
+// that runs go build, without its --mount options.
+func dockerfileBuildStep() (string, error) {
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		return "", err
+	}
+	_, stages := parseDockerfile(nil, string(b))
+	for _, s := range stages {
+		for _, in := range s.all("RUN") {
+			if strings.Contains(in.args, "go build") {
+				return regexp.MustCompile(`--mount=\S+\s*`).ReplaceAllString(in.args, ""), nil
+			}
+		}
+	}
+	return "", errors.New("the Dockerfile has no RUN with go build")
+}
 
 type buildError struct {
 	err error

@@ -44,7 +44,9 @@ func (s stage) all(cmd string) []instruction {
 }
 
 func parseDockerfile(tb testing.TB, text string) (global []instruction, stages []stage) {
-	tb.Helper()
+	if tb != nil {
+		tb.Helper()
+	}
 	lines := strings.Split(text, "\n")
 	for i := 0; i < len(lines); i++ {
 		start := i
@@ -163,6 +165,22 @@ func TestDockerfile(t *testing.T) {
 		if looksSecret(name) {
 			t.Errorf("line %d: a secret in the image's environment: %s", in.line, name)
 		}
+	}
+}
+
+// TestBuildStamp runs `eyelevel version` of the binary built with the
+// Dockerfile's go build step and the build args VERSION and COMMIT.
+func TestBuildStamp(t *testing.T) {
+	bin := mustBinary(t)
+	if out, err := exec.Command("file", bin).Output(); err == nil && !strings.Contains(string(out), "statically linked") {
+		t.Errorf("the binary is not static: %s", out)
+	}
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if strings.Contains(string(out), `unknown command "version"`) {
+		t.Skip("skipped: this eyelevel has no version command yet")
+	}
+	if err != nil || !strings.Contains(string(out), testVersion) || !strings.Contains(string(out), testCommit) {
+		t.Errorf("eyelevel version: %v: %s; want %s and %s from the build args", err, out, testVersion, testCommit)
 	}
 }
 
