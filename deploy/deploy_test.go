@@ -169,6 +169,19 @@ func checkEnvNames(t *testing.T, where string, names []string) {
 	}
 }
 
+// requireTool skips the test when a tool is not installed, or fails it
+// under CI=true, where .ci/run installs everything (as the other packages'
+// tests do with PostgreSQL and coturn).
+func requireTool(t *testing.T, name, install string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed (%s); CI must run this test", name, install)
+		}
+		t.Skipf("skipped: %s is not installed (%s)", name, install)
+	}
+}
+
 // looksSecret reports whether a variable's name says it holds a secret.
 func looksSecret(name string) bool {
 	n := strings.ToUpper(name)

@@ -117,9 +117,7 @@ func TestSystemdUnit(t *testing.T) {
 // about it (an unknown directive is only a warning to systemd); then asks
 // systemd-analyze security for its exposure score.
 func TestSystemdAnalyze(t *testing.T) {
-	if _, err := exec.LookPath("systemd-analyze"); err != nil {
-		t.Skip("skipped: systemd-analyze is not installed")
-	}
+	requireTool(t, "systemd-analyze", "apt-get install systemd")
 	bin := mustBinary(t)
 	text := readFile(t, "eyelevel.service")
 	if !strings.Contains(text, "ExecStart=/usr/local/bin/eyelevel ") {

@@ -17,9 +17,7 @@ import (
 // installed (Debian: caddy), with the defaults and with a Let's Encrypt
 // address, and checks the proxy it builds.
 func TestCaddyValidate(t *testing.T) {
-	if _, err := exec.LookPath("caddy"); err != nil {
-		t.Skip("skipped: caddy is not installed (apt-get install caddy)")
-	}
+	requireTool(t, "caddy", "apt-get install caddy")
 	home := t.TempDir()
 	env := []string{"HOME=" + home, "XDG_DATA_HOME=" + home, "XDG_CONFIG_HOME=" + home, "PATH=/usr/bin:/bin"}
 	// compose.yaml passes EYELEVEL_TLS as ${EYELEVEL_TLS:-internal}: unset
@@ -103,9 +101,7 @@ func findHandler(t *testing.T, config []byte, name string, v any) bool {
 // loopback: coturn only logs a line it does not understand and goes on, so
 // a misspelt denied-peer-ip would silently relay into a private network.
 func TestCoturnConfig(t *testing.T) {
-	if _, err := exec.LookPath("turnserver"); err != nil {
-		t.Skip("skipped: coturn's turnserver is not installed (apt-get install coturn)")
-	}
+	requireTool(t, "turnserver", "apt-get install coturn")
 	conf := readFile(t, "turnserver.conf")
 	denied := strings.Count(conf, "\ndenied-peer-ip=")
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
