@@ -1,20 +1,15 @@
 package deploy
 
 import (
-	"bufio"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // roScript runs eyelevel as the container does: a root file system that
@@ -73,37 +68,8 @@ func TestReadOnlyRoot(t *testing.T) {
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", roScript, "sh", root,
 		"/usr/local/bin/eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", "/data", "--turn-listen", "127.0.0.1:0")
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"} // nothing of the test's EYELEVEL_* settings
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	urls, exited := make(chan string, 1), make(chan error, 1)
-	go func() {
-		lines := bufio.NewScanner(stdout)
-		listening := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-		for lines.Scan() {
-			if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-				urls <- m[1]
-			}
-		}
-		io.Copy(io.Discard, stdout)
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() { cmd.Process.Kill() }) // "already finished" once it stopped
-
-	var base string
-	select {
-	case base = <-urls:
-	case err := <-exited:
-		t.Fatalf("serve exited before listening: %v\n%s", err, stderr.String())
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("serve did not listen within 2 minutes\n%s", stderr.String())
-	}
+	srv := startServe(t, cmd)
+	base := srv.url
 
 	for _, path := range []string{"/healthz", "/readyz"} {
 		res, err := http.Get(base + path)
@@ -132,18 +98,8 @@ func TestReadOnlyRoot(t *testing.T) {
 		}
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("serve ended with %v\n%s", err, stderr.String())
-		}
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("serve did not stop within 2 minutes of SIGTERM\n%s", stderr.String())
-	}
-	if log := stderr.String(); !strings.Contains(log, "eyelevel stopped") || strings.Contains(log, "read-only file system") {
+	srv.stop(t)
+	if log := srv.Log(); !strings.Contains(log, "eyelevel stopped") || strings.Contains(log, "read-only file system") {
 		t.Errorf("serve's log:\n%s", log)
 	}
 }
