@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"eyelevel/store"
 	"eyelevel/store/storetest"
@@ -154,7 +155,9 @@ func TestLeaderProcesses(t *testing.T) {
 	// Frozen, the leader loses the lead to the other node.
 	xid := x.id()
 	x.signal(t, syscall.SIGSTOP)
+	began := time.Now()
 	waitFor(t, "the other node takes over from a frozen one", func() bool { h := holder(); return h != "" && h != xid && h == y.id() })
+	t.Logf("took over from a frozen leader after %v", time.Since(began).Round(100*time.Millisecond))
 	yid := y.id()
 	x.signal(t, syscall.SIGCONT)
 	waitFor(t, "the thawed node knows it no longer leads", func() bool { return strings.Contains(x.log.String(), "this node no longer leads") })
@@ -167,7 +170,9 @@ func TestLeaderProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-y.done
+	began = time.Now()
 	waitFor(t, "the first node takes over from a killed one", func() bool { return holder() == xid })
+	t.Logf("took over from a killed leader after %v", time.Since(began).Round(100*time.Millisecond))
 
 	// A clean stop releases the lease.
 	x.stdin.Close()

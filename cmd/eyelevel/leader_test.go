@@ -126,11 +126,14 @@ func TestLeaderHandOver(t *testing.T) {
 
 	// A clean stop releases the lease at once.
 	c := quickLeader(dbC, "C")
-	c.poll = time.Hour // C looks once more only when the lease expires...
 	nc := start(c)
-	waitFor(t, "C sees B's lease", func() bool { return !c.IsLeader() })
+	time.Sleep(2 * c.poll) // C has looked and seen B's lease
+	if c.IsLeader() {
+		t.Fatal("C leads while B does")
+	}
 	nb.stop()
 	<-nb.runStopped
+	began := time.Now()
 	if n := nb.workEnded.Load(); n != 1 {
 		t.Errorf("B's work under the lead ended %d times before B released the lead, want 1", n)
 	}
@@ -138,5 +141,6 @@ func TestLeaderHandOver(t *testing.T) {
 		t.Fatalf("lease %+v, %v after B stopped: not released", l, err)
 	}
 	waitFor(t, "C leads", c.IsLeader)
+	t.Logf("took over from a stopped leader after %v (C looks every %v; the lease lasts %v)", time.Since(began).Round(time.Millisecond), c.poll, c.ttl)
 	waitFor(t, "C's job runs", func() bool { return nc.runs.Load() > 0 })
 }
