@@ -18,7 +18,7 @@ type background struct {
 	stop chan struct{} // closed when the server shuts down
 	once sync.Once
 
-	lead lead // leader.go; newBackground's runs every job
+	lead lead // serve's leader (leader.go); everyNode until it is set
 	log  *slog.Logger
 	mu   sync.Mutex
 	jobs map[string]*jobStat
@@ -57,8 +57,8 @@ func newBackground() *background {
 }
 
 // job runs fn every interval, on the node that leads the cluster only
-// (leader.go), and at once when the node gains the lead; a failure is logged and counted, and the job runs again at
-// its next turn. name is a fixed word: it becomes a metric label.
+// (leader.go), and at once when the node gains the lead; a failure is
+// logged and counted, and the job runs again at its next turn. name is a fixed word: it becomes a metric label.
 func (b *background) job(ctx context.Context, name string, interval time.Duration, fn func(context.Context) error) {
 	b.mu.Lock()
 	st := b.jobs[name]
