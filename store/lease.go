@@ -30,23 +30,26 @@ func (db *DB) Clock(ctx context.Context) (time.Time, error) {
 
 // TakeLease gives the lease name to holder until now+ttl if it is free,
 // expired at now, or holder's already (a renewal). One conditional upsert
-// decides, so of any number of contenders at most one holds it at a time.
-// now must come from Clock. It returns the lease as it stands afterwards:
+// decides, so of any number of contenders at most one holds it at a time;
+// it commits on its own, outside any transaction, so that a node frozen
+// midway holds no lock that would keep the others from taking over. now
+// must come from Clock. It returns the lease as it stands afterwards:
 // holder has it if Holder is holder.
 func (db *DB) TakeLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (Lease, error) {
 	var l Lease
-	err := db.InTx(ctx, func(ctx context.Context) error {
-		_, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
-			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
-			WHERE leases.holder = excluded.holder OR leases.expires_ms <= $4`,
-			name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli())
-		if err != nil {
-			return db.wrap(err, "take lease")
-		}
-		l, err = db.lease(ctx, name)
-		return err
-	})
-	return l, err
+	var ms int64
+	err := db.wq(ctx).QueryRowContext(ctx, `INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
+		WHERE leases.holder = excluded.holder OR leases.expires_ms <= $4
+		RETURNING holder, expires_ms`,
+		name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli()).Scan(&l.Holder, &ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return db.lease(ctx, name) // another's, and not expired
+	} else if err != nil {
+		return Lease{}, db.wrap(err, "take lease")
+	}
+	l.Expires = time.UnixMilli(ms)
+	return l, nil
 }
 
 // ReleaseLease frees the lease if holder has it, so that another node may
