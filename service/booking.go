@@ -468,6 +468,13 @@ func (s *Service) bookRechecked(ctx context.Context, appt *eyelevel.Appointment,
 		if err := s.db.LockBooking(ctx, appt.CounselorID, appt.ClientID); err != nil {
 			return err
 		}
+		// The directory may have changed by a deactivation (on any node):
+		// only a listed counselor can be booked, as Book's lookup requires.
+		if listed, err := s.db.CounselorListed(ctx, appt.CounselorID); err != nil {
+			return err
+		} else if !listed {
+			return eyelevel.ErrNotFound()
+		}
 		c, err := s.db.Counselor(ctx, appt.CounselorID)
 		if err != nil {
 			return err

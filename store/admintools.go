@@ -63,6 +63,16 @@ func (db *DB) SetCounselorDeactivated(ctx context.Context, id eyelevel.UserID, a
 	return nil
 }
 
+// CounselorListed reports whether counselor id is one the directory lists
+// (Directory): neither deactivated nor erased. Booking asks it inside its
+// transaction when the directory it checked against was outdated.
+func (db *DB) CounselorListed(ctx context.Context, id eyelevel.UserID) (bool, error) {
+	var n int
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT count(*) FROM counselors c WHERE c.user_id = $1 AND c.deactivated_at = 0
+		AND NOT EXISTS (SELECT 1 FROM deleted_accounts d WHERE d.user_id = c.user_id)`, string(id)).Scan(&n)
+	return n > 0, db.wrap(err, "select listed counselor")
+}
+
 // DeactivatedCounselors returns the deactivated counselors and since when.
 func (db *DB) DeactivatedCounselors(ctx context.Context) (map[eyelevel.UserID]time.Time, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT user_id, deactivated_at FROM counselors WHERE deactivated_at > 0`)

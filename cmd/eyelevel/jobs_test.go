@@ -11,6 +11,10 @@ import (
 type fakeLead struct{ on atomic.Bool }
 
 func (f *fakeLead) IsLeader() bool { return f.on.Load() }
+func (f *fakeLead) term(ctx context.Context) (context.Context, func(), bool) {
+	return ctx, func() {}, f.on.Load()
+}
+func (f *fakeLead) gained() <-chan struct{} { return nil }
 
 // TestJobRunsOnTheLeaderOnly: a job runs while its node leads, is counted,
 // and a failure is counted too; on a node that does not lead it never runs.

@@ -18,11 +18,30 @@ type background struct {
 	stop chan struct{} // closed when the server shuts down
 	once sync.Once
 
-	lead interface{ IsLeader() bool } // nil: this node runs every job
+	lead lead // serve's leader (leader.go); everyNode until it is set
 	log  *slog.Logger
 	mu   sync.Mutex
 	jobs map[string]*jobStat
 }
+
+// lead is the node's lead of the cluster as the jobs see it (leader.go).
+type lead interface {
+	IsLeader() bool
+	// term starts work under the lead: a context that ends when the node
+	// loses it, and done to call when the work returns; !ok: not leading.
+	term(ctx context.Context) (tctx context.Context, done func(), ok bool)
+	// gained is closed when the node next gains the lead.
+	gained() <-chan struct{}
+}
+
+// everyNode leads always: a node on its own.
+type everyNode struct{}
+
+func (everyNode) IsLeader() bool { return true }
+func (everyNode) term(ctx context.Context) (context.Context, func(), bool) {
+	return ctx, func() {}, true
+}
+func (everyNode) gained() <-chan struct{} { return nil }
 
 // jobStat counts one job's runs and failures (for the metrics).
 type jobStat struct{ runs, failures atomic.Int64 }
@@ -34,12 +53,12 @@ type JobCount struct {
 }
 
 func newBackground() *background {
-	return &background{stop: make(chan struct{}), log: slog.New(slog.DiscardHandler), jobs: map[string]*jobStat{}}
+	return &background{stop: make(chan struct{}), lead: everyNode{}, log: slog.New(slog.DiscardHandler), jobs: map[string]*jobStat{}}
 }
 
 // job runs fn every interval, on the node that leads the cluster only
-// (leader.go); a failure is logged and counted, and the job runs again at
-// its next turn. name is a fixed word: it becomes a metric label.
+// (leader.go), and at once when the node gains the lead; a failure is
+// logged and counted, and the job runs again at its next turn. name is a fixed word: it becomes a metric label.
 func (b *background) job(ctx context.Context, name string, interval time.Duration, fn func(context.Context) error) {
 	b.mu.Lock()
 	st := b.jobs[name]
@@ -48,14 +67,34 @@ func (b *background) job(ctx context.Context, name string, interval time.Duratio
 		b.jobs[name] = st
 	}
 	b.mu.Unlock()
-	b.every(ctx, interval, func() {
-		if b.lead != nil && !b.lead.IsLeader() {
-			return
-		}
+	b.led(ctx, interval, func(ctx context.Context) {
 		st.runs.Add(1)
 		if err := fn(ctx); err != nil && ctx.Err() == nil {
 			st.failures.Add(1)
 			b.log.Error("background job failed", "job", name, "err", err)
+		}
+	})
+}
+
+// led calls fn now and then every interval, and at once whenever the node
+// gains the lead, until ctx ends — each time only if the node leads, and
+// with a context that ends when it loses the lead.
+func (b *background) led(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	b.wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			gained := b.lead.gained() // before asking, so no gain is missed
+			if lctx, done, ok := b.lead.term(ctx); ok {
+				fn(lctx)
+				done()
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			case <-gained:
+			}
 		}
 	})
 }

@@ -117,5 +117,6 @@ func startMailer(ctx context.Context, c mailConfig, svc *service.Service, bg *ba
 	where := sender.Addr()
 	log.Info("mail goes out", "smtp", where, "public_url", c.publicURL)
 	fmt.Fprintf(stdout, "Mail goes to the SMTP server %s, from %s; links in mails start with %s; safety alerts nobody acknowledges go to the duty contact.\n", where, c.from, c.publicURL)
-	bg.every(ctx, time.Second, func() { svc.RunMailer(ctx, sender, time.Second) })
+	// Only the leading node sends (several would race for the same mails).
+	bg.led(ctx, time.Second, func(ctx context.Context) { svc.RunMailer(ctx, sender, time.Second) })
 }
