@@ -18,10 +18,11 @@ type background struct {
 	stop chan struct{} // closed when the server shuts down
 	once sync.Once
 
-	lead interface{ IsLeader() bool } // nil: this node runs every job
-	log  *slog.Logger
-	mu   sync.Mutex
-	jobs map[string]*jobStat
+	lead     interface{ IsLeader() bool } // nil: this node runs every job
+	draining atomic.Bool                  // the stop has begun: /readyz answers 503 (drain.go)
+	log      *slog.Logger
+	mu       sync.Mutex
+	jobs     map[string]*jobStat
 }
 
 // jobStat counts one job's runs and failures (for the metrics).
