@@ -49,6 +49,7 @@ func TestVideoRoomBrowser(t *testing.T) {
 		videoLifecycle(t, videoCall(t, false))
 	})
 	t.Run("restart", videoRestart)
+	t.Run("restart relayed", videoRestartRelayed)
 }
 
 // videoPage is one participant's browser.
