@@ -24,6 +24,12 @@ type callWorld struct {
 
 func newCallWorld(t testing.TB) *callWorld {
 	base, _ := startServer(t, "--demo", "--room-open-before", "240h", "--min-lead", "0s")
+	return bookRoom(t, base)
+}
+
+// bookRoom books a session with the demo counselor anna on a server
+// started with --demo --room-open-before 240h --min-lead 0s.
+func bookRoom(t testing.TB, base string) *callWorld {
 	w := &callWorld{base: base}
 	reg := map[string]string{"username": "anrufende", "password": "a long passphrase", "language": "de", "timezone": "Europe/Berlin"}
 	if st := call(t, "POST", base+"/api/v1/accounts", "", withConsent(reg), nil); st != 201 {

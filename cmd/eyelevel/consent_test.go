@@ -80,7 +80,7 @@ func TestServeRefusesBadConsentVersion(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(data, "legal", "consent-version"), []byte("2\n3\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := append(append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0"}, sharedDB(t)...), "--data", data)
+	args := append(append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0", "--drain-delay", "0s"}, sharedDB(t)...), "--data", data)
 	err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "consent-version") {
 		t.Fatalf("run = %v, want a consent-version error", err)

@@ -18,10 +18,11 @@ type background struct {
 	stop chan struct{} // closed when the server shuts down
 	once sync.Once
 
-	lead lead // serve's leader (leader.go); everyNode until it is set
-	log  *slog.Logger
-	mu   sync.Mutex
-	jobs map[string]*jobStat
+	lead     lead        // serve's leader (leader.go); everyNode until it is set
+	draining atomic.Bool // the stop has begun: /readyz answers 503 (drain.go)
+	log      *slog.Logger
+	mu       sync.Mutex
+	jobs     map[string]*jobStat
 }
 
 // lead is the node's lead of the cluster as the jobs see it (leader.go).

@@ -32,7 +32,7 @@ func TestLoginStormServer(t *testing.T) {
 		io.Copy(io.Discard, os.Stdin)
 		cancel()
 	}()
-	args := []string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", dir, "--turn-listen", "127.0.0.1:0", "--trust-proxy", "--log-level", "error"}
+	args := []string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", dir, "--turn-listen", "127.0.0.1:0", "--trust-proxy", "--log-level", "error", "--drain-delay", "0s"}
 	if err := run(ctx, args, func(string) string { return "" }, strings.NewReader(""), os.Stdout, os.Stderr); err != nil {
 		t.Fatal(err)
 	}

@@ -153,7 +153,7 @@ func runServer(t *testing.T, args ...string) (log *syncBuffer, stop func() error
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	args = append(append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0"}, sharedDB(t)...), args...)
+	args = append(append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0", "--drain-delay", "0s"}, sharedDB(t)...), args...)
 	go func() {
 		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), stdout, stderr)
 	}()

@@ -286,19 +286,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	bg := newBackground()
 	bg.log = log
-	defer func() {
-		stopJobs()
-		bg.shutdown()
-		if err := db.Close(); err != nil {
-			log.Error("closing the database", "err", err)
-		}
-		log.Info("eyelevel stopped")
-	}()
+	st := &stopper{node: c.node, log: log, bg: bg, stopJobs: stopJobs, db: db} // the stop's order: drain.go
+	defer st.stop()
 	cl, err := joinCluster(ctx, c.node, log)
 	if err != nil {
 		return err
 	}
-	defer cl.Close() // after the hub has closed (deferred later, so run earlier)
+	st.closeLater("the cluster link", func() error { cl.Close(); return nil })
 	lead := newLeader(db, cl.id, log)
 	bg.lead = lead
 	bg.wg.Go(func() { lead.run(jobCtx) })
@@ -307,14 +301,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	defer video.Close()
+	st.closeLater("the TURN relay", video.Close)
 	// Listen before the service is built: links in mails default to the
 	// address actually listened on (with --addr :0 known only now).
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
-	defer ln.Close() // in case serving never starts; Serve closes it too
+	defer func() {
+		if st.srv == nil {
+			ln.Close() // serving never started; else the stop closes it
+		}
+	}()
 	url := "http://" + ln.Addr().String()
 	if c.mail.publicURL == "" {
 		c.mail.publicURL = publicURL(ln.Addr())
@@ -334,22 +332,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Error("recording room event", "err", err)
 		}
 	}})
-	// Before the database closes: end the video rooms' connections (the
-	// server's Shutdown leaves upgraded connections alone) and write their
-	// last events.
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := hub.Close(closeCtx); err != nil {
-			log.Error("closing video rooms", "err", err)
-		}
-	}()
+	st.hub = hub // closed first: the server's Shutdown leaves upgraded connections alone
 	watchNode(mx, hub, video, bg, db)
 	stopMetrics, err := serveMetrics(c.node.metricsAddr, mx, log)
 	if err != nil {
 		return err
 	}
-	defer stopMetrics()
+	st.closeLater("the metrics server", func() error { stopMetrics(); return nil })
 	cat, err := i18n.Load()
 	if err != nil {
 		return err
@@ -406,17 +395,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	st.srv, st.serving = srv, true
 	log.Info("eyelevel is listening", "url", url, "database", db.Dialect())
 	fmt.Fprintf(stdout, "eyelevel is listening on %s\n", url)
-	var serveErr error
 	select {
-	case serveErr = <-errc:
+	case err := <-errc:
+		st.serving = false // nothing to drain
+		return err
 	case <-ctx.Done():
 		log.Info("eyelevel is stopping")
+		return nil
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return errors.Join(serveErr, srv.Shutdown(shutdownCtx))
 }
 
 // janitor deletes expired sessions, video-room metadata past its

@@ -48,7 +48,7 @@ func startServer(t testing.TB, extra ...string) (base string, stdout *syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout = &syncBuffer{}
 	stderr := &syncBuffer{}
-	args := append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--turn-listen", "127.0.0.1:0"}, sharedDB(t)...)
+	args := append([]string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--turn-listen", "127.0.0.1:0", "--drain-delay", "0s"}, sharedDB(t)...)
 	args = append(args, extra...)
 	done := make(chan error, 1)
 	go func() {
@@ -249,7 +249,7 @@ func TestUserAdd(t *testing.T) {
 	stdout := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", dir, "--turn-listen", "127.0.0.1:0"}, env, nil, stdout, io.Discard)
+		done <- run(ctx, []string{"eyelevel", "serve", "--addr", "127.0.0.1:0", "--data", dir, "--turn-listen", "127.0.0.1:0", "--drain-delay", "0s"}, env, nil, stdout, io.Discard)
 	}()
 	var base string
 	for i := 0; i < 600 && base == ""; i++ {

@@ -48,6 +48,8 @@ func TestVideoRoomBrowser(t *testing.T) {
 	t.Run("lifecycle", func(t *testing.T) {
 		videoLifecycle(t, videoCall(t, false))
 	})
+	t.Run("restart", videoRestart)
+	t.Run("restart relayed", videoRestartRelayed)
 }
 
 // videoPage is one participant's browser.
@@ -217,8 +219,16 @@ type videoSession struct {
 // videoCall starts a server, books a session and connects its client and
 // counselor in the video room, checking each step on the way.
 func videoCall(t *testing.T, relay bool) *videoSession {
-	base, _ := startServer(t, "--demo", "--room-open-before", "72h", "--min-lead", "0s",
-		"--turn-listen", "127.0.0.1:0", "--turn-public-ip", "127.0.0.1", "--turn-allow-peer", "127.0.0.0/8")
+	base, _ := startServer(t, videoFlags...)
+	return videoCallOn(t, base, relay)
+}
+
+// videoFlags start a server for video calls (with startServer or startNode).
+var videoFlags = []string{"--demo", "--room-open-before", "72h", "--min-lead", "0s",
+	"--turn-listen", "127.0.0.1:0", "--turn-public-ip", "127.0.0.1", "--turn-allow-peer", "127.0.0.0/8"}
+
+// videoCallOn is videoCall on a running server.
+func videoCallOn(t *testing.T, base string, relay bool) *videoSession {
 	// Browsers keep the __Host- session cookie on http only for localhost.
 	base = strings.Replace(base, "127.0.0.1", "localhost", 1)
 	cat, err := i18n.Load()

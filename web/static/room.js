@@ -335,20 +335,78 @@
         finish(t("room.err.login"), true);
         return;
       }
-      if (!stopped) {
-        reconnectLater();
+      if (stopped) {
+        return;
       }
+      if (ev.code === 1012) {
+        // Service restart (docs/signaling.md): the server goes away, the
+        // call's media, peer to peer, does not. Reconnect at once (to
+        // another server behind the load balancer) and keep the call.
+        if (pc && pc.connectionState !== "closed") {
+          resuming = true;
+          tellPeer({ signal: "restart" });
+        }
+        reconnectLater(true);
+        return;
+      }
+      reconnectLater();
     };
   }
 
-  function reconnectLater() {
+  // reconnectLater connects again after a jittered backoff; soon: after a
+  // short jittered delay, so that clients spread a restart's load.
+  function reconnectLater(soon) {
     if (stopped || reconnectTimer) {
       return;
     }
-    status("room.status.reconnecting");
-    const delay = Math.min(15000, 500 * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
-    attempt++;
+    if (!resuming) {
+      status("room.status.reconnecting");
+    }
+    let delay = 100 + Math.random() * 400;
+    if (!soon) {
+      delay = Math.min(15000, 500 * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
+      attempt++;
+    }
     reconnectTimer = setTimeout(connect, delay);
+  }
+
+  // A call survives a restart of the signaling server: both sides keep
+  // their peer connection through the reconnect (resuming), and the other
+  // side learns over the data channel that our "peer-left" is a restart.
+  let resuming = false;   // our socket closed with 1012 during the call
+  let peerRestartAt = 0;  // when the peer said its server restarts
+  let peerBye = false;    // the peer said it hangs up
+  let leftTimer = 0;
+
+  function keepCall() {
+    return !!pc && pc.connectionState !== "closed" && pc.connectionState !== "failed" &&
+      (resuming || Date.now() - peerRestartAt < 30000);
+  }
+  // tellPeer sends a control note on the chat channel (old clients ignore it).
+  function tellPeer(m) {
+    if (dc && dc.readyState === "open") {
+      try {
+        dc.send(JSON.stringify(m));
+      } catch (err) {
+        // the channel is closing
+      }
+    }
+  }
+  // resumed: both sides are back after a restart; the call goes on with
+  // fresh TURN credentials for a later ICE restart.
+  function resumed() {
+    resuming = false;
+    peerRestartAt = 0;
+    clearTimeout(leftTimer);
+    try {
+      pc.setConfiguration(Object.assign(pc.getConfiguration(), { iceServers: iceServers }));
+    } catch (err) {
+      console.warn("room: ICE servers", err);
+    }
+    if (pc.iceConnectionState === "failed") {
+      pc.restartIce();
+    }
+    connectionChanged();
   }
   window.addEventListener("online", () => {
     if (reconnectTimer) {
@@ -357,6 +415,26 @@
   });
 
   async function handle(m) {
+    if (keepCall()) {
+      // After a restart the new server knows nothing of the call: the
+      // counselor admits again (the client they are talking to), and
+      // "ready" finds the call still there.
+      switch (m.type) {
+        case "welcome":
+          polite = !!m.polite;
+          return;
+        case "waiting":
+          return;
+        case "client-waiting":
+          send({ type: "admit" });
+          return;
+        case "peer-left":
+          return;
+        case "ready":
+          resumed();
+          return;
+      }
+    }
     switch (m.type) {
       case "welcome":
         polite = !!m.polite;
@@ -385,8 +463,7 @@
         startCall();
         break;
       case "peer-left":
-        closeCall();
-        lobby("room.status.peer_left");
+        peerLeft();
         break;
       case "ended":
         closeCall();
@@ -418,6 +495,24 @@
     }
   }
 
+  // peerLeft ends the call, unless the peer's server restarts: its
+  // "restart" note may come a moment after the "peer-left".
+  function peerLeft() {
+    const p = pc;
+    if (!p || peerBye || p.connectionState !== "connected") {
+      closeCall();
+      lobby("room.status.peer_left");
+      return;
+    }
+    clearTimeout(leftTimer);
+    leftTimer = setTimeout(() => {
+      if (p === pc && !keepCall()) {
+        closeCall();
+        lobby("room.status.peer_left");
+      }
+    }, 1500);
+  }
+
   function lobby(key) {
     closeCall();
     show(el.lobby);
@@ -440,6 +535,7 @@
   // again makes sense.
   function finish(text, rejoin) {
     stopped = true;
+    tellPeer({ signal: "bye" });
     clearTimeout(reconnectTimer);
     reconnectTimer = 0;
     if (ws) {
@@ -573,6 +669,7 @@
 
   function startCall() {
     closeCall();
+    peerBye = false;
     cue(false);
     show(el.call);
     status(role === "client" ? "room.status.admitted" : "room.status.connecting");
@@ -682,6 +779,9 @@
 
   function closeCall() {
     clearInterval(statsTimer);
+    clearTimeout(leftTimer);
+    resuming = false;
+    peerRestartAt = 0;
     clearTimeout(disconnectTimer);
     clearTimeout(offerTimer);
     clearTimeout(connectTimer);
@@ -709,9 +809,15 @@
   // onDescription and onCandidate are the "perfect negotiation" pattern:
   // on an offer collision the polite side (the client) gives way.
   async function onDescription(description) {
-    const p = pc;
+    let p = pc;
     if (!p || !description || description.type === "rollback") {
       return;
+    }
+    if (description.type === "offer" && p.remoteDescription && fingerprint(description.sdp) !== fingerprint(p.remoteDescription.sdp)) {
+      // The other side started a new peer connection (it did not keep
+      // the call through a reconnect): so do we.
+      startCall();
+      p = pc;
     }
     const collision = description.type === "offer" && (makingOffer || p.signalingState !== "stable");
     ignoreOffer = !polite && collision;
@@ -1074,7 +1180,11 @@
       } catch (err) {
         return;
       }
-      if (m && typeof m.text === "string" && m.text.trim()) {
+      if (m && m.signal === "restart") {
+        peerRestartAt = Date.now();
+      } else if (m && m.signal === "bye") {
+        peerBye = true;
+      } else if (m && typeof m.text === "string" && m.text.trim()) {
         addChat(peerName, m.text.slice(0, 2000), false);
       }
     };
@@ -1145,6 +1255,7 @@
   // learns it now rather than after a timeout.
   window.addEventListener("pagehide", () => {
     stopped = true;
+    tellPeer({ signal: "bye" });
     if (ws) {
       ws.close(1000);
     }
