@@ -538,6 +538,7 @@ func BenchmarkRawCommit(b *testing.B) {
 		}
 		b.Run("goroutines=1", func(b *testing.B) {
 			var v int64
+			cpu := cpuTime()
 			for b.Loop() {
 				v++
 				if err := commit(v); err != nil {
@@ -545,12 +546,14 @@ func BenchmarkRawCommit(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+			reportCPU(b, cpu, b.N)
 			reportLoad(b)
 		})
 		b.Run(fmt.Sprintf("goroutines=%d", bookingClients), func(b *testing.B) {
 			var op atomic.Int64
 			var firstErr atomic.Value
 			b.ResetTimer()
+			cpu := cpuTime()
 			var wg sync.WaitGroup
 			for range bookingClients {
 				wg.Go(func() {
@@ -573,6 +576,7 @@ func BenchmarkRawCommit(b *testing.B) {
 			}
 			rate := float64(b.N) / b.Elapsed().Seconds()
 			b.ReportMetric(rate, "commits/s")
+			reportCPU(b, cpu, b.N)
 			reportLoad(b)
 			for r, rates := range e.bookingRates {
 				rs := slices.Sorted(slices.Values(rates))

@@ -77,8 +77,13 @@ type BookingResult struct {
 // version, overlap and open count, then a row (kind 1) for each booking of
 // the counselor overlapping [lo, hi). Parameters: $1 counselor, $2 client,
 // $3 lo, $4 hi, $5 lo − longAppointment, $6 start, $7 end, $8 OpenAfter, $9
-// MaxOpen, $10 DayLo, $11 DayHi, $12 MaxDay. The near bookings are read in Busy's two parts, with Busy's
-// meaning of overlap, the same for search and booking.
+// MaxOpen, $10 DayLo, $11 DayHi, $12 MaxDay. The near bookings are read in
+// Busy's two parts, with Busy's meaning of overlap, the same for search and
+// booking. In the second part "+start_at" keeps SQLite (which has no
+// statistics) from walking appointments_no_double_booking through all of
+// the counselor's past bookings (start_at < $4: thousands) instead of
+// appointments_long by end_at (normally empty): that walk was most of a
+// booking's time.
 var bookingFacts = `SELECT 0 AS kind, '' AS id,
 	(SELECT version FROM counselor_version WHERE id = 1) AS a,
 	CASE WHEN EXISTS (SELECT 1 FROM appointments WHERE client_id = $2 AND status = 'booked' AND start_at < $7 AND end_at > $6) THEN 1 ELSE 0 END AS b,
@@ -89,7 +94,7 @@ SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END, 0 FR
 	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at <= ` + longSQL + ` AND start_at >= $5 AND start_at < $4 AND end_at > $3
 UNION ALL
 SELECT 1, id, start_at, end_at, CASE WHEN client_id = $2 THEN 1 ELSE 0 END, 0 FROM appointments
-	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > ` + longSQL + ` AND start_at < $4 AND end_at > $3`
+	WHERE counselor_id = $1 AND status = 'booked' AND end_at - start_at > ` + longSQL + ` AND +start_at < $4 AND end_at > $3`
 
 // BookingFacts reads the facts of booking a: under the locks when ctx
 // carries a transaction that took LockBooking, otherwise as they are now.
