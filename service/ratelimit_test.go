@@ -94,6 +94,18 @@ func TestLimiterSemantics(t *testing.T) {
 		if reserve(t, l, c) {
 			t.Fatal("three events in a window of two")
 		}
+		// A key refunded twice at once loses two events.
+		d := service.Limit{Key: "settingspw:u1", Max: 2, Window: time.Hour}
+		reserve(t, l, d)
+		reserve(t, l, d)
+		if err := l.Refund(ctx, d.Key, d.Key); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if !reserve(t, l, d) {
+				t.Fatal("a double refund freed fewer than two slots")
+			}
+		}
 		// A refund of a key without events does nothing.
 		if err := l.Refund(ctx, "nothing:here"); err != nil {
 			t.Fatal(err)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -28,29 +30,43 @@ const rateLockSpace = 0x52415445 // "RATE"
 // so that two nodes reserving a key's last slot at once cannot both get
 // it; SQLite has one writer, which serializes them already.
 func (db *DB) ReserveRate(ctx context.Context, now time.Time, limits []RateLimit) (bool, error) {
+	if len(limits) == 0 {
+		return true, nil
+	}
+	// One statement counts every key and one records the events, so a
+	// reservation is a few round trips whatever the number of limits.
+	counts, args := make([]string, len(limits)), make([]any, 0, 3*len(limits))
+	for i, l := range limits {
+		counts[i] = fmt.Sprintf(`(SELECT count(*) FROM rate_events WHERE key_hash = $%d AND at > $%d)`, 2*i+1, 2*i+2)
+		args = append(args, l.Key, now.Add(-l.Window).UnixMicro())
+	}
+	countQ := `SELECT ` + strings.Join(counts, ", ")
+	values, ins := make([]string, len(limits)), make([]any, 0, 3*len(limits))
+	for i, l := range limits {
+		values[i] = fmt.Sprintf(`($%d, $%d, $%d)`, 3*i+1, 3*i+2, 3*i+3)
+		ins = append(ins, l.Key, now.UnixMicro(), now.Add(l.Window).UnixMicro())
+	}
+	insertQ := `INSERT INTO rate_events (key_hash, at, expires) VALUES ` + strings.Join(values, ", ")
 	ok := false
 	err := db.InTx(ctx, func(ctx context.Context) error {
-		q := db.wq(ctx)
 		if err := db.lockRateKeys(ctx, limits); err != nil {
 			return err
 		}
-		for _, l := range limits {
-			var n int
-			err := q.QueryRowContext(ctx, `SELECT count(*) FROM rate_events WHERE key_hash = $1 AND at > $2`,
-				l.Key, now.Add(-l.Window).UnixMicro()).Scan(&n)
-			if err != nil {
-				return db.wrap(err, "count rate events")
-			}
-			if n >= l.Max {
+		n := make([]int64, len(limits))
+		dest := make([]any, len(limits))
+		for i := range n {
+			dest[i] = &n[i]
+		}
+		if err := db.wq(ctx).QueryRowContext(ctx, countQ, args...).Scan(dest...); err != nil {
+			return db.wrap(err, "count rate events")
+		}
+		for i, l := range limits {
+			if n[i] >= int64(l.Max) {
 				return nil
 			}
 		}
-		for _, l := range limits {
-			_, err := q.ExecContext(ctx, `INSERT INTO rate_events (key_hash, at, expires) VALUES ($1, $2, $3)`,
-				l.Key, now.UnixMicro(), now.Add(l.Window).UnixMicro())
-			if err != nil {
-				return db.wrap(err, "record rate event")
-			}
+		if _, err := db.wq(ctx).ExecContext(ctx, insertQ, ins...); err != nil {
+			return db.wrap(err, "record rate events")
 		}
 		ok = true
 		return nil
@@ -58,7 +74,8 @@ func (db *DB) ReserveRate(ctx context.Context, now time.Time, limits []RateLimit
 	return ok && err == nil, err
 }
 
-// RefundRate takes back the latest event of each key.
+// RefundRate takes back the latest event of each key; a key named twice
+// loses its two latest.
 func (db *DB) RefundRate(ctx context.Context, keys [][]byte) error {
 	limits := make([]RateLimit, len(keys))
 	for i, k := range keys {
@@ -68,12 +85,27 @@ func (db *DB) RefundRate(ctx context.Context, keys [][]byte) error {
 		if err := db.lockRateKeys(ctx, limits); err != nil {
 			return err
 		}
-		for _, k := range keys {
-			_, err := db.wq(ctx).ExecContext(ctx, `DELETE FROM rate_events WHERE id =
-				(SELECT id FROM rate_events WHERE key_hash = $1 ORDER BY at DESC, id DESC LIMIT 1)`, k)
-			if err != nil {
-				return db.wrap(err, "refund rate event")
+		// One statement per round of distinct keys: the subqueries of one
+		// statement see the same rows, so a repeated key waits a round.
+		for rest := keys; len(rest) > 0; {
+			var round, later [][]byte
+			for _, k := range rest {
+				if slices.ContainsFunc(round, func(r []byte) bool { return bytes.Equal(r, k) }) {
+					later = append(later, k)
+				} else {
+					round = append(round, k)
+				}
 			}
+			latest, args := make([]string, len(round)), make([]any, len(round))
+			for i, k := range round {
+				latest[i] = fmt.Sprintf(`(SELECT id FROM rate_events WHERE key_hash = $%d ORDER BY at DESC, id DESC LIMIT 1)`, i+1)
+				args[i] = k
+			}
+			q := `DELETE FROM rate_events WHERE id IN (` + strings.Join(latest, ", ") + `)`
+			if _, err := db.wq(ctx).ExecContext(ctx, q, args...); err != nil {
+				return db.wrap(err, "refund rate events")
+			}
+			rest = later
 		}
 		return nil
 	})
