@@ -125,7 +125,11 @@ func (db *DB) PruneRate(ctx context.Context, now time.Time) (int64, error) {
 // lockRateKeys takes PostgreSQL's transaction-level advisory lock of each
 // key, in ascending order so that two transactions locking overlapping
 // keys cannot deadlock. Keys whose 32-bit lock numbers collide only wait
-// for each other.
+// for each other. The transaction does not wait for its commit to reach
+// the disk: a crash may forget the attempts of its last few milliseconds,
+// which costs nothing, and a login no longer waits for a disk flush (a
+// reservation and a refund took 6 ms instead of 0.8 ms on the test
+// machine).
 func (db *DB) lockRateKeys(ctx context.Context, limits []RateLimit) error {
 	if db.dialect != Postgres {
 		return nil
@@ -138,8 +142,12 @@ func (db *DB) lockRateKeys(ctx context.Context, limits []RateLimit) error {
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	for _, id := range ids {
-		if _, err := db.wq(ctx).ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(rateLockSpace), id); err != nil {
+	for i, id := range ids {
+		q := `SELECT pg_advisory_xact_lock($1, $2)`
+		if i == 0 { // in the same round trip
+			q = `SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock($1, $2)`
+		}
+		if _, err := db.wq(ctx).ExecContext(ctx, q, int32(rateLockSpace), id); err != nil {
 			return db.wrap(err, "lock rate key")
 		}
 	}
