@@ -34,11 +34,13 @@ type Limiter interface {
 // its own share, and an attacker spreading requests over N nodes would get
 // N times the attempts.
 //
-// SQLite, which is one node by nature, keeps it: it is two orders of
-// magnitude faster than a write transaction per attempt, and SQLite's one
-// writer would queue every login guess behind the bookings (BENCHMARKS.md,
-// "Rate limits across nodes"). The counts restart with the process, as
-// they always did.
+// SQLite, which is one node by nature, keeps it: it has nothing to share,
+// it is about 40 times faster than the database limiter on SQLite (9 µs
+// against 0.35 ms for a login's reservation and refund, BENCHMARKS.md,
+// "Rate limits across nodes"), and there every attempt would be a write
+// queued on SQLite's one writer, behind the bookings, so that a flood of
+// guesses would slow booking down. The counts restart with the process,
+// as they always did.
 type memoryLimiter struct {
 	mu     sync.Mutex
 	now    func() time.Time

@@ -75,4 +75,11 @@ func BenchmarkLimiterReserve(b *testing.B) {
 			})
 		})
 	}
+	// For scale: the password check that a login's reservation guards.
+	b.Run("argon2id-check", func(b *testing.B) {
+		hash := service.HashPassword("correct horse battery", service.DefaultPasswordParams)
+		for b.Loop() {
+			service.CheckPassword(hash, "wrong horse battery")
+		}
+	})
 }
