@@ -153,22 +153,3 @@ func (db *DB) lockRateKeys(ctx context.Context, limits []RateLimit) error {
 	}
 	return nil
 }
-
-// RateEventKeys returns the key hashes of all stored rate events, for
-// tests that check the table holds nothing readable.
-func (db *DB) RateEventKeys(ctx context.Context) ([][]byte, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT key_hash FROM rate_events ORDER BY id`)
-	if err != nil {
-		return nil, db.wrap(err, "rate events")
-	}
-	defer rows.Close()
-	var out [][]byte
-	for rows.Next() {
-		var k []byte
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out = append(out, bytes.Clone(k))
-	}
-	return out, rows.Err()
-}
