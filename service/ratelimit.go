@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"eyelevel"
 )
 
 // Limit is at most Max events per Key within Window.
@@ -127,7 +125,7 @@ func (s *Service) reserve(ctx context.Context, limits ...Limit) error {
 	ok, err := s.limiter.Reserve(ctx, limits...)
 	if err != nil {
 		s.log.Error("rate limit unavailable, attempt refused", "err", err)
-		return unavailable()
+		return busy()
 	}
 	if !ok {
 		return tooMany()
@@ -143,8 +141,4 @@ func (s *Service) refund(ctx context.Context, keys ...string) {
 	if err := s.limiter.Refund(context.WithoutCancel(ctx), keys...); err != nil {
 		s.log.Warn("rate limit refund failed", "err", err)
 	}
-}
-
-func unavailable() error {
-	return eyelevel.Errorf(eyelevel.EUNAVAILABLE, "error.busy", "The server is busy. Please try again in a moment.")
 }

@@ -143,7 +143,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip 
 	// cannot count refuses, whether the target exists or not.
 	if ok, err := s.limiter.Reserve(ctx, limits...); err != nil {
 		s.log.Error("rate limit unavailable, reset refused", "err", err)
-		return unavailable()
+		return busy()
 	} else if !ok {
 		users = nil
 	}

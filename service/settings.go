@@ -177,7 +177,7 @@ func (s *Service) sendVerification(ctx context.Context, u eyelevel.User, email s
 	// day to it, the mail is silently not sent (the answer is the same).
 	if ok, err := s.limiter.Reserve(ctx, Limit{"verifyto:" + s.addrKey(email), verifyPerAddress, 24 * time.Hour}); err != nil {
 		s.log.Error("rate limit unavailable, verification mail not sent", "err", err)
-		return unavailable()
+		return busy()
 	} else if !ok {
 		s.log.Info("verification mail over the address limit, not sent", "user", u.ID)
 		return nil
