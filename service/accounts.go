@@ -65,12 +65,12 @@ func (s *Service) SignUp(ctx context.Context, in RegisterInput, ip string) (NewA
 		return NewAccount{}, err
 	}
 	key := "register:" + ip
-	if !s.limiter.Reserve(Limit{key, s.cfg.SignupLimit, time.Hour}) {
-		return NewAccount{}, tooMany()
+	if err := s.reserve(ctx, Limit{key, s.cfg.SignupLimit, time.Hour}); err != nil {
+		return NewAccount{}, err
 	}
 	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
-		s.limiter.Refund(key)
+		s.refund(ctx, key)
 		return NewAccount{}, err
 	}
 	out := NewAccount{User: eyelevel.User{

@@ -137,12 +137,12 @@ func (s *Service) RedeemCode(ctx context.Context, a eyelevel.Actor, code, addr s
 	}
 	acct, ip := "code:acct:"+string(a.UserID), "code:ip:"+addr
 	limits := []Limit{{acct, codePerAccount, codeWindow}, {acct + ":day", codePerAccountDay, loginDay}, {ip, codePerIP, codeWindow}}
-	if !s.limiter.Reserve(limits...) {
-		return eyelevel.Credit{}, tooMany()
+	if err := s.reserve(ctx, limits...); err != nil {
+		return eyelevel.Credit{}, err
 	}
 	c, err := s.redeem(ctx, a.UserID, HashCode(code))
 	if err == nil || eyelevel.ErrorCode(err) == eyelevel.EINTERNAL || eyelevel.ErrorCode(err) == eyelevel.EUNAVAILABLE {
-		s.limiter.Refund(acct, acct+":day", ip) // not a guess
+		s.refund(ctx, acct, acct+":day", ip) // not a guess
 	}
 	return c, err
 }

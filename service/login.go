@@ -90,8 +90,8 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 		device, trusted = s.verifyDevice(c.Device, u)
 	}
 	limits := s.loginLimits(store.UsernameKey(c.Username), c.IP, device, trusted)
-	if !s.limiter.Reserve(limits...) {
-		return SignedIn{}, tooMany()
+	if err := s.reserve(ctx, limits...); err != nil {
+		return SignedIn{}, err
 	}
 	keys := make([]string, len(limits))
 	for i, l := range limits {
@@ -106,17 +106,17 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 	var ok bool
 	var checkErr error
 	if err := s.gate.run(ctx, func() { ok, checkErr = CheckPassword(hash, c.Password) }); err != nil {
-		s.limiter.Refund(keys...)
+		s.refund(ctx, keys...)
 		return SignedIn{}, err
 	}
 	if checkErr != nil {
-		s.limiter.Refund(keys...)
+		s.refund(ctx, keys...)
 		return SignedIn{}, checkErr
 	}
 	if !ok || !known {
 		return SignedIn{}, wrong
 	}
-	s.limiter.Refund(keys...)
+	s.refund(ctx, keys...)
 	return s.afterPassword(ctx, c, u, device)
 }
 

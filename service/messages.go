@@ -109,9 +109,11 @@ func (s *Service) sendMessage(ctx context.Context, a eyelevel.Actor, to eyelevel
 		{"msgall:" + string(a.UserID), messagesPerDayAll, 24 * time.Hour}}
 	if !limited {
 		limits = nil
-	} else if !s.limiter.Reserve(limits...) {
-		s.log.Warn("message refused: too many", "user", a.UserID)
-		return Message{}, tooMany()
+	} else if err := s.reserve(ctx, limits...); err != nil {
+		if eyelevel.ErrorCode(err) == eyelevel.ETOOMANY {
+			s.log.Warn("message refused: too many", "user", a.UserID)
+		}
+		return Message{}, err
 	}
 	now := s.now().UTC()
 	m := store.Message{ID: messageID(s.now()), ClientID: client, StaffID: staff, SenderID: a.UserID, CreatedAt: now}
@@ -133,7 +135,7 @@ func (s *Service) sendMessage(ctx context.Context, a eyelevel.Actor, to eyelevel
 	})
 	if err != nil {
 		for _, l := range limits {
-			s.limiter.Refund(l.Key) // nothing was sent
+			s.refund(ctx, l.Key) // nothing was sent
 		}
 		return Message{}, err
 	}

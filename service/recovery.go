@@ -113,8 +113,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip 
 	if err := p.err(); err != nil {
 		return err
 	}
-	if !s.limiter.Reserve(Limit{"resetip:" + ip, resetPerIP, loginWindow}) {
-		return tooMany()
+	if err := s.reserve(ctx, Limit{"resetip:" + ip, resetPerIP, loginWindow}); err != nil {
+		return err
 	}
 	limits := []Limit{{"resetname:" + store.UsernameKey(in.Username), resetPerTarget, time.Hour}}
 	var users []eyelevel.User
@@ -139,7 +139,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, in ResetRequest, ip 
 		}
 		users = us
 	}
-	if !s.limiter.Reserve(limits...) {
+	// Over a target's limit nothing is mailed, silently; a limiter that
+	// cannot count refuses, whether the target exists or not.
+	if ok, err := s.limiter.Reserve(ctx, limits...); err != nil {
+		s.log.Error("rate limit unavailable, reset refused", "err", err)
+		return busy()
+	} else if !ok {
 		users = nil
 	}
 	now := s.now().UTC()
@@ -211,8 +216,8 @@ type Recovered struct {
 // recovery code, which it returns. Errors: EINVALID (the password policy;
 // a used, expired or unknown link), ETOOMANY, EUNAVAILABLE.
 func (s *Service) ResetPassword(ctx context.Context, token, password, ip string) (Recovered, error) {
-	if !s.limiter.Reserve(Limit{"resettoken:" + ip, resetTokenPerIP, loginWindow}) {
-		return Recovered{}, tooMany()
+	if err := s.reserve(ctx, Limit{"resettoken:" + ip, resetTokenPerIP, loginWindow}); err != nil {
+		return Recovered{}, err
 	}
 	t, err := s.resetToken(ctx, token)
 	if err != nil {
@@ -328,10 +333,10 @@ func (s *Service) RecoverWithCode(ctx context.Context, in RecoverInput, ip strin
 		{"recoverip:" + ip, recoverPerIP, loginWindow},
 		{"recoveracct:" + store.UsernameKey(in.Username), recoverPerAcct, time.Hour},
 	}
-	if !s.limiter.Reserve(limits...) {
-		return Recovered{}, tooMany()
+	if err := s.reserve(ctx, limits...); err != nil {
+		return Recovered{}, err
 	}
-	refund := func() { s.limiter.Refund(limits[0].Key, limits[1].Key) }
+	refund := func() { s.refund(ctx, limits[0].Key, limits[1].Key) }
 	u, err := s.db.UserByUsername(ctx, in.Username)
 	known := err == nil
 	if err != nil && eyelevel.ErrorCode(err) != eyelevel.ENOTFOUND {

@@ -13,8 +13,8 @@ import (
 // and not the limiter.
 type acctNoLimit struct{}
 
-func (acctNoLimit) Reserve(...service.Limit) bool { return true }
-func (acctNoLimit) Refund(...string)              {}
+func (acctNoLimit) Reserve(context.Context, ...service.Limit) (bool, error) { return true, nil }
+func (acctNoLimit) Refund(context.Context, ...string) error                 { return nil }
 
 // BenchmarkAcctReset compares the cost of a reset request and of a
 // recovery-code attempt for a known and an unknown account, with the real

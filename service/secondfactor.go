@@ -387,12 +387,12 @@ func (s *Service) checkCode(ctx context.Context, user eyelevel.UserID, sealed []
 func (s *Service) checkTOTP(ctx context.Context, user eyelevel.UserID, sealed []byte, code string) error {
 	code = normalizeCode(code)
 	key := "tfa:" + string(user)
-	if !s.limiter.Reserve(Limit{key, tfaPerAccount, tfaWindow}) {
-		return tooMany()
+	if err := s.reserve(ctx, Limit{key, tfaPerAccount, tfaWindow}); err != nil {
+		return err
 	}
 	secret, err := s.openSecret(ctx, user, sealed)
 	if err != nil {
-		s.limiter.Refund(key)
+		s.refund(ctx, key)
 		return err
 	}
 	step, ok := matchTOTP(secret, code, s.now())
@@ -401,13 +401,13 @@ func (s *Service) checkTOTP(ctx context.Context, user eyelevel.UserID, sealed []
 	}
 	accepted, err := s.db.AcceptStep(ctx, user, step)
 	if err != nil {
-		s.limiter.Refund(key)
+		s.refund(ctx, key)
 		return err
 	}
 	if !accepted {
 		return wrongCode()
 	}
-	s.limiter.Refund(key)
+	s.refund(ctx, key)
 	return nil
 }
 

@@ -48,7 +48,9 @@ type Config struct {
 	// SignupLimit is how many accounts one address may register per hour
 	// (20); care points that sign up many people raise it.
 	SignupLimit int
-	// Limiter counts login and sign-up attempts; nil counts in memory.
+	// Limiter counts attempts of logins, sign-ups, codes, mails and
+	// messages; nil counts in the database on PostgreSQL (shared by all
+	// nodes) and in memory on SQLite (one node).
 	Limiter Limiter
 	// Demo allows the published demo password (serve --demo).
 	Demo bool
@@ -227,7 +229,7 @@ func New(db *store.DB, cfg Config, log *slog.Logger, now func() time.Time) *Serv
 	cfg = cfg.withDefaults()
 	lim := cfg.Limiter
 	if lim == nil {
-		lim = NewMemoryLimiter(now)
+		lim = defaultLimiter(db, cfg, now, log)
 	}
 	gate := newHashGate(cfg.HashMemory, int64(cfg.Password.Memory)*1024, cfg.HashWait)
 	if cfg.Keys != nil {

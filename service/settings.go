@@ -170,12 +170,15 @@ func (s *Service) changeEmail(ctx context.Context, u eyelevel.User, email string
 // use) to that address, in the user's language.
 func (s *Service) sendVerification(ctx context.Context, u eyelevel.User, email string) error {
 	// Nobody may use an account to mail strangers: a few addresses an hour.
-	if !s.limiter.Reserve(Limit{"verifymail:" + string(u.ID), verifyPerHour, time.Hour}) {
-		return tooMany()
+	if err := s.reserve(ctx, Limit{"verifymail:" + string(u.ID), verifyPerHour, time.Hour}); err != nil {
+		return err
 	}
 	// Nor may several accounts together flood one address: beyond a few a
 	// day to it, the mail is silently not sent (the answer is the same).
-	if !s.limiter.Reserve(Limit{"verifyto:" + s.addrKey(email), verifyPerAddress, 24 * time.Hour}) {
+	if ok, err := s.limiter.Reserve(ctx, Limit{"verifyto:" + s.addrKey(email), verifyPerAddress, 24 * time.Hour}); err != nil {
+		s.log.Error("rate limit unavailable, verification mail not sent", "err", err)
+		return busy()
+	} else if !ok {
 		s.log.Info("verification mail over the address limit, not sent", "user", u.ID)
 		return nil
 	}
@@ -258,8 +261,8 @@ const settingsPerAccount = 10
 // gate; wrong guesses are limited per account.
 func (s *Service) checkOwnPassword(ctx context.Context, u eyelevel.User, password, field string) error {
 	key := "settingspw:" + string(u.ID)
-	if !s.limiter.Reserve(Limit{key, settingsPerAccount, loginWindow}) {
-		return tooMany()
+	if err := s.reserve(ctx, Limit{key, settingsPerAccount, loginWindow}); err != nil {
+		return err
 	}
 	var ok bool
 	var checkErr error
@@ -267,7 +270,7 @@ func (s *Service) checkOwnPassword(ctx context.Context, u eyelevel.User, passwor
 		password = ""
 	}
 	if err := s.gate.run(ctx, func() { ok, checkErr = CheckPassword(u.PasswordHash, password) }); err != nil {
-		s.limiter.Refund(key)
+		s.refund(ctx, key)
 		return err
 	}
 	if checkErr != nil {
@@ -276,7 +279,7 @@ func (s *Service) checkOwnPassword(ctx context.Context, u eyelevel.User, passwor
 	if !ok {
 		return invalid(map[string]string{field: "settings.err.current"})
 	}
-	s.limiter.Refund(key)
+	s.refund(ctx, key)
 	return nil
 }
 
