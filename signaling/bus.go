@@ -23,6 +23,9 @@ type Bus interface {
 	Ask(ctx context.Context, subject string, data []byte) ([]byte, error)
 	// Gather sends data and passes each answer to each until ctx ends.
 	Gather(ctx context.Context, subject string, data []byte, each func([]byte)) error
+	// Flush returns once the bus has taken what was sent and subscribed
+	// before (others' messages to those subjects now reach us).
+	Flush(ctx context.Context) error
 }
 
 // MaxBusMessage bounds a message between nodes: a relayed message of at
@@ -49,18 +52,22 @@ const (
 // ignores its own. Nothing of a participant's message crosses but what
 // relayable() rebuilt, and the receiver rebuilds it again.
 type envelope struct {
-	Node      string                   `json:"n"`
-	Kind      string                   `json:"k"`
-	Room      eyelevel.AppointmentID   `json:"r,omitempty"`
-	Role      eyelevel.Role            `json:"o,omitempty"`
-	To        string                   `json:"to,omitempty"`
-	Client    string                   `json:"cl,omitempty"` // kindState: the node of each side, "" if absent
-	Counselor string                   `json:"co,omitempty"`
-	Admitted  bool                     `json:"a,omitempty"`
-	Ended     bool                     `json:"e,omitempty"`
-	Msg       *Message                 `json:"m,omitempty"`
-	User      eyelevel.UserID          `json:"u,omitempty"`
-	IDs       []eyelevel.AppointmentID `json:"ids,omitempty"`
+	Node          string                   `json:"n"`
+	Kind          string                   `json:"k"`
+	Room          eyelevel.AppointmentID   `json:"r,omitempty"`
+	Role          eyelevel.Role            `json:"o,omitempty"`
+	Conn          string                   `json:"cn,omitempty"` // the participant's connection (join, leave)
+	At            int64                    `json:"at,omitempty"` // when it joined (Unix nanoseconds)
+	To            string                   `json:"to,omitempty"`
+	Client        string                   `json:"cl,omitempty"` // kindState: the node of each side, "" if absent
+	Counselor     string                   `json:"co,omitempty"`
+	ClientConn    string                   `json:"cc,omitempty"`
+	CounselorConn string                   `json:"kc,omitempty"`
+	Admitted      bool                     `json:"a,omitempty"`
+	Ended         bool                     `json:"e,omitempty"`
+	Msg           *Message                 `json:"m,omitempty"`
+	User          eyelevel.UserID          `json:"u,omitempty"`
+	IDs           []eyelevel.AppointmentID `json:"ids,omitempty"`
 }
 
 // side indexes room.remote.
@@ -154,7 +161,7 @@ func (h *Hub) forget(id eyelevel.AppointmentID, r *room) {
 // ask asks the nodes in p's room, as p joins there first on this node,
 // who is where and whether the client is admitted; nil when nobody is.
 func (h *Hub) ask(p *Peer) *envelope {
-	b, _ := json.Marshal(envelope{Node: h.cfg.Node, Kind: kindJoin, Room: p.Room, Role: p.Role})
+	b, _ := json.Marshal(envelope{Node: h.cfg.Node, Kind: kindJoin, Room: p.Room, Role: p.Role, Conn: p.conn, At: p.joined})
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.AskTimeout)
 	defer cancel()
 	data, err := h.cfg.Bus.Ask(ctx, h.roomSubject(p.Room, "join"), b)
@@ -169,6 +176,42 @@ func (h *Hub) ask(p *Peer) *envelope {
 	return &e
 }
 
+// enter makes p, the first of its room on this node, known to the other
+// nodes, and takes their state of the room (kept by the node of the other
+// side). Called without h.mu, it returns holding it, or false without it
+// when p was replaced meanwhile.
+func (h *Hub) enter(p *Peer, r *room) bool {
+	a := h.ask(p)
+	// Answer later joiners' questions from now on, and only then say that
+	// p is here: two nodes joining at once each hear the other's join.
+	unsub, err := h.cfg.Bus.Subscribe(h.roomSubject(p.Room, "join"), h.onRoom(p.Room))
+	if err != nil {
+		h.cfg.Log.Error("signaling: subscribing to a room failed", "err", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.AskTimeout)
+	if err := h.cfg.Bus.Flush(ctx); err != nil {
+		h.cfg.Log.Warn("signaling: the bus did not answer", "err", err)
+	}
+	cancel()
+	h.mu.Lock()
+	if unsub != nil {
+		if h.rooms[p.Room] == r {
+			r.unsubs = append(r.unsubs, unsub)
+		} else {
+			unsub()
+		}
+	}
+	if h.rooms[p.Room] != r || *r.slot(p.Role) != p {
+		h.mu.Unlock()
+		return false
+	}
+	if a != nil {
+		r.merge(p, a, h.cfg.Node)
+	}
+	h.tellRoom(p.Room, envelope{Kind: kindJoin, Role: p.Role, Conn: p.conn, At: p.joined})
+	return true
+}
+
 // merge takes the state a node answered for the room p joins; the caller
 // holds h.mu.
 func (r *room) merge(p *Peer, a *envelope, self string) {
@@ -179,18 +222,21 @@ func (r *room) merge(p *Peer, a *envelope, self string) {
 		r.admitted = true
 	}
 	o := otherRole(p.Role)
-	node := a.Client
+	node, conn := a.Client, a.ClientConn
 	if o == eyelevel.RoleCounselor {
-		node = a.Counselor
+		node, conn = a.Counselor, a.CounselorConn
 	}
 	if *r.slot(o) == nil && r.remote[side(o)] == "" && node != self {
-		r.remote[side(o)] = node
+		r.remote[side(o)], r.remoteConn[side(o)], r.remoteAt[side(o)] = node, conn, 0
 	}
 }
 
 // note queues a notice that a participant on another node caused; when it
 // does not fit, that participant is cut off (like notify).
 func (h *Hub) note(r *room, e envelope, to *Peer, m Message) {
+	if to.entering {
+		return // its welcome, still to come, says it
+	}
 	if !to.enqueue(m, false, controlQueue-controlReserve) {
 		h.tellRoom(e.Room, envelope{Kind: kindOverflow, Role: e.Role, To: e.Node})
 	}
@@ -213,21 +259,22 @@ func (h *Hub) onRoom(id eyelevel.AppointmentID) func([]byte, string) {
 		case kindJoin:
 			h.remoteJoin(r, e)
 			if reply != "" {
-				a := envelope{Kind: kindState, Room: id, Admitted: r.admitted, Ended: r.ended, Client: r.remote[0], Counselor: r.remote[1]}
+				a := envelope{Kind: kindState, Room: id, Admitted: r.admitted, Ended: r.ended,
+					Client: r.remote[0], ClientConn: r.remoteConn[0], Counselor: r.remote[1], CounselorConn: r.remoteConn[1]}
 				if r.client != nil {
-					a.Client = h.cfg.Node
+					a.Client, a.ClientConn = h.cfg.Node, r.client.conn
 				}
 				if r.counselor != nil {
-					a.Counselor = h.cfg.Node
+					a.Counselor, a.CounselorConn = h.cfg.Node, r.counselor.conn
 				}
 				h.publish(reply, a)
 			}
 		case kindLeave:
-			if r.remote[side(e.Role)] != e.Node {
+			if r.remote[side(e.Role)] != e.Node || r.remoteConn[side(e.Role)] != e.Conn {
 				return // replaced meanwhile
 			}
-			r.remote[side(e.Role)] = ""
-			if o := *r.slot(otherRole(e.Role)); o != nil && !r.ended {
+			r.remote[side(e.Role)], r.remoteConn[side(e.Role)], r.remoteAt[side(e.Role)] = "", "", 0
+			if o := *r.slot(otherRole(e.Role)); o != nil && !o.entering && !r.ended {
 				o.enqueue(Message{Type: TypePeerLeft}, false, controlQueue)
 			}
 		case kindAdmit:
@@ -244,7 +291,7 @@ func (h *Hub) onRoom(id eyelevel.AppointmentID) func([]byte, string) {
 			}
 		case kindRelay:
 			to := *r.slot(otherRole(e.Role))
-			if to == nil || !r.admitted || e.Msg == nil {
+			if to == nil || to.entering || !r.admitted || e.Msg == nil {
 				return
 			}
 			if m, ok := e.Msg.relayable(); ok && !to.enqueue(m, true, RelayQueue) {
@@ -262,7 +309,13 @@ func (h *Hub) onRoom(id eyelevel.AppointmentID) func([]byte, string) {
 // connection of the same side and tells this node's other side, as Join
 // does for a local one. The caller holds h.mu.
 func (h *Hub) remoteJoin(r *room, e envelope) {
-	if e.Role == "" {
+	s := side(e.Role)
+	if e.Role == "" || *r.slot(e.Role) == nil && r.remote[s] == e.Node && r.remoteConn[s] == e.Conn {
+		return // known already (a join is both asked and announced)
+	}
+	// A join can reach a node late (it was on its way when this node
+	// subscribed): only a newer connection replaces one.
+	if old := *r.slot(e.Role); old != nil && e.At <= old.joined || old == nil && r.remote[s] != "" && e.At < r.remoteAt[s] {
 		return
 	}
 	if old := *r.slot(e.Role); old != nil {
@@ -270,7 +323,7 @@ func (h *Hub) remoteJoin(r *room, e envelope) {
 		old.drop(websocket.StatusNormalClosure, "")
 		*r.slot(e.Role) = nil
 	}
-	r.remote[side(e.Role)] = e.Node
+	r.remote[s], r.remoteConn[s], r.remoteAt[s] = e.Node, e.Conn, e.At
 	if e.Role == eyelevel.RoleCounselor && r.ended {
 		r.ended, r.admitted = false, false
 	}

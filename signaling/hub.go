@@ -81,6 +81,8 @@ type Hub struct {
 type room struct {
 	client, counselor *Peer     // connected to this node
 	remote            [2]string // the node where the client [0] / counselor [1] is connected, if another
+	remoteConn        [2]string // and which connection it is there
+	remoteAt          [2]int64  // and when it joined there (Unix nanoseconds; 0 unknown)
 	admitted          bool      // the counselor let the client in
 	ended             bool      // the counselor ended the session
 	unsubs            []func()  // the room's bus subscriptions
@@ -223,6 +225,12 @@ func (h *Hub) Join(p *Peer) bool {
 	}
 	h.serving.Add(1)
 	p.counted = true
+	p.joined = time.Now().UnixNano()
+	if h.cfg.Bus != nil {
+		b := make([]byte, 8)
+		rand.Read(b)
+		p.conn = hex.EncodeToString(b)
+	}
 	r := h.rooms[p.Room]
 	fresh := r == nil
 	if fresh {
@@ -236,26 +244,19 @@ func (h *Hub) Join(p *Peer) bool {
 		old.drop(websocket.StatusNormalClosure, "")
 	}
 	*slot = p
-	r.remote[side(p.Role)] = ""
+	r.remote[side(p.Role)], r.remoteConn[side(p.Role)], r.remoteAt[side(p.Role)] = "", "", 0
 	h.record(p.Room, p.User, eyelevel.RoomJoined)
 	if fresh && h.cfg.Bus != nil {
-		// The first here of this room: the other nodes' state of it
-		// (kept by the node of the other side) decides what p is told.
+		p.entering = true // what the other nodes say meanwhile is in the welcome
 		h.mu.Unlock()
-		a := h.ask(p)
-		h.mu.Lock()
-		if h.rooms[p.Room] != r || *slot != p {
-			h.mu.Unlock()
+		if !h.enter(p, r) { // returns holding h.mu
 			return true // replaced meanwhile; p was dropped
 		}
-		h.listen(r, p.Room, "join")
-		if a != nil {
-			r.merge(p, a, h.cfg.Node)
-		}
 	} else {
-		h.tellRoom(p.Room, envelope{Kind: kindJoin, Role: p.Role})
+		h.tellRoom(p.Room, envelope{Kind: kindJoin, Role: p.Role, Conn: p.conn, At: p.joined})
 	}
 	defer h.mu.Unlock()
+	p.entering = false
 	if p.Role == eyelevel.RoleCounselor && r.ended {
 		// The counselor coming back reopens the session; the client waits again.
 		r.ended, r.admitted = false, false
@@ -298,7 +299,7 @@ func (h *Hub) Leave(p *Peer) {
 	if *r.slot(p.Role) == p { // else already replaced
 		*r.slot(p.Role) = nil
 		h.record(p.Room, p.User, eyelevel.RoomLeft)
-		h.tellRoom(p.Room, envelope{Kind: kindLeave, Role: p.Role})
+		h.tellRoom(p.Room, envelope{Kind: kindLeave, Role: p.Role, Conn: p.conn})
 		if other := r.other(p); other != nil && !r.ended {
 			// Into the reserve that notify leaves. Should even that be full
 			// (p came and went in a loop), the notice is lost, not other.

@@ -20,14 +20,14 @@ type NATSBus struct {
 	nc       *nats.Conn
 	ch       chan *nats.Msg
 	mu       sync.Mutex
-	handlers map[string]func(data []byte, reply string)
+	handlers map[*nats.Subscription]func(data []byte, reply string)
 	quit     chan struct{}
 	done     chan struct{}
 }
 
 // NewNATSBus starts a bus on nc; Close stops it (nc stays the caller's).
 func NewNATSBus(nc *nats.Conn) *NATSBus {
-	b := &NATSBus{nc: nc, ch: make(chan *nats.Msg, busQueue), handlers: map[string]func([]byte, string){},
+	b := &NATSBus{nc: nc, ch: make(chan *nats.Msg, busQueue), handlers: map[*nats.Subscription]func([]byte, string){},
 		quit: make(chan struct{}), done: make(chan struct{})}
 	go b.dispatch()
 	return b
@@ -44,7 +44,7 @@ func (b *NATSBus) dispatch() {
 				continue // no node of ours sends that much: not worth decoding
 			}
 			b.mu.Lock()
-			fn := b.handlers[m.Sub.Subject]
+			fn := b.handlers[m.Sub]
 			b.mu.Unlock()
 			if fn != nil {
 				fn(m.Data, m.Reply)
@@ -55,20 +55,18 @@ func (b *NATSBus) dispatch() {
 
 // Subscribe implements Bus.
 func (b *NATSBus) Subscribe(subject string, fn func(data []byte, reply string)) (func(), error) {
+	// Locked until the handler is in: the dispatcher waits for it.
 	b.mu.Lock()
-	b.handlers[subject] = fn
-	b.mu.Unlock()
+	defer b.mu.Unlock()
 	sub, err := b.nc.ChanSubscribe(subject, b.ch)
 	if err != nil {
-		b.mu.Lock()
-		delete(b.handlers, subject)
-		b.mu.Unlock()
 		return nil, err
 	}
+	b.handlers[sub] = fn
 	return func() {
 		sub.Unsubscribe()
 		b.mu.Lock()
-		delete(b.handlers, subject)
+		delete(b.handlers, sub)
 		b.mu.Unlock()
 	}, nil
 }
@@ -114,6 +112,9 @@ func (b *NATSBus) Gather(ctx context.Context, subject string, data []byte, each 
 		}
 	}
 }
+
+// Flush implements Bus.
+func (b *NATSBus) Flush(ctx context.Context) error { return b.nc.FlushWithContext(ctx) }
 
 // Close stops delivering messages.
 func (b *NATSBus) Close() {
