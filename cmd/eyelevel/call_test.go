@@ -24,6 +24,11 @@ type callWorld struct {
 
 func newCallWorld(t testing.TB) *callWorld {
 	base, _ := startServer(t, "--demo", "--room-open-before", "240h", "--min-lead", "0s")
+	return bookCall(t, base)
+}
+
+// bookCall books an appointment on the demo server at base and opens its room.
+func bookCall(t testing.TB, base string) *callWorld {
 	w := &callWorld{base: base}
 	reg := map[string]string{"username": "anrufende", "password": "a long passphrase", "language": "de", "timezone": "Europe/Berlin"}
 	if st := call(t, "POST", base+"/api/v1/accounts", "", withConsent(reg), nil); st != 201 {
@@ -69,6 +74,7 @@ type pionPeer struct {
 	connected chan struct{}
 	got       map[string]*atomic.Int64 // packets received per kind
 	sent      atomic.Int64             // signaling messages sent (to size the rate limit)
+	descs     atomic.Int64             // session descriptions received
 	wmu       sync.Mutex
 }
 
@@ -203,6 +209,7 @@ func (p *pionPeer) run(ctx context.Context) {
 				p.send(ctx, map[string]any{"type": "description", "description": offer})
 			}
 		case "description":
+			p.descs.Add(1)
 			if err := p.pc.SetRemoteDescription(*m.Description); err != nil {
 				p.t.Errorf("%s: set remote: %v", p.role, err)
 				return
