@@ -75,7 +75,7 @@ func node(tb testing.TB, name, subject string) *Hub {
 }
 
 // await returns p's next message, waiting for it to come from another node.
-func awaitMsg(t *testing.T, p *Peer) Message {
+func awaitMsg(t testing.TB, p *Peer) Message {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -94,7 +94,7 @@ func awaitMsg(t *testing.T, p *Peer) Message {
 	}
 }
 
-func awaitTypes(t *testing.T, p *Peer, types ...string) {
+func awaitTypes(t testing.TB, p *Peer, types ...string) {
 	t.Helper()
 	for _, want := range types {
 		if got := awaitMsg(t, p); got.Type != want {
@@ -115,7 +115,7 @@ func awaitDropped(t *testing.T, p *Peer) (websocket.StatusCode, string) {
 }
 
 // crossAdmitted puts the client on a and the counselor on b, admitted.
-func crossAdmitted(t *testing.T, a, b *Hub, room eyelevel.AppointmentID) (client, counselor *Peer) {
+func crossAdmitted(t testing.TB, a, b *Hub, room eyelevel.AppointmentID) (client, counselor *Peer) {
 	t.Helper()
 	client = NewPeer(room, "c", eyelevel.RoleClient)
 	counselor = NewPeer(room, "k", eyelevel.RoleCounselor)

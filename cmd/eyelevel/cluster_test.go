@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ type clusterNode struct {
 }
 
 // startNode runs a node through run() and waits until /healthz answers.
-func startNode(t *testing.T, args ...string) *clusterNode {
+func startNode(t testing.TB, args ...string) *clusterNode {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &clusterNode{stop: cancel, done: make(chan error, 1), stderr: &syncBuffer{}}
@@ -176,4 +177,52 @@ func TestTwoNodesCallSurvivesNodeStop(t *testing.T) {
 	}
 	after := waitMedia("after the reconnect", during+20)
 	t.Logf("packets received (fewest of the four tracks): %d before node A stopped, %d while it stopped, %d after the reconnect", before, during, after)
+}
+
+// BenchmarkCallSetupAcrossNodes measures, for sequential pion-to-pion
+// calls with the client on node A and the counselor on node B (one
+// PostgreSQL, one NATS, loopback), the time from both joining the room to
+// ICE connected. It runs in the PostgreSQL pass of the suite:
+//
+//	EYELEVEL_TEST_POSTGRES=postgres://… go test ./cmd/eyelevel -run '^$' -bench CallSetupAcrossNodes -benchtime 30x
+func BenchmarkCallSetupAcrossNodes(b *testing.B) {
+	if storetest.Suite() != store.Postgres {
+		b.Skip("two nodes need PostgreSQL")
+	}
+	natsURL := testNATSURL(b)
+	dsn, _ := storetest.Location(b, store.Postgres)
+	shared := []string{"--db", dsn, "--nats", natsURL, "--turn-secret", "bench-secret-bench-secret-bench-secret",
+		"--master-key-file", filepath.Join(b.TempDir(), "master.key"), "--demo", "--room-open-before", "240h", "--min-lead", "0s"}
+	a := startNode(b, shared...)
+	nb := startNode(b, shared...)
+	w := bookCall(b, a.base)
+	wb := *w
+	wb.base = nb.base
+	var setups []time.Duration
+	for b.Loop() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		client := joinRoom(ctx, b, w, w.clientTok, "client", false)
+		counselor := joinRoom(ctx, b, &wb, w.counselorTok, "counselor", false)
+		client.addTracks(ctx)
+		counselor.addTracks(ctx)
+		start := time.Now()
+		go client.run(ctx)
+		go counselor.run(ctx)
+		for _, p := range []*pionPeer{client, counselor} {
+			select {
+			case <-p.connected:
+			case <-ctx.Done():
+				b.Fatalf("%s: ICE did not connect", p.role)
+			}
+		}
+		setups = append(setups, time.Since(start))
+		cancel()
+		client.pc.Close()
+		counselor.pc.Close()
+		client.ws.Close(websocket.StatusNormalClosure, "")
+		counselor.ws.Close(websocket.StatusNormalClosure, "")
+	}
+	slices.Sort(setups)
+	b.ReportMetric(float64(setups[len(setups)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(setups[len(setups)*99/100].Microseconds())/1000, "p99-ms")
 }
