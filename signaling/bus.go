@@ -121,8 +121,13 @@ func (h *Hub) publish(subject string, e envelope) {
 	if err != nil {
 		return
 	}
+	// Logged once per outage, not once per message.
 	if err := h.cfg.Bus.Publish(subject, b); err != nil {
-		h.cfg.Log.Warn("signaling: publishing to the other nodes failed", "err", err)
+		if h.pubFailing.CompareAndSwap(false, true) {
+			h.cfg.Log.Warn("signaling: publishing to the other nodes failed", "err", err)
+		}
+	} else if h.pubFailing.CompareAndSwap(true, false) {
+		h.cfg.Log.Info("signaling: publishing to the other nodes works again")
 	}
 }
 

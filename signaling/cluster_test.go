@@ -325,3 +325,30 @@ func TestClusterFloodBounded(t *testing.T) {
 		t.Errorf("node B queued %d relayed messages, more than %d", n, RelayQueue)
 	}
 }
+
+// TestBusDecode: what a node accepts from the bus is bounded and from
+// another node.
+func TestBusDecode(t *testing.T) {
+	h := New(Config{Node: "A"})
+	ids := make([]string, maxWaitingIDs+1)
+	for i := range ids {
+		ids[i] = `"x"`
+	}
+	for _, c := range []struct {
+		raw string
+		ok  bool
+	}{
+		{`{"n":"B","k":"join","r":"r1","o":"client"}`, true},
+		{`{"n":"A","k":"join","r":"r1","o":"client"}`, false}, // its own
+		{`{"k":"join","r":"r1","o":"client"}`, false},         // from nowhere
+		{`{"n":"B","k":"join","r":"r1","o":"admin"}`, false},
+		{`{"n":"B","k":"waiting","ids":[` + strings.Join(ids, ",") + `]}`, false},
+		{`{"n":"B","k":"recheck","u":"` + strings.Repeat("u", 200) + `"}`, false},
+		{`{"n":"B","k":"relay","r":"r1","o":"client","m":{"type":"candidate","candidate":"` + strings.Repeat("x", MaxBusMessage) + `"}}`, false},
+		{`[1,2]`, false},
+	} {
+		if _, ok := h.decode([]byte(c.raw)); ok != c.ok {
+			t.Errorf("decode(%.60s…) = %v, want %v", c.raw, ok, c.ok)
+		}
+	}
+}

@@ -75,7 +75,8 @@ type Hub struct {
 	eventsClosed bool       // Close closed events (guarded by mu)
 	eventsDone   chan struct{}
 	lost         atomic.Int64
-	unsubs       []func() // the bus subscriptions of the node (not of rooms)
+	unsubs       []func()    // the bus subscriptions of the node (not of rooms)
+	pubFailing   atomic.Bool // publishing to the bus fails (logged once)
 }
 
 type room struct {
