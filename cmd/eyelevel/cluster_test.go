@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -162,6 +163,16 @@ func TestTwoNodesCallSurvivesNodeStop(t *testing.T) {
 		t.Fatalf("client reconnect to node B: %v", err)
 	}
 	t.Cleanup(func() { ws.Close(websocket.StatusNormalClosure, "") })
+	// Node B knows from the counselor's side that the client was admitted.
+	_, first, err := ws.Read(ctx)
+	var welcome struct {
+		Type string
+		A    bool `json:"admitted"`
+		P    bool `json:"peer_present"`
+	}
+	if err != nil || json.Unmarshal(first, &welcome) != nil || welcome.Type != "welcome" || !welcome.A || !welcome.P {
+		t.Fatalf("client back on node B: %s (%v); want welcome, admitted, the counselor present", first, err)
+	}
 	client.wmu.Lock()
 	client.ws = ws
 	client.wmu.Unlock()
