@@ -6,6 +6,8 @@ package signaling
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -34,6 +36,18 @@ type Config struct {
 	// Recheck is how often a connection's session is checked again (Peer.Check).
 	// Default 30 s.
 	Recheck time.Duration
+
+	// Bus, when set, joins this hub to the hubs of other nodes, so the two
+	// participants of a room may be connected to different nodes (bus.go).
+	Bus Bus
+	// Node names this hub on the bus (default: random); Subject prefixes
+	// its subjects (default "eyelevel.signal").
+	Node, Subject string
+	// AskTimeout bounds how long a join waits for the other nodes' state
+	// of its room (default 2 s; nobody listening answers at once).
+	// GatherTimeout is how long Waiting listens for the other nodes
+	// (default 50 ms).
+	AskTimeout, GatherTimeout time.Duration
 }
 
 // eventQueue bounds the room events waiting for the database. When it is
@@ -61,12 +75,18 @@ type Hub struct {
 	eventsClosed bool       // Close closed events (guarded by mu)
 	eventsDone   chan struct{}
 	lost         atomic.Int64
+	unsubs       []func()    // the bus subscriptions of the node (not of rooms)
+	pubFailing   atomic.Bool // publishing to the bus fails (logged once)
 }
 
 type room struct {
-	client, counselor *Peer
-	admitted          bool // the counselor let the client in
-	ended             bool // the counselor ended the session
+	client, counselor *Peer     // connected to this node
+	remote            [2]string // the node where the client [0] / counselor [1] is connected, if another
+	remoteConn        [2]string // and which connection it is there
+	remoteAt          [2]int64  // and when it joined there (Unix nanoseconds; 0 unknown)
+	admitted          bool      // the counselor let the client in
+	ended             bool      // the counselor ended the session
+	unsubs            []func()  // the room's bus subscriptions
 }
 
 // NewHub returns an empty hub with the default limits; events may be nil.
@@ -87,7 +107,24 @@ func New(cfg Config) *Hub {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Node == "" {
+		b := make([]byte, 6)
+		rand.Read(b)
+		cfg.Node = hex.EncodeToString(b)
+	}
+	if cfg.Subject == "" {
+		cfg.Subject = "eyelevel.signal"
+	}
+	if cfg.AskTimeout <= 0 {
+		cfg.AskTimeout = 2 * time.Second
+	}
+	if cfg.GatherTimeout <= 0 {
+		cfg.GatherTimeout = 50 * time.Millisecond
+	}
 	h := &Hub{cfg: cfg, rooms: map[eyelevel.AppointmentID]*room{}}
+	if cfg.Bus != nil {
+		h.subscribeNode()
+	}
 	if cfg.Events != nil {
 		h.events = make(chan event, eventQueue)
 		h.eventsDone = make(chan struct{})
@@ -142,6 +179,10 @@ func (h *Hub) Close(ctx context.Context) error {
 		defer close(done)
 		h.serving.Wait()
 		h.mu.Lock()
+		for _, u := range h.unsubs {
+			u()
+		}
+		h.unsubs = nil
 		if h.events != nil && !h.eventsClosed {
 			h.eventsClosed = true
 			close(h.events)
@@ -174,21 +215,29 @@ func (r *room) other(p *Peer) *Peer {
 }
 
 // Join enters p into its room. A second connection of the same side (a
-// reload, another tab) replaces the first. It reports false, and drops p,
-// once the hub is closing; else p must Leave.
+// reload, another tab), on this node or another, replaces the first. It
+// reports false, and drops p, once the hub is closing; else p must Leave.
 func (h *Hub) Join(p *Peer) bool {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closing {
+		h.mu.Unlock()
 		p.drop(websocket.StatusServiceRestart, "service restart")
 		return false
 	}
 	h.serving.Add(1)
 	p.counted = true
+	p.joined = time.Now().UnixNano()
+	if h.cfg.Bus != nil {
+		b := make([]byte, 8)
+		rand.Read(b)
+		p.conn = hex.EncodeToString(b)
+	}
 	r := h.rooms[p.Room]
-	if r == nil {
+	fresh := r == nil
+	if fresh {
 		r = &room{}
 		h.rooms[p.Room] = r
+		h.listen(r, p.Room, "ev") // before asking: no event gets lost in between
 	}
 	slot := r.slot(p.Role)
 	if old := *slot; old != nil {
@@ -196,21 +245,38 @@ func (h *Hub) Join(p *Peer) bool {
 		old.drop(websocket.StatusNormalClosure, "")
 	}
 	*slot = p
+	r.remote[side(p.Role)], r.remoteConn[side(p.Role)], r.remoteAt[side(p.Role)] = "", "", 0
 	h.record(p.Room, p.User, eyelevel.RoomJoined)
+	if fresh && h.cfg.Bus != nil {
+		p.entering = true // what the other nodes say meanwhile is in the welcome
+		h.mu.Unlock()
+		if !h.enter(p, r) { // returns holding h.mu
+			return true // replaced meanwhile; p was dropped
+		}
+	} else {
+		h.tellRoom(p.Room, envelope{Kind: kindJoin, Role: p.Role, Conn: p.conn, At: p.joined})
+	}
+	defer h.mu.Unlock()
+	p.entering = false
 	if p.Role == eyelevel.RoleCounselor && r.ended {
 		// The counselor coming back reopens the session; the client waits again.
 		r.ended, r.admitted = false, false
 	}
 	other := r.other(p)
-	tell(p, Message{Type: TypeWelcome, Role: string(p.Role), Polite: p.Role == eyelevel.RoleClient, PeerPresent: other != nil, Admitted: r.admitted})
+	peer := r.present(otherRole(p.Role))
+	tell(p, Message{Type: TypeWelcome, Role: string(p.Role), Polite: p.Role == eyelevel.RoleClient, PeerPresent: peer, Admitted: r.admitted})
 	switch {
 	case r.ended:
 		tell(p, Message{Type: TypeEnded})
-	case r.admitted && other != nil:
+	case r.admitted && peer:
 		tell(p, Message{Type: TypeReady})
-		notify(p, other, Message{Type: TypeReady})
-	case !r.admitted && r.client != nil:
-		notify(p, r.client, Message{Type: TypeWaiting, PeerPresent: r.counselor != nil})
+		if other != nil {
+			notify(p, other, Message{Type: TypeReady})
+		}
+	case !r.admitted && r.present(eyelevel.RoleClient):
+		if r.client != nil {
+			notify(p, r.client, Message{Type: TypeWaiting, PeerPresent: r.present(eyelevel.RoleCounselor)})
+		}
 		if r.counselor != nil {
 			notify(p, r.counselor, Message{Type: TypeClientWaiting})
 		}
@@ -228,18 +294,22 @@ func (h *Hub) Leave(p *Peer) {
 		defer h.serving.Done()
 	}
 	r := h.rooms[p.Room]
-	if r == nil || *r.slot(p.Role) != p {
-		return // already replaced
+	if r == nil {
+		return
 	}
-	*r.slot(p.Role) = nil
-	h.record(p.Room, p.User, eyelevel.RoomLeft)
-	if other := r.other(p); other != nil && !r.ended {
-		// Into the reserve that notify leaves. Should even that be full
-		// (p came and went in a loop), the notice is lost, not other.
-		other.enqueue(Message{Type: TypePeerLeft}, false, controlQueue)
+	if *r.slot(p.Role) == p { // else already replaced
+		*r.slot(p.Role) = nil
+		h.record(p.Room, p.User, eyelevel.RoomLeft)
+		h.tellRoom(p.Room, envelope{Kind: kindLeave, Role: p.Role, Conn: p.conn})
+		if other := r.other(p); other != nil && !r.ended {
+			// Into the reserve that notify leaves. Should even that be full
+			// (p came and went in a loop), the notice is lost, not other.
+			other.enqueue(Message{Type: TypePeerLeft}, false, controlQueue)
+		}
 	}
 	if r.client == nil && r.counselor == nil {
-		delete(h.rooms, p.Room)
+		// The other side's node, if any, keeps the room's state.
+		h.forget(p.Room, r)
 	}
 }
 
@@ -250,6 +320,14 @@ func (h *Hub) Recheck(user eyelevel.UserID) {
 	if h == nil {
 		return
 	}
+	h.recheck(user)
+	if h.cfg.Bus != nil {
+		h.publish(h.cfg.Subject+".recheck", envelope{Kind: kindRecheck, User: user})
+	}
+}
+
+// recheck pokes the connections of user on this node.
+func (h *Hub) recheck(user eyelevel.UserID) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, r := range h.rooms {
@@ -265,15 +343,19 @@ func (h *Hub) Recheck(user eyelevel.UserID) {
 }
 
 // Waiting reports which of the rooms have a client waiting to be admitted
-// (for the counselor's dashboard).
+// (for the counselor's dashboard), on any node: with a bus it waits up to
+// Config.GatherTimeout for the other nodes' answers.
 func (h *Hub) Waiting(ids []eyelevel.AppointmentID) map[eyelevel.AppointmentID]bool {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	out := map[eyelevel.AppointmentID]bool{}
 	for _, id := range ids {
-		if r := h.rooms[id]; r != nil && r.client != nil && !r.admitted && !r.ended {
+		if r := h.rooms[id]; r != nil && r.present(eyelevel.RoleClient) && !r.admitted && !r.ended {
 			out[id] = true
 		}
+	}
+	h.mu.Unlock()
+	if h.cfg.Bus != nil {
+		h.gatherWaiting(ids, out)
 	}
 	return out
 }
@@ -297,12 +379,15 @@ func (h *Hub) Handle(p *Peer, raw []byte) *Message {
 		if p.Role != eyelevel.RoleCounselor {
 			return errorMessage("forbidden", "signal.err.forbidden")
 		}
-		if r.client == nil {
+		if !r.present(eyelevel.RoleClient) {
 			return errorMessage("conflict", "signal.err.no_client")
 		}
 		r.admitted = true
-		notify(p, r.client, Message{Type: TypeReady})
+		if r.client != nil {
+			notify(p, r.client, Message{Type: TypeReady})
+		}
 		tell(p, Message{Type: TypeReady})
+		h.tellRoom(p.Room, envelope{Kind: kindAdmit, Role: p.Role})
 	case TypeEnd:
 		if p.Role != eyelevel.RoleCounselor {
 			return errorMessage("forbidden", "signal.err.forbidden")
@@ -313,14 +398,19 @@ func (h *Hub) Handle(p *Peer, raw []byte) *Message {
 				notify(p, q, Message{Type: TypeEnded})
 			}
 		}
+		h.tellRoom(p.Room, envelope{Kind: kindEnd, Role: p.Role})
 	case TypeDescription, TypeCandidate:
-		if !r.admitted || other == nil {
+		if !r.admitted || !r.present(otherRole(p.Role)) {
 			return errorMessage("conflict", "signal.err.not_ready")
 		}
-		if msg, ok := m.relayable(); ok {
-			relay(p, other, msg)
-		} else {
+		msg, ok := m.relayable()
+		switch {
+		case !ok:
 			return errorMessage("invalid", "signal.err.invalid")
+		case other != nil:
+			relay(p, other, msg)
+		default: // the other side is on another node
+			h.tellRoom(p.Room, envelope{Kind: kindRelay, Role: p.Role, Msg: &msg})
 		}
 	default:
 		return errorMessage("invalid", "signal.err.invalid")

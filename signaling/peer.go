@@ -53,7 +53,10 @@ type Peer struct {
 	relayed, control int32         // messages of each budget in queue (guarded by qmu)
 	ready            chan struct{} // the queue has messages
 	poke             chan struct{}
-	counted          bool // Join added it to Hub.serving (guarded by Hub.mu)
+	counted          bool   // Join added it to Hub.serving (guarded by Hub.mu)
+	conn             string // names the connection on the bus (set by Join)
+	joined           int64  // when Join took it, in Unix nanoseconds: the newer connection of a side wins
+	entering         bool   // Join asks the other nodes: no notice before the welcome (guarded by Hub.mu)
 
 	done   chan struct{}
 	once   sync.Once

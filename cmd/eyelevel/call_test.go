@@ -75,6 +75,7 @@ type pionPeer struct {
 	connected chan struct{}
 	got       map[string]*atomic.Int64 // packets received per kind
 	sent      atomic.Int64             // signaling messages sent (to size the rate limit)
+	descs     atomic.Int64             // session descriptions received
 	wmu       sync.Mutex
 }
 
@@ -209,6 +210,7 @@ func (p *pionPeer) run(ctx context.Context) {
 				p.send(ctx, map[string]any{"type": "description", "description": offer})
 			}
 		case "description":
+			p.descs.Add(1)
 			if err := p.pc.SetRemoteDescription(*m.Description); err != nil {
 				p.t.Errorf("%s: set remote: %v", p.role, err)
 				return

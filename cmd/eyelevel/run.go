@@ -327,7 +327,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	svc := service.New(db, scfg, log, nil)
-	hub := signaling.New(signaling.Config{Log: log, Events: func(room eyelevel.AppointmentID, user eyelevel.UserID, event string) {
+	hub := signaling.New(signaling.Config{Log: log, Bus: cl.signalBus(), Node: cl.id, Events: func(room eyelevel.AppointmentID, user eyelevel.UserID, event string) {
 		if err := svc.RecordRoomEvent(context.WithoutCancel(ctx), room, user, event); err != nil {
 			log.Error("recording room event", "err", err)
 		}
