@@ -33,13 +33,18 @@ func (db *DB) Clock(ctx context.Context) (time.Time, error) {
 // decides, so of any number of contenders at most one holds it at a time;
 // it commits on its own, outside any transaction, so that a node frozen
 // midway holds no lock that would keep the others from taking over. now
-// must come from Clock. It returns the lease as it stands afterwards:
+// must come from Clock. A renewal never shortens the lease: one delayed
+// behind a later one (a retry after a timeout) must not end the lease in
+// the database before the holder stops trusting it. It returns the lease
+// as it stands afterwards:
 // holder has it if Holder is holder.
 func (db *DB) TakeLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (Lease, error) {
 	var l Lease
 	var ms int64
 	err := db.wq(ctx).QueryRowContext(ctx, `INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+			expires_ms = CASE WHEN leases.holder = excluded.holder AND leases.expires_ms > excluded.expires_ms
+				THEN leases.expires_ms ELSE excluded.expires_ms END
 		WHERE leases.holder = excluded.holder OR leases.expires_ms <= $4
 		RETURNING holder, expires_ms`,
 		name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli()).Scan(&l.Holder, &ms)

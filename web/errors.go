@@ -52,7 +52,7 @@ func apiErrorOf(r *http.Request, d Deps, err error) apiError {
 	lang := info(r).Lang
 	var e *eyelevel.Error
 	if !errors.As(err, &e) {
-		d.Log.Error("internal error", "method", r.Method, "route", routeOf(r), "err", err)
+		d.Log.Error("internal error", "method", method(r.Method), "route", routeOf(r), "err", err)
 		return apiError{Code: eyelevel.EINTERNAL, Message: d.Catalog.T(lang, "error.internal")}
 	}
 	out := apiError{Code: e.Code, Message: e.Message}

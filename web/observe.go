@@ -33,6 +33,9 @@ func routed(mux *http.ServeMux) http.Handler {
 // routeOf returns the pattern the mux matched for r, once it has; for
 // logs, which must not carry the path's ids.
 func routeOf(r *http.Request) string {
+	if r.Pattern != "" { // inside a handler: the mux set it on this request
+		return r.Pattern
+	}
 	if h, ok := r.Context().Value(routeKey{}).(*routeHolder); ok && h.pattern != "" {
 		return h.pattern
 	}

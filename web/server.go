@@ -105,7 +105,7 @@ func recoverer(next http.Handler, d Deps) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				d.Log.Error("panic serving request", "method", r.Method, "route", routeOf(r), "panic", v)
+				d.Log.Error("panic serving request", "method", method(r.Method), "route", routeOf(r), "panic", v)
 				writeError(w, r, d, eyelevel.Errorf(eyelevel.EINTERNAL, "error.internal", "internal error"))
 			}
 		}()
@@ -193,7 +193,7 @@ func withActor(next http.Handler, d Deps) http.Handler {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, ri))
 		if lookupErr != nil {
-			d.Log.Error("looking up the session", "method", r.Method, "err", lookupErr)
+			d.Log.Error("looking up the session", "method", method(r.Method), "err", lookupErr)
 			unavailable := eyelevel.Errorf(eyelevel.EUNAVAILABLE, "error.unavailable", "The service is briefly unavailable. Please try again in a few minutes.")
 			w.Header().Set("Retry-After", "10")
 			if strings.HasPrefix(r.URL.Path, "/api/") {

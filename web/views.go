@@ -259,7 +259,7 @@ func (v *views) message(r *http.Request, err error) string {
 	lang := info(r).Lang
 	var e *eyelevel.Error
 	if !errors.As(err, &e) || e.Code == eyelevel.EINTERNAL {
-		v.d.Log.Error("internal error", "method", r.Method, "route", routeOf(r), "err", err)
+		v.d.Log.Error("internal error", "method", method(r.Method), "route", routeOf(r), "err", err)
 		return v.d.Catalog.T(lang, "error.internal")
 	}
 	if e.Key == "" {

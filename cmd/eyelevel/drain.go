@@ -57,12 +57,12 @@ type stopper struct {
 
 type closer struct {
 	name string
-	c    func() error
+	c    func(context.Context) error // ctx ends with --shutdown-timeout
 }
 
 // closeLater adds c to what closes after the background work, before
 // those added earlier (as defer would).
-func (s *stopper) closeLater(name string, c func() error) {
+func (s *stopper) closeLater(name string, c func(context.Context) error) {
 	s.closers = append(s.closers, closer{name, c})
 }
 
@@ -111,7 +111,7 @@ func (s *stopper) stop() {
 		forced = true
 	}
 	for i := len(s.closers) - 1; i >= 0; i-- {
-		if err := s.closers[i].c(); err != nil {
+		if err := s.closers[i].c(ctx); err != nil {
 			s.log.Error("closing "+s.closers[i].name, "err", err)
 		}
 	}

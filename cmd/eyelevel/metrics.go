@@ -53,9 +53,9 @@ func watchNode(mx *metrics.Metrics, hub *signaling.Hub, v *video, bg *background
 
 // serveMetrics serves mx at /metrics on addr, apart from the public
 // address (nothing when addr is empty), until stop is called.
-func serveMetrics(addr string, mx *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
+func serveMetrics(addr string, mx *metrics.Metrics, log *slog.Logger) (stop func(context.Context) error, err error) {
 	if addr == "" {
-		return func() {}, nil
+		return func(context.Context) error { return nil }, nil
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -74,10 +74,14 @@ func serveMetrics(addr string, mx *metrics.Metrics, log *slog.Logger) (stop func
 		}
 	}()
 	log.Info("metrics are served", "url", "http://"+ln.Addr().String()+"/metrics")
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
+	// A scrape in flight may finish within what is left of the stop's
+	// time; then the connections are closed.
+	return func(ctx context.Context) error {
+		err := srv.Shutdown(ctx)
+		if err != nil {
+			srv.Close()
+		}
 		<-done
+		return err
 	}, nil
 }

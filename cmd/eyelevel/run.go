@@ -283,7 +283,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// Background work ends and is waited for before the database closes.
 	// The jobs run on the node that leads the cluster (leader.go).
-	jobCtx, stopJobs := context.WithCancel(ctx)
+	// They go on while the node drains: the stop ends them (drain.go).
+	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	bg := newBackground()
 	bg.log = log
 	st := &stopper{node: c.node, log: log, bg: bg, stopJobs: stopJobs, db: db} // the stop's order: drain.go
@@ -292,7 +293,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	st.closeLater("the cluster link", func() error { cl.Close(); return nil })
+	st.closeLater("the cluster link", func(context.Context) error { cl.Close(); return nil })
 	lead := newLeader(db, cl.id, log)
 	bg.lead = lead
 	bg.wg.Go(func() { lead.run(jobCtx) })
@@ -301,7 +302,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	st.closeLater("the TURN relay", video.Close)
+	st.closeLater("the TURN relay", func(context.Context) error { return video.Close() })
 	// Listen before the service is built: links in mails default to the
 	// address actually listened on (with --addr :0 known only now).
 	ln, err := net.Listen("tcp", c.addr)
@@ -338,7 +339,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	st.closeLater("the metrics server", func() error { stopMetrics(); return nil })
+	st.closeLater("the metrics server", stopMetrics)
 	cat, err := i18n.Load()
 	if err != nil {
 		return err
