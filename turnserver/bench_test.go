@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +28,9 @@ import (
 //	go test ./turnserver -run '^$' -bench Relay -benchtime 1x -count 3
 //
 // TURNBENCH_SOCKETS sets the embedded server's Sockets and TURNBENCH_FLAGS
-// adds uclient flags (e.g. "-c"). benchUclient lists the metrics.
+// adds uclient flags (e.g. "-c"). TURNBENCH_CPUPROFILE=file writes the
+// embedded server's CPU profile (of its last run). benchUclient lists the
+// metrics.
 func BenchmarkRelay(b *testing.B) {
 	uclientPath(b)
 	if _, err := exec.LookPath("turnserver"); err != nil {
@@ -121,6 +124,14 @@ func TestHelperTURNServer(t *testing.T) {
 		t.Skip("child process of BenchmarkRelay")
 	}
 	sockets, _ := strconv.Atoi(os.Getenv("TURNSERVER_HELPER_SOCKETS"))
+	if path := os.Getenv("TURNBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	s, err := Start(Config{
 		Listen:     "127.0.0.1:0",
 		PublicIP:   netip.MustParseAddr("127.0.0.1"),

@@ -31,6 +31,7 @@ type relayGenerator struct {
 	publicIP netip.Addr
 	guard    *peerGuard
 	even     evenPorts
+	stats    relayStats
 }
 
 // Validate implements turn.RelayAddressGenerator.
@@ -62,7 +63,7 @@ func (g *relayGenerator) AllocatePacketConn(conf turn.AllocateListenerConfig) (n
 			return nil, nil, err
 		}
 	}
-	return newGuardedConn(conn, g.guard), g.relayed(conn), nil
+	return newGuardedConn(conn, g.guard, &g.stats), g.relayed(conn), nil
 }
 
 func (g *relayGenerator) bind(network string, port int) (*net.UDPConn, error) {
@@ -95,9 +96,10 @@ func (g *relayGenerator) AllocateConn(turn.AllocateConnConfig) (net.Conn, error)
 // AllowPeers reads. pion asks permit when a permission is made, by IP only;
 // relay sockets ask allowed before every packet, with the port.
 type peerGuard struct {
-	allow []netip.Prefix
-	self  *selfAddrs
-	log   *slog.Logger
+	allow    []netip.Prefix
+	self     *selfAddrs
+	log      *slog.Logger
+	refusals atomic.Int64 // permissions and packets refused, for Stats
 }
 
 // permit judges a peer IP for CreatePermission and ChannelBind. Of the
@@ -120,31 +122,63 @@ func (g *peerGuard) allowed(to netip.AddrPort) bool {
 }
 
 // guardedConn is a relay socket that sends only where peerGuard allows, and
-// counts as a live relay until closed.
+// counts as a live relay until closed. Datagrams from peers are read in
+// batches (see batchReader).
 type guardedConn struct {
 	*net.UDPConn
 	guard   *peerGuard
+	stats   *relayStats
+	reader  *batchReader // used by pion's one reading goroutine only
 	port    uint16
 	closed  atomic.Bool
 	refused atomic.Bool // logged once per relay, not per packet
+
+	// Counted by the relay's own readers and writers: per batch from
+	// peers, per packet to peers (the only writer is the goroutine that
+	// reads the client's transport, so the atomic is uncontended).
+	inPackets, inBytes, outPackets, outBytes atomic.Int64
 }
 
-func newGuardedConn(conn *net.UDPConn, guard *peerGuard) *guardedConn {
-	c := &guardedConn{UDPConn: conn, guard: guard, port: uint16(conn.LocalAddr().(*net.UDPAddr).Port)}
+func newGuardedConn(conn *net.UDPConn, guard *peerGuard, stats *relayStats) *guardedConn {
+	c := &guardedConn{UDPConn: conn, guard: guard, stats: stats,
+		reader: newBatchReader(conn, relayBatch), port: uint16(conn.LocalAddr().(*net.UDPAddr).Port)}
 	guard.self.addRelay(c.port)
+	stats.add(c)
 	return c
+}
+
+// ReadFrom implements net.PacketConn.
+func (c *guardedConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	if c.closed.Load() {
+		return 0, nil, net.ErrClosed
+	}
+	data, from, fresh, err := c.reader.read()
+	if err != nil {
+		return 0, nil, err
+	}
+	if fresh != nil {
+		c.inPackets.Add(int64(len(fresh)))
+		c.inBytes.Add(batchBytes(fresh))
+	}
+	return copy(p, data), from, nil
 }
 
 // WriteTo implements net.PacketConn.
 func (c *guardedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok || !c.guard.allowed(ua.AddrPort()) {
+		c.guard.refusals.Add(1)
 		if c.refused.CompareAndSwap(false, true) {
 			c.guard.log.Debug("turn peer refused", "peer", addrString(addr), "relay_port", c.port)
 		}
 		return 0, errPeerRefused
 	}
-	return c.UDPConn.WriteToUDP(p, ua)
+	n, err := c.UDPConn.WriteToUDP(p, ua)
+	if err == nil {
+		c.outPackets.Add(1)
+		c.outBytes.Add(int64(n))
+	}
+	return n, err
 }
 
 // Close implements net.PacketConn. The relay is forgotten before its port
@@ -152,6 +186,7 @@ func (c *guardedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 func (c *guardedConn) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
 		c.guard.self.removeRelay(c.port)
+		c.stats.remove(c)
 	}
 	return c.UDPConn.Close()
 }
