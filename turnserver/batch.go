@@ -1,6 +1,7 @@
 package turnserver
 
 import (
+	"errors"
 	"net"
 
 	"golang.org/x/net/ipv4"
@@ -81,4 +82,65 @@ func batchBytes(ms []ipv4.Message) int64 {
 		n += int64(ms[i].N)
 	}
 	return n
+}
+
+// sendQueue holds a relay's datagrams to peers until the reader of the
+// listening socket that serves the relay's client flushes them, with one
+// sendmmsg, before it waits for more. pion relays a client's packet from
+// that reader's goroutine, so the queue has one user and no lock.
+type sendQueue struct {
+	conn   batchConn
+	msgs   []ipv4.Message
+	slots  [][]byte
+	n      int
+	queued bool // on the listening socket's list of queues to flush
+}
+
+func newSendQueue(c *net.UDPConn, size int) *sendQueue {
+	q := &sendQueue{conn: newBatchConn(c), msgs: make([]ipv4.Message, size), slots: make([][]byte, size)}
+	buf := make([]byte, size*slotSize)
+	for i := range q.msgs {
+		q.slots[i] = buf[i*slotSize : (i+1)*slotSize : (i+1)*slotSize]
+		q.msgs[i].Buffers = make([][]byte, 1)
+	}
+	return q
+}
+
+// add queues a copy of p for to. The caller flushes a full queue first.
+func (q *sendQueue) add(p []byte, to *net.UDPAddr) {
+	m := &q.msgs[q.n]
+	m.Buffers[0] = q.slots[q.n][:copy(q.slots[q.n], p)]
+	m.Addr = to
+	q.n++
+}
+
+func (q *sendQueue) full() bool { return q.n == len(q.msgs) }
+
+// flush sends the queue and returns the datagrams and bytes sent. A
+// datagram the kernel refuses is dropped and the rest still go, as with one
+// sendto each; a closed socket drops them all.
+func (q *sendQueue) flush() (packets, bytes int64) {
+	msgs := q.msgs[:q.n]
+	for len(msgs) > 0 {
+		n, err := q.conn.WriteBatch(msgs, 0)
+		n = max(n, 0)
+		for i := range n {
+			bytes += int64(msgs[i].N)
+		}
+		packets += int64(n)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				break
+			}
+			n++ // skip the one that failed
+		} else if n == 0 {
+			break
+		}
+		msgs = msgs[min(n, len(msgs)):]
+	}
+	for i := range q.msgs[:q.n] {
+		q.msgs[i].Addr = nil
+	}
+	q.n = 0
+	return packets, bytes
 }

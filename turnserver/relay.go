@@ -126,9 +126,14 @@ func (g *peerGuard) allowed(to netip.AddrPort) bool {
 // batches (see batchReader).
 type guardedConn struct {
 	*net.UDPConn
-	guard   *peerGuard
-	stats   *relayStats
-	reader  *batchReader // used by pion's one reading goroutine only
+	guard  *peerGuard
+	stats  *relayStats
+	reader *batchReader // used by pion's one reading goroutine only
+	// With a UDP client, datagrams to peers wait in out until owner's
+	// reader flushes them; with a TCP or TLS client out is nil and each is
+	// sent at once.
+	out     *sendQueue
+	owner   *groupConn
 	port    uint16
 	closed  atomic.Bool
 	refused atomic.Bool // logged once per relay, not per packet
@@ -173,12 +178,50 @@ func (c *guardedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 		}
 		return 0, errPeerRefused
 	}
+	if c.out != nil && len(p) <= slotSize {
+		if c.out.full() {
+			c.flush()
+		}
+		if !c.out.queued {
+			c.out.queued = true
+			c.owner.dirty = append(c.owner.dirty, c)
+		}
+		c.out.add(p, ua)
+		return len(p), nil
+	}
 	n, err := c.UDPConn.WriteToUDP(p, ua)
 	if err == nil {
 		c.outPackets.Add(1)
 		c.outBytes.Add(int64(n))
 	}
 	return n, err
+}
+
+// flush sends the queued datagrams; only owner's reader calls it.
+func (c *guardedConn) flush() {
+	if c.closed.Load() {
+		c.out.n = 0
+		return
+	}
+	packets, bytes := c.out.flush()
+	c.outPackets.Add(packets)
+	c.outBytes.Add(bytes)
+}
+
+// socketRelays allocates relays for the clients of one listening socket,
+// whose reader flushes their queued datagrams.
+type socketRelays struct {
+	*relayGenerator
+	sock *groupConn
+}
+
+// AllocatePacketConn implements turn.RelayAddressGenerator.
+func (s socketRelays) AllocatePacketConn(conf turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
+	pc, addr, err := s.relayGenerator.AllocatePacketConn(conf)
+	if c, ok := pc.(*guardedConn); ok {
+		c.owner, c.out = s.sock, newSendQueue(c.UDPConn, relayBatch)
+	}
+	return pc, addr, err
 }
 
 // Close implements net.PacketConn. The relay is forgotten before its port

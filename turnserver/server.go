@@ -118,7 +118,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	for _, c := range s.group.socks {
 		tc.PacketConnConfigs = append(tc.PacketConnConfigs, turn.PacketConnConfig{
-			PacketConn: c, RelayAddressGenerator: gen, PermissionHandler: perm,
+			PacketConn: c, RelayAddressGenerator: socketRelays{gen, c}, PermissionHandler: perm,
 		})
 	}
 	for _, l := range []net.Listener{s.tcp, s.tls} {

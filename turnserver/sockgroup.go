@@ -74,8 +74,9 @@ type groupConn struct {
 	*net.UDPConn
 	group  *socketGroup
 	index  int
-	reader *batchReader // used by pion's one reading goroutine only
-	inbox  chan packet  // packets forwarded from other sockets
+	reader *batchReader   // used by pion's one reading goroutine only
+	inbox  chan packet    // packets forwarded from other sockets
+	dirty  []*guardedConn // relays with datagrams queued by this reader
 	closed atomic.Bool
 }
 
@@ -91,6 +92,9 @@ func (c *groupConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		case pkt := <-c.inbox:
 			return copy(p, pkt.data), pkt.from, nil
 		default:
+		}
+		if c.reader.buffered() == 0 {
+			c.flushRelays() // before waiting for the next batch
 		}
 		data, addr, _, err := c.reader.read()
 		if err != nil {
@@ -112,6 +116,16 @@ func (c *groupConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		}
 		return copy(p, data), from, nil
 	}
+}
+
+// flushRelays sends what the packets of the last batch queued on relays.
+func (c *groupConn) flushRelays() {
+	for i, r := range c.dirty {
+		r.flush()
+		r.out.queued = false
+		c.dirty[i] = nil
+	}
+	c.dirty = c.dirty[:0]
 }
 
 // WriteTo implements net.PacketConn, noting reservation tokens handed out.
