@@ -94,6 +94,8 @@ type sendQueue struct {
 	slots  [][]byte
 	n      int
 	queued bool // on the listening socket's list of queues to flush
+	// Handed to other relays in-process (hop.go) since the last flush.
+	hopPackets, hopBytes int64
 }
 
 func newSendQueue(c *net.UDPConn, size int) *sendQueue {

@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/turn/v5"
 )
@@ -32,6 +34,7 @@ type relayGenerator struct {
 	guard    *peerGuard
 	even     evenPorts
 	stats    relayStats
+	hops     bool // relays bound to PublicIP hand each other datagrams (hop.go)
 }
 
 // Validate implements turn.RelayAddressGenerator.
@@ -63,7 +66,11 @@ func (g *relayGenerator) AllocatePacketConn(conf turn.AllocateListenerConfig) (n
 			return nil, nil, err
 		}
 	}
-	return newGuardedConn(conn, g.guard, &g.stats), g.relayed(conn), nil
+	c := newGuardedConn(conn, g.guard, &g.stats)
+	if g.hops {
+		c.hops = newHopState(g.publicIP, c.port)
+	}
+	return c, g.relayed(conn), nil
 }
 
 func (g *relayGenerator) bind(network string, port int) (*net.UDPConn, error) {
@@ -114,11 +121,20 @@ func (g *peerGuard) permit(ip netip.Addr) bool {
 // only the relayed address of a live allocation. That also keeps clients
 // from chaining allocations through the server's own TURN port.
 func (g *peerGuard) allowed(to netip.AddrPort) bool {
+	ok, _ := g.judge(to)
+	return ok
+}
+
+// judge is allowed, and returns the relay at to when it is one of ours.
+func (g *peerGuard) judge(to netip.AddrPort) (bool, *guardedConn) {
 	ip := to.Addr().Unmap()
 	if !PeerAllowed(ip, g.allow) {
-		return false
+		return false, nil
 	}
-	return !g.self.has(ip) || g.self.isRelay(to)
+	if !g.self.has(ip) {
+		return true, nil
+	}
+	return g.self.relay(to)
 }
 
 // guardedConn is a relay socket that sends only where peerGuard allows, and
@@ -134,6 +150,7 @@ type guardedConn struct {
 	// sent at once.
 	out     *sendQueue
 	owner   *groupConn
+	hops    *hopState // nil when relays are not bound to PublicIP
 	port    uint16
 	closed  atomic.Bool
 	refused atomic.Bool // logged once per relay, not per packet
@@ -147,45 +164,70 @@ type guardedConn struct {
 func newGuardedConn(conn *net.UDPConn, guard *peerGuard, stats *relayStats) *guardedConn {
 	c := &guardedConn{UDPConn: conn, guard: guard, stats: stats,
 		reader: newBatchReader(conn, relayBatch), port: uint16(conn.LocalAddr().(*net.UDPAddr).Port)}
-	guard.self.addRelay(c.port)
+	guard.self.addLocalRelay(c.port, c)
 	stats.add(c)
 	return c
 }
 
-// ReadFrom implements net.PacketConn.
+// ReadFrom implements net.PacketConn: datagrams handed over by other
+// relays first, then the socket's, read in batches.
 func (c *guardedConn) ReadFrom(p []byte) (int, net.Addr, error) {
-	if c.closed.Load() {
-		return 0, nil, net.ErrClosed
+	for {
+		if c.closed.Load() {
+			return 0, nil, net.ErrClosed
+		}
+		if n, from, ok := c.readHop(p); ok {
+			return n, from, nil
+		}
+		waiting := c.reader.buffered() == 0
+		if waiting && !c.beforeWait() {
+			continue
+		}
+		data, from, fresh, err := c.reader.read()
+		if waiting && c.hops != nil {
+			c.hops.waiting.Store(false)
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && c.hops != nil && !c.closed.Load() {
+				c.UDPConn.SetReadDeadline(time.Time{}) // woken by hop
+				continue
+			}
+			return 0, nil, err
+		}
+		if fresh != nil {
+			c.inPackets.Add(int64(len(fresh)))
+			c.inBytes.Add(batchBytes(fresh))
+		}
+		return copy(p, data), from, nil
 	}
-	data, from, fresh, err := c.reader.read()
-	if err != nil {
-		return 0, nil, err
-	}
-	if fresh != nil {
-		c.inPackets.Add(int64(len(fresh)))
-		c.inBytes.Add(batchBytes(fresh))
-	}
-	return copy(p, data), from, nil
 }
 
 // WriteTo implements net.PacketConn.
 func (c *guardedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	ua, ok := addr.(*net.UDPAddr)
-	if !ok || !c.guard.allowed(ua.AddrPort()) {
+	var allowed bool
+	var local *guardedConn
+	if ok {
+		allowed, local = c.guard.judge(ua.AddrPort())
+	}
+	if !allowed {
 		c.guard.refusals.Add(1)
 		if c.refused.CompareAndSwap(false, true) {
 			c.guard.log.Debug("turn peer refused", "peer", addrString(addr), "relay_port", c.port)
 		}
 		return 0, errPeerRefused
 	}
+	if local != nil && c.owner != nil && c.hop(p, local) {
+		c.out.hopPackets++
+		c.out.hopBytes += int64(len(p))
+		c.markDirty()
+		return len(p), nil
+	}
 	if c.out != nil && len(p) <= slotSize {
 		if c.out.full() {
 			c.flush()
 		}
-		if !c.out.queued {
-			c.out.queued = true
-			c.owner.dirty = append(c.owner.dirty, c)
-		}
+		c.markDirty()
 		c.out.add(p, ua)
 		return len(p), nil
 	}
@@ -197,13 +239,25 @@ func (c *guardedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	return n, err
 }
 
-// flush sends the queued datagrams; only owner's reader calls it.
+// markDirty puts the relay on its owner's list to flush.
+func (c *guardedConn) markDirty() {
+	if !c.out.queued {
+		c.out.queued = true
+		c.owner.dirty = append(c.owner.dirty, c)
+	}
+}
+
+// flush sends the queued datagrams and counts them with those handed to
+// other relays; only owner's reader calls it.
 func (c *guardedConn) flush() {
+	packets, bytes := c.out.hopPackets, c.out.hopBytes
+	c.out.hopPackets, c.out.hopBytes = 0, 0
 	if c.closed.Load() {
 		c.out.n = 0
-		return
+	} else {
+		p, b := c.out.flush()
+		packets, bytes = packets+p, bytes+b
 	}
-	packets, bytes := c.out.flush()
 	c.outPackets.Add(packets)
 	c.outBytes.Add(bytes)
 }

@@ -91,7 +91,7 @@ func Start(cfg Config) (*Server, error) {
 		bindIP = publicIP
 	}
 	guard := &peerGuard{allow: cfg.AllowPeers, self: newSelfAddrs(publicIP, net.InterfaceAddrs, time.Now), log: log}
-	gen := &relayGenerator{bindIP: bindIP, publicIP: publicIP, guard: guard}
+	gen := &relayGenerator{bindIP: bindIP, publicIP: publicIP, guard: guard, hops: bindIP == publicIP}
 	s.relays = gen
 	perm := permissionHandler(guard, log)
 
