@@ -101,13 +101,8 @@ func (s *selfAddrs) removeRelay(port uint16) {
 	s.relays.Delete(netip.AddrPortFrom(s.public, port))
 }
 
-// isRelay reports whether to is the relayed address of a live allocation.
-func (s *selfAddrs) isRelay(to netip.AddrPort) bool {
-	_, ok := s.relays.Load(netip.AddrPortFrom(to.Addr().Unmap().WithZone(""), to.Port()))
-	return ok
-}
-
-// relay is isRelay, and returns the relay.
+// relay reports whether to is the relayed address of a live allocation,
+// and returns that relay (nil when registered without one, in tests).
 func (s *selfAddrs) relay(to netip.AddrPort) (bool, *guardedConn) {
 	v, ok := s.relays.Load(netip.AddrPortFrom(to.Addr().Unmap().WithZone(""), to.Port()))
 	c, _ := v.(*guardedConn)
