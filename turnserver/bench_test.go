@@ -58,7 +58,9 @@ func BenchmarkRelay(b *testing.B) {
 //   - srvdrop%: of those, dropped by a full receive buffer of a server socket;
 //   - clidrop%: of those, dropped by a full receive buffer of one of uclient's
 //     own sockets, which it sizes at 64 KiB;
-//   - srvcpu-ms: server process CPU time.
+//   - srvcpu-ms: server process CPU time;
+//   - srvcpu-us/pkt: that per packet delivered, which compares servers
+//     that lost different shares (a lost packet costs less).
 func benchUclient(b *testing.B, port, serverPID int, load []string) {
 	b.ResetTimer()
 	var sent, received, lost, srvDrops, cliDrops int
@@ -80,6 +82,7 @@ func benchUclient(b *testing.B, port, serverPID int, load []string) {
 	b.ReportMetric(100*float64(srvDrops)/float64(max(sent, 1)), "srvdrop%")
 	b.ReportMetric(100*float64(cliDrops)/float64(max(sent, 1)), "clidrop%")
 	b.ReportMetric(float64(cpu.Milliseconds())/n, "srvcpu-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(max(received, 1)), "srvcpu-us/pkt")
 	b.ReportMetric(float64(sent)/n, "sent/run")
 }
 
