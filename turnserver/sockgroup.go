@@ -88,13 +88,15 @@ func (c *groupConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		if c.closed.Load() {
 			return 0, nil, net.ErrClosed
 		}
+		if c.reader.buffered() == 0 {
+			// Before waiting for the next batch, and after each forwarded
+			// packet, which may come in a steady stream.
+			c.flushRelays()
+		}
 		select {
 		case pkt := <-c.inbox:
 			return copy(p, pkt.data), pkt.from, nil
 		default:
-		}
-		if c.reader.buffered() == 0 {
-			c.flushRelays() // before waiting for the next batch
 		}
 		data, addr, _, err := c.reader.read()
 		if err != nil {
