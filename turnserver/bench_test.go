@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +28,9 @@ import (
 //	go test ./turnserver -run '^$' -bench Relay -benchtime 1x -count 3
 //
 // TURNBENCH_SOCKETS sets the embedded server's Sockets and TURNBENCH_FLAGS
-// adds uclient flags (e.g. "-c"). benchUclient lists the metrics.
+// adds uclient flags (e.g. "-c"). TURNBENCH_CPUPROFILE=file writes the
+// embedded server's CPU profile (of its last run). benchUclient lists the
+// metrics.
 func BenchmarkRelay(b *testing.B) {
 	uclientPath(b)
 	if _, err := exec.LookPath("turnserver"); err != nil {
@@ -55,7 +58,9 @@ func BenchmarkRelay(b *testing.B) {
 //   - srvdrop%: of those, dropped by a full receive buffer of a server socket;
 //   - clidrop%: of those, dropped by a full receive buffer of one of uclient's
 //     own sockets, which it sizes at 64 KiB;
-//   - srvcpu-ms: server process CPU time.
+//   - srvcpu-ms: server process CPU time;
+//   - srvcpu-us/pkt: that per packet delivered, which compares servers
+//     that lost different shares (a lost packet costs less).
 func benchUclient(b *testing.B, port, serverPID int, load []string) {
 	b.ResetTimer()
 	var sent, received, lost, srvDrops, cliDrops int
@@ -77,6 +82,7 @@ func benchUclient(b *testing.B, port, serverPID int, load []string) {
 	b.ReportMetric(100*float64(srvDrops)/float64(max(sent, 1)), "srvdrop%")
 	b.ReportMetric(100*float64(cliDrops)/float64(max(sent, 1)), "clidrop%")
 	b.ReportMetric(float64(cpu.Milliseconds())/n, "srvcpu-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(max(received, 1)), "srvcpu-us/pkt")
 	b.ReportMetric(float64(sent)/n, "sent/run")
 }
 
@@ -121,6 +127,14 @@ func TestHelperTURNServer(t *testing.T) {
 		t.Skip("child process of BenchmarkRelay")
 	}
 	sockets, _ := strconv.Atoi(os.Getenv("TURNSERVER_HELPER_SOCKETS"))
+	if path := os.Getenv("TURNBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	s, err := Start(Config{
 		Listen:     "127.0.0.1:0",
 		PublicIP:   netip.MustParseAddr("127.0.0.1"),

@@ -69,6 +69,7 @@ func permissionHandler(guard *peerGuard, log *slog.Logger) func(net.Addr, net.IP
 		if guard.permit(ip) {
 			return true
 		}
+		guard.refusals.Add(1)
 		log.Debug("turn peer refused", "peer", ip.Unmap().String(), "client", addrString(client))
 		return false
 	}

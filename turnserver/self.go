@@ -28,7 +28,7 @@ type selfAddrs struct {
 	ifaces atomic.Pointer[[]netip.Addr]
 	next   atomic.Int64 // unix nanoseconds of the next refresh
 
-	relays sync.Map // netip.AddrPort (PublicIP, relay port) → struct{}
+	relays sync.Map // netip.AddrPort (PublicIP, relay port) → *guardedConn (or struct{} in tests)
 }
 
 func newSelfAddrs(public netip.Addr, list func() ([]net.Addr, error), now func() time.Time) *selfAddrs {
@@ -92,14 +92,21 @@ func (s *selfAddrs) addRelay(port uint16) {
 	s.relays.Store(netip.AddrPortFrom(s.public, port), struct{}{})
 }
 
+// addLocalRelay notes the live relay c on port.
+func (s *selfAddrs) addLocalRelay(port uint16, c *guardedConn) {
+	s.relays.Store(netip.AddrPortFrom(s.public, port), c)
+}
+
 func (s *selfAddrs) removeRelay(port uint16) {
 	s.relays.Delete(netip.AddrPortFrom(s.public, port))
 }
 
-// isRelay reports whether to is the relayed address of a live allocation.
-func (s *selfAddrs) isRelay(to netip.AddrPort) bool {
-	_, ok := s.relays.Load(netip.AddrPortFrom(to.Addr().Unmap().WithZone(""), to.Port()))
-	return ok
+// relay reports whether to is the relayed address of a live allocation,
+// and returns that relay (nil when registered without one, in tests).
+func (s *selfAddrs) relay(to netip.AddrPort) (bool, *guardedConn) {
+	v, ok := s.relays.Load(netip.AddrPortFrom(to.Addr().Unmap().WithZone(""), to.Port()))
+	c, _ := v.(*guardedConn)
+	return ok, c
 }
 
 // embeddedIPv4 returns the IPv4 address inside a NAT64 (64:ff9b::/96) or

@@ -91,7 +91,7 @@ func Start(cfg Config) (*Server, error) {
 		bindIP = publicIP
 	}
 	guard := &peerGuard{allow: cfg.AllowPeers, self: newSelfAddrs(publicIP, net.InterfaceAddrs, time.Now), log: log}
-	gen := &relayGenerator{bindIP: bindIP, publicIP: publicIP, guard: guard}
+	gen := &relayGenerator{bindIP: bindIP, publicIP: publicIP, guard: guard, hops: bindIP == publicIP}
 	s.relays = gen
 	perm := permissionHandler(guard, log)
 
@@ -118,7 +118,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	for _, c := range s.group.socks {
 		tc.PacketConnConfigs = append(tc.PacketConnConfigs, turn.PacketConnConfig{
-			PacketConn: c, RelayAddressGenerator: gen, PermissionHandler: perm,
+			PacketConn: c, RelayAddressGenerator: socketRelays{gen, c}, PermissionHandler: perm,
 		})
 	}
 	for _, l := range []net.Listener{s.tcp, s.tls} {

@@ -58,7 +58,8 @@ const (
 func newSocketGroup(conns []*net.UDPConn) *socketGroup {
 	g := &socketGroup{tokens: map[string]tokenOwner{}, owners: map[netip.AddrPort]*owner{}}
 	for i, c := range conns {
-		g.socks = append(g.socks, &groupConn{UDPConn: c, group: g, index: i, inbox: make(chan packet, inboxSize)})
+		g.socks = append(g.socks, &groupConn{UDPConn: c, group: g, index: i,
+			reader: newBatchReader(c, listenBatch), inbox: make(chan packet, inboxSize)})
 	}
 	return g
 }
@@ -73,20 +74,31 @@ type groupConn struct {
 	*net.UDPConn
 	group  *socketGroup
 	index  int
-	inbox  chan packet // packets forwarded from other sockets
+	reader *batchReader   // used by pion's one reading goroutine only
+	inbox  chan packet    // packets forwarded from other sockets
+	dirty  []*guardedConn // relays with datagrams queued by this reader
 	closed atomic.Bool
 }
 
 // ReadFrom implements net.PacketConn: it returns forwarded packets first,
-// then reads the socket, passing on packets that belong to another socket.
+// then the socket's, read in batches, passing on packets that belong to
+// another socket.
 func (c *groupConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	for {
+		if c.closed.Load() {
+			return 0, nil, net.ErrClosed
+		}
+		if c.reader.buffered() == 0 {
+			// Before waiting for the next batch, and after each forwarded
+			// packet, which may come in a steady stream.
+			c.flushRelays()
+		}
 		select {
 		case pkt := <-c.inbox:
 			return copy(p, pkt.data), pkt.from, nil
 		default:
 		}
-		n, from, err := c.UDPConn.ReadFromUDP(p)
+		data, addr, _, err := c.reader.read()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) && !c.closed.Load() {
 				// Woken by wake: clear the deadline before looking at
@@ -94,14 +106,28 @@ func (c *groupConn) ReadFrom(p []byte) (int, net.Addr, error) {
 				c.UDPConn.SetReadDeadline(time.Time{})
 				continue
 			}
-			return n, from, err
+			return 0, nil, err
 		}
-		if to := c.group.route(c.index, p[:n], from); to != c.index {
-			c.group.socks[to].deliver(p[:n], from)
+		from, ok := addr.(*net.UDPAddr)
+		if !ok {
 			continue
 		}
-		return n, from, nil
+		if to := c.group.route(c.index, data, from); to != c.index {
+			c.group.socks[to].deliver(data, from)
+			continue
+		}
+		return copy(p, data), from, nil
 	}
+}
+
+// flushRelays sends what the packets of the last batch queued on relays.
+func (c *groupConn) flushRelays() {
+	for i, r := range c.dirty {
+		r.flush()
+		r.out.queued = false
+		c.dirty[i] = nil
+	}
+	c.dirty = c.dirty[:0]
 }
 
 // WriteTo implements net.PacketConn, noting reservation tokens handed out.
