@@ -31,6 +31,7 @@ const usage = `usage:
                  [--stripe-key sk_… --stripe-webhook-secret whsec_…] [--stripe-api URL]
                  [--smtp smtp://host:port --mail-from ADDR --duty-email ADDR] [--public-url URL]
                  [--reminders 24h,1h] [--safety-escalate 30m] [--retention 24mo] [--audit-retention 24mo]
+                 [--nats nats://…] [--metrics-addr 127.0.0.1:9090] [--drain-delay 5s] [--shutdown-timeout 30s]
   eyelevel user add --role admin|counselor|client --username NAME [--data DIR] [--db URL] < password
   eyelevel user add --role carepoint|orgadmin --org SLUG --username NAME [--display-name NAME] < password
   eyelevel audit verify [--data DIR] [--db URL]
