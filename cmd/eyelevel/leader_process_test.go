@@ -21,39 +21,6 @@ import (
 	"eyelevel/vault"
 )
 
-// leaderServeEnv tells a re-executed test binary to be a serve process of
-// TestLeaderProcesses; its value is serve's arguments as JSON.
-const leaderServeEnv = "EYELEVEL_TEST_LEADER_SERVE"
-
-// TestLeaderServeProcess is not a test on its own: TestLeaderProcesses runs
-// the test binary again with only this function, so that each node is a
-// real process it can freeze and kill -9. It serves until stdin closes,
-// with the master key from EYELEVEL_MASTER_KEY.
-func TestLeaderServeProcess(t *testing.T) {
-	raw := os.Getenv(leaderServeEnv)
-	if raw == "" {
-		t.Skip("only run by TestLeaderProcesses")
-	}
-	var args []string
-	if err := json.Unmarshal([]byte(raw), &args); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
-	getenv := func(k string) string {
-		if k == "EYELEVEL_MASTER_KEY" {
-			return os.Getenv(k)
-		}
-		return ""
-	}
-	if err := run(ctx, append([]string{"eyelevel", "serve"}, args...), getenv, strings.NewReader(""), os.Stdout, os.Stderr); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // leaderNode is a serve process of TestLeaderProcesses.
 type leaderNode struct {
 	cmd   *exec.Cmd
@@ -82,8 +49,8 @@ func (n *leaderNode) signal(t *testing.T, sig syscall.Signal) {
 func startLeaderNode(t *testing.T, key string, args ...string) *leaderNode {
 	t.Helper()
 	b, _ := json.Marshal(append([]string{"--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0", "--data", t.TempDir()}, args...))
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLeaderServeProcess$")
-	cmd.Env = append(os.Environ(), leaderServeEnv+"="+string(b), storetest.PostgresEnv+"=", "EYELEVEL_MASTER_KEY="+key)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
+	cmd.Env = append(os.Environ(), serveProcessEnv+"="+string(b), storetest.PostgresEnv+"=", "EYELEVEL_MASTER_KEY="+key)
 	n := &leaderNode{cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = n.log
 	var err error

@@ -19,32 +19,6 @@ import (
 	"eyelevel/store/storetest"
 )
 
-// mailServeEnv tells a re-executed test binary to be a serve process of
-// the mail durability tests; its value is serve's arguments as JSON.
-const mailServeEnv = "EYELEVEL_TEST_MAIL_SERVE"
-
-// TestMailServeProcess is not a test on its own: the durability tests run
-// the test binary again with only this function, so that serve is a real
-// process they can kill -9. It serves until stdin closes.
-func TestMailServeProcess(t *testing.T) {
-	raw := os.Getenv(mailServeEnv)
-	if raw == "" {
-		t.Skip("only run by the mail durability tests")
-	}
-	var args []string
-	if err := json.Unmarshal([]byte(raw), &args); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
-	if err := run(ctx, append([]string{"eyelevel", "serve"}, args...), func(string) string { return "" }, strings.NewReader(""), os.Stdout, os.Stderr); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // mailProcess is a serve process started by mailServe.
 type mailProcess struct {
 	cmd   *exec.Cmd
@@ -57,9 +31,9 @@ type mailProcess struct {
 func mailServe(t *testing.T, args ...string) *mailProcess {
 	t.Helper()
 	b, _ := json.Marshal(append([]string{"--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0", "--log-level", "warn"}, args...))
-	cmd := exec.Command(os.Args[0], "-test.run=^TestMailServeProcess$")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
 	// The child runs its one test once, on the database its --db names.
-	cmd.Env = append(os.Environ(), mailServeEnv+"="+string(b), storetest.PostgresEnv+"=")
+	cmd.Env = append(os.Environ(), serveProcessEnv+"="+string(b), storetest.PostgresEnv+"=")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
