@@ -19,6 +19,7 @@ type service struct {
 	Image           string            `yaml:"image"`
 	Build           map[string]any    `yaml:"build"`
 	Command         []string          `yaml:"command"`
+	Entrypoint      []string          `yaml:"entrypoint"`
 	Environment     map[string]string `yaml:"environment"`
 	Secrets         []string          `yaml:"secrets"`
 	ReadOnly        bool              `yaml:"read_only"`
@@ -153,14 +154,21 @@ func TestCompose(t *testing.T) {
 				t.Errorf("want a data volume of its own on /data, got %v", s.Volumes)
 			}
 			volumes[data] = true
-			// The same keys on every node: the master key's file and the
-			// TURN secret.
-			key := env["EYELEVEL_MASTER_KEY_FILE"]
-			if !strings.HasPrefix(key, "/run/secrets/") || !slices.Contains(s.Secrets, strings.TrimPrefix(key, "/run/secrets/")) {
-				t.Errorf("EYELEVEL_MASTER_KEY_FILE %q is not one of the node's secrets %v", key, s.Secrets)
+			// The same keys on every node, as files: the master key and
+			// the TURN secret.
+			for _, v := range []string{"EYELEVEL_MASTER_KEY_FILE", "EYELEVEL_TURN_SECRET_FILE"} {
+				f := env[v]
+				if !strings.HasPrefix(f, "/run/secrets/") || !slices.Contains(s.Secrets, strings.TrimPrefix(f, "/run/secrets/")) {
+					t.Errorf("%s %q is not one of the node's secrets %v", v, f, s.Secrets)
+				}
+				if f != first.Environment[v] {
+					t.Errorf("the nodes do not share %s: %q, %q", v, f, first.Environment[v])
+				}
 			}
-			if env["EYELEVEL_MASTER_KEY_FILE"] != first.Environment["EYELEVEL_MASTER_KEY_FILE"] || env["EYELEVEL_TURN_SECRET"] != first.Environment["EYELEVEL_TURN_SECRET"] || env["EYELEVEL_TURN_SECRET"] == "" {
-				t.Error("the nodes do not share the master key and the TURN secret")
+			for _, v := range []string{"EYELEVEL_MASTER_KEY", "EYELEVEL_TURN_SECRET"} {
+				if _, ok := env[v]; ok {
+					t.Errorf("%s is in the environment (docker inspect shows it); give the file in %s_FILE", v, v)
+				}
 			}
 			if !slices.Contains(dependsOn(s.DependsOn), pg) {
 				t.Errorf("the node does not wait for %s", pg)
@@ -257,15 +265,16 @@ func envFile(t *testing.T, path string) map[string]string {
 }
 
 func TestEnvExamples(t *testing.T) {
-	// env.example is compose's .env: secrets stay empty.
+	// env.example is compose's .env: no secret goes through it, since
+	// compose would put it on a command line or into an environment.
 	compose := envFile(t, "env.example")
-	for k, v := range compose {
-		if looksSecret(k) && v != "" {
-			t.Errorf("env.example: %s has a value; the example must not carry a secret", k)
+	for k := range compose {
+		if looksSecret(k) {
+			t.Errorf("env.example: %s is a secret; give it as a file in secrets/", k)
 		}
 	}
 	text := readFile(t, "compose.yaml")
-	for _, k := range []string{"EYELEVEL_DOMAIN", "EYELEVEL_PUBLIC_IP", "EYELEVEL_TURN_HOST", "EYELEVEL_TURN_SECRET"} {
+	for _, k := range []string{"EYELEVEL_DOMAIN", "EYELEVEL_PUBLIC_IP", "EYELEVEL_TURN_HOST"} {
 		if _, ok := compose[k]; !ok {
 			t.Errorf("env.example lacks %s", k)
 		}
@@ -360,8 +369,19 @@ func TestCoturn(t *testing.T) {
 	if cot.NetworkMode != "host" || !cot.ReadOnly {
 		t.Errorf("coturn: network_mode %q read_only %v", cot.NetworkMode, cot.ReadOnly)
 	}
-	if !slices.Contains(cot.Command, "--static-auth-secret=${EYELEVEL_TURN_SECRET}") {
-		t.Errorf("coturn does not get the nodes' TURN secret: %v", cot.Command)
+	// coturn's configuration is a secret holding the nodes' TURN secret:
+	// the recipe in compose.yaml's comments appends it to turnserver.conf.
+	i := slices.Index(cot.Command, "-c")
+	if i < 0 || i+1 >= len(cot.Command) || !strings.HasPrefix(cot.Command[i+1], "/run/secrets/") ||
+		!slices.Contains(cot.Secrets, strings.TrimPrefix(cot.Command[i+1], "/run/secrets/")) {
+		t.Fatalf("coturn does not read its configuration from one of its secrets %v: %v", cot.Secrets, cot.Command)
+	}
+	confFile := c.Secrets[strings.TrimPrefix(cot.Command[i+1], "/run/secrets/")].File
+	nodeEnv := c.Services[c.nodes()[0]].Environment
+	secretFile := c.Secrets[strings.TrimPrefix(nodeEnv["EYELEVEL_TURN_SECRET_FILE"], "/run/secrets/")].File
+	if recipe := coturnConfRecipe(t); !strings.Contains(recipe, "cat "+strings.TrimPrefix(secretFile, "./")+")") ||
+		!strings.HasSuffix(recipe, "> "+strings.TrimPrefix(confFile, "./")) {
+		t.Errorf("the recipe %q does not make coturn's %s from the nodes' %s", recipe, confFile, secretFile)
 	}
 	conf := readFile(t, "turnserver.conf")
 	for _, want := range []string{"use-auth-secret", "no-tcp-relay", "no-multicast-peers", "user-quota=5",
@@ -387,7 +407,7 @@ func TestComposeConfig(t *testing.T) {
 	}
 	dir := t.TempDir()
 	env := filepath.Join(dir, "test.env")
-	if err := os.WriteFile(env, []byte("EYELEVEL_PUBLIC_IP=203.0.113.7\nEYELEVEL_TURN_HOST=turn.example.org\nEYELEVEL_TURN_SECRET=test\n"), 0o600); err != nil {
+	if err := os.WriteFile(env, []byte("EYELEVEL_PUBLIC_IP=203.0.113.7\nEYELEVEL_TURN_HOST=turn.example.org\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command("docker", "compose", "--env-file", env, "-f", "compose.yaml", "config", "--quiet").CombinedOutput()

@@ -78,8 +78,10 @@ func TestSystemdUnit(t *testing.T) {
 	if !slices.ContainsFunc(u["Service"]["EnvironmentFile"], func(v string) bool { return strings.HasSuffix(v, "/etc/eyelevel/eyelevel.env") }) {
 		t.Error("no EnvironmentFile=/etc/eyelevel/eyelevel.env")
 	}
-	if !slices.Contains(u["Service"]["LoadCredential"], "master.key:/etc/eyelevel/master.key") {
-		t.Errorf("the master key is not a credential: LoadCredential=%v", u["Service"]["LoadCredential"])
+	for _, want := range []string{"master.key:/etc/eyelevel/master.key", "turn.secret:/etc/eyelevel/turn.secret"} {
+		if !slices.Contains(u["Service"]["LoadCredential"], want) {
+			t.Errorf("LoadCredential=%s is missing: %v", want, u["Service"]["LoadCredential"])
+		}
 	}
 
 	// ExecStart: the data in the state directory, the key from the
@@ -89,7 +91,7 @@ func TestSystemdUnit(t *testing.T) {
 		t.Fatalf("ExecStart=%v: want eyelevel serve", exec)
 	}
 	args := strings.Join(exec[2:], " ")
-	for _, want := range []string{"--data %S/eyelevel", "--master-key-file %d/master.key"} {
+	for _, want := range []string{"--data %S/eyelevel", "--master-key-file %d/master.key", "--turn-secret-file %d/turn.secret"} {
 		if !strings.Contains(args, want) {
 			t.Errorf("ExecStart lacks %q: %s", want, args)
 		}

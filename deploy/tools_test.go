@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pion/turn/v5"
+
+	"eyelevel/turnserver"
 )
 
 // TestCaddyValidate lets Caddy adapt and validate the Caddyfile where it is
@@ -97,13 +102,23 @@ func findHandler(t *testing.T, config []byte, name string, v any) bool {
 	return walk(doc)
 }
 
-// TestCoturnConfig starts coturn (Debian: coturn) with turnserver.conf on
-// loopback: coturn only logs a line it does not understand and goes on, so
-// a misspelt denied-peer-ip would silently relay into a private network.
+// TestCoturnConfig starts coturn (Debian: coturn) on loopback with the
+// configuration compose.yaml gives it: turnserver.conf with the secret
+// appended, in a file of mode 0400, and no secret on the command line.
+// coturn only logs a line it does not understand and goes on, so a
+// misspelt denied-peer-ip would silently relay into a private network.
 func TestCoturnConfig(t *testing.T) {
 	requireTool(t, "turnserver", "apt-get install coturn")
 	conf := readFile(t, "turnserver.conf")
-	denied := strings.Count(conf, "\ndenied-peer-ip=")
+	var denied []string
+	for _, l := range strings.Split(conf, "\n") {
+		if r, ok := strings.CutPrefix(l, "denied-peer-ip="); ok {
+			denied = append(denied, r)
+		}
+	}
+	if len(denied) < 10 {
+		t.Fatalf("turnserver.conf has only %d denied-peer-ip lines", len(denied))
+	}
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -111,8 +126,12 @@ func TestCoturnConfig(t *testing.T) {
 	port := pc.LocalAddr().(*net.UDPAddr).Port
 	pc.Close()
 	dir := t.TempDir()
-	cmd := exec.Command("turnserver", "-c", "turnserver.conf", "--listening-ip=127.0.0.1", "--listening-port="+strconv.Itoa(port),
-		"--pidfile="+filepath.Join(dir, "pid"), "--external-ip=203.0.113.7", "--static-auth-secret=test")
+	withSecret := filepath.Join(dir, "turnserver.conf")
+	if err := os.WriteFile(withSecret, []byte(conf+"static-auth-secret=test-secret\n"), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("turnserver", "-c", withSecret, "--listening-ip=127.0.0.1", "--listening-port="+strconv.Itoa(port),
+		"--pidfile="+filepath.Join(dir, "pid"), "--external-ip=203.0.113.7")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +151,7 @@ func TestCoturnConfig(t *testing.T) {
 		close(lines)
 	}()
 	var log []string
-	blacklisted := 0
+	blacklisted := map[string]bool{}
 	deadline := time.After(time.Minute)
 	for started := false; !started; {
 		select {
@@ -144,20 +163,57 @@ func TestCoturnConfig(t *testing.T) {
 			if strings.Contains(l, "Bad configuration format") {
 				t.Errorf("coturn: %s", l)
 			}
-			if strings.Contains(l, "Black listing:") {
-				blacklisted++
+			if _, r, ok := strings.Cut(l, "Black listing: "); ok {
+				blacklisted[strings.TrimSpace(r)] = true
 			}
 			started = strings.Contains(l, "pid file created")
 		case <-deadline:
 			t.Fatalf("turnserver did not start within a minute:\n%s", strings.Join(log, "\n"))
 		}
 	}
-	// coturn reads the file twice; each pass lists every range.
-	if blacklisted < denied || blacklisted%denied != 0 {
-		t.Errorf("coturn listed %d denied ranges, the file has %d", blacklisted, denied)
+	// coturn lists every range it took (some twice, as it reads the file
+	// in two passes).
+	for _, r := range denied {
+		if !blacklisted[r] {
+			t.Errorf("coturn did not take denied-peer-ip=%s", r)
+		}
 	}
 	go func() {
 		for range lines {
 		}
 	}()
+
+	// The secret in the file is the one coturn checks: the nodes'
+	// credentials from it get a relay, those from another secret do not.
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	for _, tc := range []struct {
+		secret string
+		ok     bool
+	}{{"test-secret", true}, {"another-secret", false}} {
+		name, pass := turnserver.Credentials([]byte(tc.secret), "u1", time.Now().Add(time.Hour))
+		conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		client, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: addr, STUNServerAddr: addr, Conn: conn,
+			Username: name, Password: pass, Realm: "eyelevel"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close()
+		if err := client.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		relay, err := client.Allocate()
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("coturn refused credentials from the secret in its configuration: %v", err)
+		case !tc.ok && err == nil:
+			t.Error("coturn accepted credentials from another secret")
+		}
+		if err == nil {
+			relay.Close()
+		}
+	}
 }

@@ -23,6 +23,7 @@ import (
 // coturn cluster that shares the secret (coturn's use-auth-secret).
 type turnConfig struct {
 	listen, publicIP, host, secret string
+	secretFile                     string
 	tlsCert, tlsKey, tlsListen     string
 	allowPeers, external           stringList
 	quotaUser, quotaIP             int
@@ -39,7 +40,8 @@ func (t *turnConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.listen, "turn-listen", "", "TURN/STUN address for UDP and TCP (default :3478, or 127.0.0.1:3478 when --addr is loopback)")
 	fs.StringVar(&t.publicIP, "turn-public-ip", "", "relay address to advertise (default: the --addr host when loopback, else the first global address)")
 	fs.StringVar(&t.host, "turn-host", "", "host name in the STUN/TURN URLs given to browsers (default: the public IP; set it for turns: with a certificate)")
-	fs.StringVar(&t.secret, "turn-secret", "", "shared TURN secret (default: generated once into the data directory)")
+	fs.StringVar(&t.secret, "turn-secret", "", "shared TURN secret (default: generated once into the data directory); other users of the machine can read a command line or environment, so prefer --turn-secret-file")
+	fs.StringVar(&t.secretFile, "turn-secret-file", "", "file holding the shared TURN secret (one line, mode 600 or 400; not with --turn-secret)")
 	fs.StringVar(&t.tlsCert, "turn-tls-cert", "", "certificate file for TURN over TLS")
 	fs.StringVar(&t.tlsKey, "turn-tls-key", "", "key file for TURN over TLS")
 	fs.StringVar(&t.tlsListen, "turn-tls-listen", ":5349", "address for TURN over TLS (443 passes the strictest firewalls)")
@@ -79,7 +81,7 @@ func startVideo(c config, log *slog.Logger) (*video, error) {
 	if t.disabled {
 		return &video{}, nil
 	}
-	secret, err := turnSecret(t.secret, c.data)
+	secret, err := t.loadSecret(c.data)
 	if err != nil {
 		return nil, err
 	}
