@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"eyelevel"
+	"eyelevel/metrics"
 
 	"github.com/coder/websocket"
 	dto "github.com/prometheus/client_model/go"
@@ -343,12 +346,46 @@ func TestMetricsAfterJourney(t *testing.T) {
 }
 
 // TestNoMetricsAddrNoEndpoint: without --metrics-addr nothing listens for
-// metrics and the log says nothing about it.
+// metrics (serveMetrics("") opens no socket), the public address has no
+// /metrics, and the log says nothing about it.
 func TestNoMetricsAddrNoEndpoint(t *testing.T) {
-	log, _ := runServer(t, "--data", t.TempDir())
-	if strings.Contains(log.String(), "metrics are served") {
-		t.Errorf("metrics served without --metrics-addr:\n%s", log)
+	var out syncBuffer
+	before := openSockets(t)
+	stop, err := serveMetrics("", metrics.New(), slog.New(slog.NewTextHandler(&out, nil)))
+	if err != nil || stop == nil {
+		t.Fatalf("serveMetrics(\"\"): stop is nil %v, err %v", stop == nil, err)
 	}
+	if after := openSockets(t); after > before {
+		t.Errorf("serveMetrics(\"\") opened %d sockets", after-before)
+	}
+	stop()
+	if out.String() != "" {
+		t.Errorf("serveMetrics(\"\") logged:\n%s", &out)
+	}
+
+	n := startNode(t, append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, sharedDB(t)...)...)
+	if st := getStatus(t, n.base+"/metrics", ""); st != http.StatusNotFound {
+		t.Errorf("GET /metrics on the public address: %d, want 404", st)
+	}
+	if strings.Contains(n.stderr.String(), "metrics are served") {
+		t.Errorf("metrics served without --metrics-addr:\n%s", n.stderr)
+	}
+}
+
+// openSockets counts this process's open sockets.
+func openSockets(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc to count sockets: %v", err)
+	}
+	k := 0
+	for _, fd := range fds {
+		if dest, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(dest, "socket:") {
+			k++
+		}
+	}
+	return k
 }
 
 func TestVersionCommand(t *testing.T) {

@@ -341,8 +341,11 @@
       if (ev.code === 1012) {
         // Service restart (docs/signaling.md): the server goes away, the
         // call's media, peer to peer, does not. Reconnect at once (to
-        // another server behind the load balancer) and keep the call.
-        if (pc && pc.connectionState !== "closed") {
+        // another server behind the load balancer) and keep the call, if
+        // it is up: one still being set up may have lost an offer or
+        // answer with the server, so "ready" starts it afresh and the
+        // fingerprint check in onDescription makes the peer follow.
+        if (pc && pc.connectionState === "connected") {
           resuming = true;
           tellPeer({ signal: "restart" });
         }
@@ -378,8 +381,10 @@
   let peerBye = false;    // the peer said it hangs up
   let leftTimer = 0;
 
+  // keepCall: the call survives the signaling server's restart, unless
+  // the peer hung up meanwhile ("peer-left" then ends it).
   function keepCall() {
-    return !!pc && pc.connectionState !== "closed" && pc.connectionState !== "failed" &&
+    return !!pc && !peerBye && pc.connectionState !== "closed" && pc.connectionState !== "failed" &&
       (resuming || Date.now() - peerRestartAt < 30000);
   }
   // tellPeer sends a control note on the chat channel (old clients ignore it).
