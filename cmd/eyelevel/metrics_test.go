@@ -358,7 +358,9 @@ func TestNoMetricsAddrNoEndpoint(t *testing.T) {
 	if after := openSockets(t); after > before {
 		t.Errorf("serveMetrics(\"\") opened %d sockets", after-before)
 	}
-	stop()
+	if err := stop(context.Background()); err != nil {
+		t.Errorf("stop: %v", err)
+	}
 	if out.String() != "" {
 		t.Errorf("serveMetrics(\"\") logged:\n%s", &out)
 	}
