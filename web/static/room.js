@@ -408,7 +408,12 @@
     } catch (err) {
       console.warn("room: ICE servers", err);
     }
-    if (pc.iceConnectionState === "failed") {
+    if (pc.signalingState === "have-local-offer" && pc.localDescription) {
+      // An offer (an ICE restart's) sent while either side's signaling was
+      // away is lost, and restartIce does nothing until it is answered:
+      // send it again. An answer to it that was lost comes again too.
+      send({ type: "description", description: pc.localDescription });
+    } else if (pc.iceConnectionState === "failed") {
       pc.restartIce();
     }
     connectionChanged();
