@@ -33,14 +33,14 @@ func (db *DB) ContractActivity(ctx context.Context, contract string, from, to ti
 	err := db.rq(ctx).QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM access_codes WHERE contract_id = $1 AND created_at >= $2 AND created_at < $3),
 		(SELECT count(*) FROM code_redemptions WHERE contract_id = $1 AND redeemed_at >= $2 AND redeemed_at < $3),
-		(SELECT count(*) FROM (SELECT client_id FROM appointments WHERE contract_id = $1 AND status = 'booked'
+		(SELECT count(*) FROM (SELECT client_id FROM appointments WHERE contract_id = $1 AND contract_id <> '' AND status = 'booked'
 			GROUP BY client_id HAVING min(start_at) >= $2 AND min(start_at) < $3) f),
-		(SELECT count(*) FROM appointments WHERE contract_id = $1 AND attendance = 'held' AND end_at >= $2 AND end_at < $3),
-		(SELECT count(DISTINCT client_id) FROM appointments WHERE contract_id = $1 AND attendance = 'held' AND end_at >= $2 AND end_at < $3),
-		(SELECT count(*) FROM appointments WHERE contract_id = $1 AND late_cancel = 1 AND start_at >= $2 AND start_at < $3),
-		(SELECT count(DISTINCT client_id) FROM appointments WHERE contract_id = $1 AND late_cancel = 1 AND start_at >= $2 AND start_at < $3),
-		(SELECT count(*) FROM appointments WHERE contract_id = $1 AND attendance = 'no_show_client' AND end_at >= $2 AND end_at < $3),
-		(SELECT count(DISTINCT client_id) FROM appointments WHERE contract_id = $1 AND attendance = 'no_show_client' AND end_at >= $2 AND end_at < $3)`,
+		(SELECT count(*) FROM appointments WHERE contract_id = $1 AND contract_id <> '' AND attendance = 'held' AND end_at >= $2 AND end_at < $3),
+		(SELECT count(DISTINCT client_id) FROM appointments WHERE contract_id = $1 AND contract_id <> '' AND attendance = 'held' AND end_at >= $2 AND end_at < $3),
+		(SELECT count(*) FROM appointments WHERE contract_id = $1 AND contract_id <> '' AND late_cancel = 1 AND start_at >= $2 AND start_at < $3),
+		(SELECT count(DISTINCT client_id) FROM appointments WHERE contract_id = $1 AND contract_id <> '' AND late_cancel = 1 AND start_at >= $2 AND start_at < $3),
+		(SELECT count(*) FROM appointments WHERE contract_id = $1 AND contract_id <> '' AND attendance = 'no_show_client' AND end_at >= $2 AND end_at < $3),
+		(SELECT count(DISTINCT client_id) FROM appointments WHERE contract_id = $1 AND contract_id <> '' AND attendance = 'no_show_client' AND end_at >= $2 AND end_at < $3)`,
 		contract, lo, hi).Scan(&a.CodesIssued, &a.CodesRedeemed, &a.Started, &a.Held, &a.HeldClients, &a.LateCancels, &a.LateCancelClients, &a.NoShows, &a.NoShowClients)
 	return a, db.wrap(err, "select contract activity")
 }
@@ -49,7 +49,7 @@ func (db *DB) ContractActivity(ctx context.Context, contract string, from, to ti
 // that ended in [from, to), by the language of their account.
 func (db *DB) ContractLanguages(ctx context.Context, contract string, from, to time.Time) (map[string]int, error) {
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT u.language, count(DISTINCT a.client_id) FROM appointments a JOIN users u ON u.id = a.client_id
-		WHERE a.contract_id = $1 AND a.attendance = 'held' AND a.end_at >= $2 AND a.end_at < $3 GROUP BY u.language`, contract, unix(from), unix(to))
+		WHERE a.contract_id = $1 AND a.contract_id <> '' AND a.attendance = 'held' AND a.end_at >= $2 AND a.end_at < $3 GROUP BY u.language`, contract, unix(from), unix(to))
 	if err != nil {
 		return nil, db.wrap(err, "select contract languages")
 	}
@@ -71,7 +71,7 @@ func (db *DB) ContractLanguages(ctx context.Context, contract string, from, to t
 func (db *DB) ContractRatings(ctx context.Context, contract string, from, to time.Time) (n, raters, sum int, err error) {
 	err = db.rq(ctx).QueryRowContext(ctx, `SELECT count(*), count(DISTINCT r.client_id), COALESCE(SUM(r.stars), 0) FROM ratings r
 		JOIN appointments a ON a.id = r.appointment_id
-		WHERE a.contract_id = $1 AND a.attendance = 'held' AND r.stars > 0 AND r.created_at >= $2 AND r.created_at < $3`,
+		WHERE a.contract_id = $1 AND a.contract_id <> '' AND a.attendance = 'held' AND r.stars > 0 AND r.created_at >= $2 AND r.created_at < $3`,
 		contract, unix(from), unix(to)).Scan(&n, &raters, &sum)
 	return n, raters, sum, db.wrap(err, "select contract ratings")
 }

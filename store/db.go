@@ -46,6 +46,7 @@ type DB struct {
 	dir     directoryCache
 	health  writeHealth
 	outbox  outboxKey // seals recipients (encrypt_outbox.go)
+	ck      *checkpointer
 }
 
 // Open opens the database named by dsn — a postgres:// URL, or "" for SQLite
@@ -85,7 +86,8 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		// secure_delete overwrites deleted content with zeros, so that a
 		// deleted account does not linger in free pages (see Shred).
 		const pragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=mmap_size(1073741824)&_pragma=secure_delete(1)"
-		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		// The writer leaves checkpoints to the checkpointer (checkpointer.go).
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -99,8 +101,15 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		}
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
+		ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
 		db.dialect, db.w, db.r = SQLite, w, r
 		db.ws, db.rs = newStmtCache(w), newStmtCache(r)
+		db.ck = startCheckpointer(ck, func(err error) { db.wrap(err, "checkpoint") })
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
@@ -115,9 +124,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	var err error
+	// The checkpoints stop first: they must not outlive the database.
+	err := db.ck.close()
 	if db.ws != nil {
-		err = errors.Join(db.ws.close(), db.rs.close())
+		err = errors.Join(err, db.ws.close(), db.rs.close())
 	}
 	err = errors.Join(err, db.w.Close())
 	if db.r != db.w {

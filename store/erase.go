@@ -95,7 +95,7 @@ func (db *DB) EraseClient(ctx context.Context, id eyelevel.UserID, username, ema
 // vacuumed (VACUUM cannot run in a transaction; call this outside one).
 func (db *DB) Shred(ctx context.Context, tables ...string) error {
 	if db.dialect == SQLite {
-		_, err := db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		err := db.ck.truncate(ctx, db.w)
 		return db.wrap(err, "checkpoint")
 	}
 	for _, t := range tables {

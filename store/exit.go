@@ -28,7 +28,7 @@ func (db *DB) UnlinkContract(ctx context.Context, contract string, now time.Time
 		}
 		for _, q := range []string{
 			`UPDATE appointments SET credit_id = '' WHERE credit_id IN (SELECT id FROM credits WHERE contract_id = $1)`,
-			`UPDATE appointments SET contract_id = '' WHERE contract_id = $1`,
+			`UPDATE appointments SET contract_id = '' WHERE contract_id = $1 AND contract_id <> ''`,
 			`DELETE FROM credits WHERE contract_id = $1`,
 			`DELETE FROM carepoint_clients WHERE contract_id = $1`,
 		} {

@@ -92,6 +92,6 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 	if db.dialect != SQLite {
 		return nil
 	}
-	_, err := db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	err := db.ck.truncate(ctx, db.w)
 	return db.wrap(err, "checkpoint")
 }

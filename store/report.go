@@ -39,7 +39,7 @@ func (db *DB) outcomePairs(ctx context.Context, instrument string, from, to time
 	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT id, client_id, occasion, score, created_at, sealed FROM responses
 		WHERE instrument = $1 AND occasion IN ('intake', 'post') AND client_id IN
 			(SELECT client_id FROM responses WHERE instrument = $1 AND occasion = 'post' AND created_at >= $2 AND created_at < $3)
-		AND ($4 = '' OR client_id IN (SELECT client_id FROM appointments WHERE contract_id = $4 AND attendance = 'held'))
+		AND ($4 = '' OR client_id IN (SELECT client_id FROM appointments WHERE contract_id = $4 AND contract_id <> '' AND attendance = 'held'))
 		ORDER BY client_id, created_at, id`, instrument, unix(from), unix(to), contract)
 	if err != nil {
 		return nil, db.wrap(err, "select outcomes")

@@ -57,7 +57,7 @@ func (db *DB) BeginBulkLoad(ctx context.Context) (end func(context.Context) erro
 			_, err = db.w.ExecContext(ctx, `PRAGMA cache_size = `+strconv.FormatInt(cache, 10))
 		}
 		if err == nil {
-			_, err = db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+			err = db.ck.truncate(ctx, db.w)
 		}
 		return db.wrap(err, "end bulk load")
 	}, nil
