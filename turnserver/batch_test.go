@@ -32,7 +32,7 @@ func queuedRelay(t *testing.T, g *peerGuard, owner *groupConn) *guardedConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newGuardedConn(conn, g, &relayStats{})
+	c := newGuardedConn(conn, g, &relayStats{}, nil)
 	c.owner, c.out = owner, newSendQueue(conn, relayBatch)
 	t.Cleanup(func() { c.Close() })
 	return c

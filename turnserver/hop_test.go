@@ -16,8 +16,8 @@ func hopRelay(t *testing.T, g *peerGuard, owner *groupConn) *guardedConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newGuardedConn(conn, g, &relayStats{})
-	c.hops = newHopState(netip.MustParseAddr("127.0.0.1"), c.port)
+	port := uint16(conn.LocalAddr().(*net.UDPAddr).Port)
+	c := newGuardedConn(conn, g, &relayStats{}, newHopState(netip.MustParseAddr("127.0.0.1"), port))
 	c.owner, c.out = owner, newSendQueue(conn, relayBatch)
 	t.Cleanup(func() { c.Close() })
 	return c

@@ -66,10 +66,11 @@ func (g *relayGenerator) AllocatePacketConn(conf turn.AllocateListenerConfig) (n
 			return nil, nil, err
 		}
 	}
-	c := newGuardedConn(conn, g.guard, &g.stats)
+	var hops *hopState
 	if g.hops {
-		c.hops = newHopState(g.publicIP, c.port)
+		hops = newHopState(g.publicIP, uint16(conn.LocalAddr().(*net.UDPAddr).Port))
 	}
+	c := newGuardedConn(conn, g.guard, &g.stats, hops)
 	return c, g.relayed(conn), nil
 }
 
@@ -161,8 +162,10 @@ type guardedConn struct {
 	inPackets, inBytes, outPackets, outBytes atomic.Int64
 }
 
-func newGuardedConn(conn *net.UDPConn, guard *peerGuard, stats *relayStats) *guardedConn {
-	c := &guardedConn{UDPConn: conn, guard: guard, stats: stats,
+// hops (nil: none) is set before the relay is registered: once it is,
+// other relays' senders find it and hand datagrams to its inbox.
+func newGuardedConn(conn *net.UDPConn, guard *peerGuard, stats *relayStats, hops *hopState) *guardedConn {
+	c := &guardedConn{UDPConn: conn, guard: guard, stats: stats, hops: hops,
 		reader: newBatchReader(conn, relayBatch), port: uint16(conn.LocalAddr().(*net.UDPAddr).Port)}
 	guard.self.addLocalRelay(c.port, c)
 	stats.add(c)
